@@ -1,0 +1,114 @@
+# ngx_http_vod_upload_module
+#
+#   make            build the dynamic module and the unit test programs
+#   make test       install what is missing, build, run every test
+#   make demo       install what is missing, build, run the demo
+#   make bench      benchmarks (never part of the tests)
+#   make setup      install the Debian packages the project needs
+#
+# The module is built the way Debian builds nginx modules: configure with
+# Debian's own flags (conf_flags), so that /usr/sbin/nginx accepts the
+# .so as binary compatible.
+
+SHELL      := /bin/bash
+ROOT       := $(abspath .)
+SRC        := $(ROOT)/ngx_http_vod_upload_module
+BUILD      := build
+NGX_BUILD  := $(ROOT)/build/nginx
+MODULE     := $(NGX_BUILD)/ngx_http_vod_upload_module.so
+NGINX      ?= /usr/sbin/nginx
+
+# Debian ships the headers and build scripts of its nginx here; configure
+# writes a Makefile into that directory, so a user who may not write there
+# gets a private copy.
+NGX_SRC_SYSTEM := /usr/share/nginx/src
+NGX_SRC    ?= $(shell if [ -w $(NGX_SRC_SYSTEM) ]; then \
+                 echo $(NGX_SRC_SYSTEM); else echo $(ROOT)/build/nginx-src; fi)
+
+# the same hardening flags Debian builds its nginx with; EXTRA_CFLAGS and
+# EXTRA_LDFLAGS add to them (sanitizer builds, -O0 debugging)
+NGX_CC_OPT := -g -O2 -fPIC -fstack-protector-strong -Wformat \
+              -Werror=format-security -D_FORTIFY_SOURCE=2 $(EXTRA_CFLAGS)
+NGX_LD_OPT := -Wl,-z,relro -Wl,-z,now -fPIC $(EXTRA_LDFLAGS)
+
+CC         ?= cc
+UNIT_CFLAGS := -std=gnu99 -O2 -g -Wall -Wextra -Werror -I$(SRC) \
+               $(EXTRA_CFLAGS)
+UNIT_LIBS  := -lcrypto -lcjson $(EXTRA_LDFLAGS)
+
+UNITS      := crc64 tc3 cos_sign api_json cos_xml params
+UNIT_BINS  := $(UNITS:%=$(BUILD)/unit/test_%)
+
+MODULE_SOURCES := $(wildcard $(SRC)/*.c $(SRC)/*.h) $(ROOT)/config
+
+export TEST_NGINX_BINARY       ?= $(NGINX)
+export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
+
+
+.PHONY: all module unit test unit-test nginx-test setup demo bench clean
+
+all: module unit
+
+module: $(MODULE)
+
+unit: $(UNIT_BINS)
+
+
+$(NGX_SRC_SYSTEM)/conf_flags:
+	@echo "$@ is missing: run 'make setup' (as root) to install nginx-dev" >&2
+	@exit 1
+
+$(ROOT)/build/nginx-src/conf_flags: $(NGX_SRC_SYSTEM)/conf_flags
+	rm -rf $(ROOT)/build/nginx-src
+	mkdir -p $(ROOT)/build
+	cp -r $(NGX_SRC_SYSTEM) $(ROOT)/build/nginx-src
+
+$(NGX_BUILD)/Makefile: $(ROOT)/config $(NGX_SRC)/conf_flags
+	mkdir -p $(NGX_BUILD)
+	cd $(NGX_SRC) && . ./conf_flags && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --with-cc-opt='$(NGX_CC_OPT)' --with-ld-opt='$(NGX_LD_OPT)' \
+	    --add-dynamic-module=$(ROOT) --builddir=$(NGX_BUILD) \
+	    > $(NGX_BUILD)/configure.log 2>&1 \
+	  || { tail -n 20 $(NGX_BUILD)/configure.log >&2; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/Makefile $(MODULE_SOURCES)
+	$(MAKE) -f $(NGX_BUILD)/Makefile -C $(NGX_SRC) modules
+
+
+# unit test programs: t/unit/test_X.c tests ngx_vod_X.c; a unit that needs
+# another lists it in UNIT_EXTRA_X
+.SECONDEXPANSION:
+
+$(BUILD)/unit/test_%: $(ROOT)/t/unit/test_%.c $(SRC)/ngx_vod_%.c \
+        $(SRC)/ngx_vod_%.h $(SRC)/ngx_vod_common.h \
+        $(ROOT)/t/unit/ngx_vod_test.h $$(UNIT_EXTRA_$$*)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(ROOT)/t/unit/test_$*.c $(SRC)/ngx_vod_$*.c \
+	    $(UNIT_EXTRA_$*) $(UNIT_LIBS)
+
+
+setup:
+	@$(ROOT)/scripts/setup.sh
+
+# the whole suite: unit programs and t/*.t, one prove run, one summary
+test: setup
+	@$(MAKE) --no-print-directory all
+	prove -I $(ROOT)/t/lib $(UNIT_BINS) -r $(ROOT)/t
+
+unit-test: unit
+	prove $(UNIT_BINS)
+
+nginx-test: module
+	prove -I $(ROOT)/t/lib -r $(ROOT)/t
+
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@$(ROOT)/scripts/demo.sh
+
+# benchmarks print figures and ratios; a timing never fails them
+bench:
+	@$(MAKE) --no-print-directory -C $(ROOT)/bench
+
+clean:
+	rm -rf $(BUILD) $(ROOT)/t/servroot*
