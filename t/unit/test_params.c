@@ -1,0 +1,145 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * Unit test of ngx_vod_params.c: the checks made before anything is sent.
+ */
+
+
+#include "ngx_vod_params.h"
+#include "ngx_vod_test.h"
+
+
+#define S(s)  (const u_char *) s, sizeof(s) - 1
+
+
+static void
+test_media_types(void)
+{
+    ngx_vod_test_ok(ngx_vod_media_type_valid(S("mp4")), "mp4 is a media type");
+    ngx_vod_test_ok(ngx_vod_media_type_valid(S("MP4")), "MP4 too (any case)");
+    ngx_vod_test_ok(ngx_vod_media_type_valid(S("m3u8")), "m3u8");
+    ngx_vod_test_ok(ngx_vod_media_type_valid(S("flac")), "flac (audio)");
+    ngx_vod_test_ok(!ngx_vod_media_type_valid(S("exe")), "exe is not");
+    ngx_vod_test_ok(!ngx_vod_media_type_valid(S("")), "empty is not");
+    ngx_vod_test_ok(!ngx_vod_media_type_valid(S("mp")), "prefix mp is not");
+    ngx_vod_test_ok(!ngx_vod_media_type_valid(S("mp44")), "mp44 is not");
+    ngx_vod_test_ok(!ngx_vod_media_type_valid(S("mp4\0")), "mp4 NUL is not");
+    ngx_vod_test_ok(!ngx_vod_media_type_valid(S("averyveryverylongtype")),
+                    "an over-long type is not");
+}
+
+
+static void
+test_iso8601(void)
+{
+    size_t       i;
+
+    static const char  *good[] = {
+        "2030-01-01T00:00:00Z", "2024-02-29T23:59:59Z",
+        "2030-01-01T08:00:00+08:00", "2030-01-01T00:00:00.123Z",
+        "2030-12-31T23:59:60-05:30", NULL
+    };
+
+    static const char  *bad[] = {
+        "", "2030-01-01", "2030-01-01T00:00:00", "2030-01-01 00:00:00Z",
+        "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2030-13-01T00:00:00Z",
+        "2030-00-10T00:00:00Z", "2030-04-31T00:00:00Z", "2030-01-01T24:00:00Z",
+        "2030-01-01T00:60:00Z", "2030-01-01T00:00:00ZZ",
+        "2030-01-01T00:00:00.Z", "2030-01-01T00:00:00+0800",
+        "2030-01-01T00:00:00+24:00", "2030-1-01T00:00:00Z",
+        "2030-01-01T00:00:00z", "+030-01-01T00:00:00Z", NULL
+    };
+
+    for (i = 0; good[i]; i++) {
+        ngx_vod_test_ok(ngx_vod_iso8601_valid((const u_char *) good[i],
+                                              strlen(good[i])),
+                        "ISO 8601 accepts \"%s\"", good[i]);
+    }
+
+    for (i = 0; bad[i]; i++) {
+        ngx_vod_test_ok(!ngx_vod_iso8601_valid((const u_char *) bad[i],
+                                               strlen(bad[i])),
+                        "ISO 8601 rejects \"%s\"", bad[i]);
+    }
+}
+
+
+static void
+test_names(void)
+{
+    size_t         n;
+    u_char         host[NGX_VOD_COS_HOST_MAX];
+    ngx_vod_str_t  bucket = ngx_vod_string("xadagzp111211-100922");
+    ngx_vod_str_t  region = ngx_vod_string("ap-guangzhou-2");
+    ngx_vod_str_t  evil = ngx_vod_string("evil.example.com:80/x#");
+    ngx_vod_str_t  longest;
+
+    ngx_vod_test_ok(ngx_vod_region_valid(S("ap-guangzhou")), "region");
+    ngx_vod_test_ok(!ngx_vod_region_valid(S("ap_guangzhou")), "no _");
+    ngx_vod_test_ok(!ngx_vod_region_valid(S("AP-guangzhou")), "no upper");
+    ngx_vod_test_ok(!ngx_vod_region_valid(S("-ap")), "no leading -");
+    ngx_vod_test_ok(!ngx_vod_region_valid(S("ap.x")), "no dot");
+    ngx_vod_test_ok(!ngx_vod_bucket_valid(S("")), "no empty bucket");
+    ngx_vod_test_ok(!ngx_vod_bucket_valid(S("a b")), "no space");
+    ngx_vod_test_ok(!ngx_vod_bucket_valid(S("a@b")), "no userinfo");
+
+    n = ngx_vod_cos_host(host, &bucket, &region);
+    ngx_vod_test_is(host, n,
+                    "xadagzp111211-100922.cos.ap-guangzhou-2.myqcloud.com",
+                    "COS host of the spec's ApplyUpload example");
+
+    ngx_vod_test_ok(ngx_vod_cos_host(host, &evil, &region) == 0,
+                    "a bucket that would redirect the host is refused");
+    ngx_vod_test_ok(ngx_vod_cos_host(host, &bucket, &evil) == 0,
+                    "a region that would redirect the host is refused");
+
+    longest.data = (u_char *) "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    longest.len = NGX_VOD_BUCKET_MAX;
+    region.len = NGX_VOD_REGION_MAX;
+    region.data = longest.data;
+    n = ngx_vod_cos_host(host, &longest, &region);
+    ngx_vod_test_ok(n == NGX_VOD_COS_HOST_MAX, "longest names fit the buffer");
+
+    longest.len++;
+    ngx_vod_test_ok(ngx_vod_cos_host(host, &longest, &region) == 0,
+                    "a bucket over %d characters is refused",
+                    NGX_VOD_BUCKET_MAX);
+}
+
+
+static void
+test_int64(void)
+{
+    int64_t  v;
+
+    ngx_vod_test_ok(ngx_vod_int64_parse(S("0"), &v) && v == 0, "0");
+    ngx_vod_test_ok(ngx_vod_int64_parse(S("1500000000"), &v)
+                    && v == 1500000000, "1500000000");
+    ngx_vod_test_ok(ngx_vod_int64_parse(S("9223372036854775807"), &v)
+                    && v == INT64_MAX, "INT64_MAX");
+    ngx_vod_test_ok(ngx_vod_int64_parse(S("-9223372036854775808"), &v)
+                    && v == INT64_MIN, "INT64_MIN");
+    ngx_vod_test_ok(!ngx_vod_int64_parse(S("9223372036854775808"), &v),
+                    "INT64_MAX + 1 overflows");
+    ngx_vod_test_ok(!ngx_vod_int64_parse(S("-9223372036854775809"), &v),
+                    "INT64_MIN - 1 overflows");
+    ngx_vod_test_ok(!ngx_vod_int64_parse(S(""), &v), "empty");
+    ngx_vod_test_ok(!ngx_vod_int64_parse(S("-"), &v), "lone minus");
+    ngx_vod_test_ok(!ngx_vod_int64_parse(S("12a"), &v), "trailing letter");
+    ngx_vod_test_ok(!ngx_vod_int64_parse(S(" 1"), &v), "leading space");
+    ngx_vod_test_ok(!ngx_vod_int64_parse(S("1.5"), &v), "a fraction");
+}
+
+
+int
+main(void)
+{
+    test_media_types();
+    test_iso8601();
+    test_names();
+    test_int64();
+
+    return ngx_vod_test_done();
+}
