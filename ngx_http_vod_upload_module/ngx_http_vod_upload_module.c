@@ -1,0 +1,934 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * Directives, configuration and the module definition.  Every value
+ * that is known when the configuration is read is checked here, so that
+ * "nginx -t" reports a mistake with the directive, the value and the
+ * place, instead of an upload failing later.
+ */
+
+
+#include "ngx_http_vod_upload_module.h"
+#include "ngx_vod_params.h"
+
+
+typedef struct {
+    ngx_uint_t                  low;
+    ngx_uint_t                  high;
+} ngx_http_vod_bounds_t;
+
+
+typedef int (*ngx_http_vod_check_pt)(const u_char *p, size_t len);
+
+
+/* checks a vod_upload_* value that is a constant, see ngx_http_vod_value */
+
+typedef struct {
+    ngx_http_vod_check_pt       check;
+    size_t                      max_len;
+    const char                 *expected;
+} ngx_http_vod_value_check_t;
+
+
+static char *ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_secret_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_region(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_sub_app_id(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_value(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_number(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_vod_parse_endpoint(ngx_conf_t *cf, ngx_str_t *url,
+    ngx_http_vod_endpoint_t *ep);
+static ngx_int_t ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *value);
+static int ngx_http_vod_decimal_valid(const u_char *p, size_t len);
+static int ngx_http_vod_printable_valid(const u_char *p, size_t len);
+static void *ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_procedure = {
+    ngx_http_vod_printable_valid, 256, "a task-flow template name"
+};
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_class_id = {
+    ngx_http_vod_decimal_valid, 20, "a category id (an integer)"
+};
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_source_context = {
+    NULL, NGX_VOD_SOURCE_CONTEXT_MAX, "a source context"
+};
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_session_context = {
+    NULL, NGX_VOD_SESSION_CONTEXT_MAX, "a session context"
+};
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_storage_region = {
+    ngx_vod_region_valid, NGX_VOD_REGION_MAX,
+    "a region name such as \"ap-chongqing\""
+};
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_media_name = {
+    NULL, 1024, "a media name"
+};
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_media_type = {
+    ngx_vod_media_type_valid, NGX_VOD_MEDIA_TYPE_MAX,
+    "a media type VOD accepts, such as \"mp4\""
+};
+
+static ngx_http_vod_value_check_t  ngx_http_vod_check_expire_time = {
+    ngx_vod_iso8601_valid, 64,
+    "an ISO 8601 time such as \"2030-01-01T00:00:00Z\""
+};
+
+
+static ngx_http_vod_bounds_t  ngx_http_vod_parts_in_flight_bounds = { 1, 64 };
+static ngx_http_vod_bounds_t  ngx_http_vod_part_tries_bounds = { 1, 10 };
+
+
+static ngx_command_t  ngx_http_vod_upload_commands[] = {
+
+    { ngx_string("vod_secret_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_secret,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, secret_id),
+      NULL },
+
+    { ngx_string("vod_secret_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_secret,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, secret_key),
+      NULL },
+
+    { ngx_string("vod_secret_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_secret_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_region"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_region,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_sub_app_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_sub_app_id,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_api_endpoint"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, api_endpoint),
+      NULL },
+
+    { ngx_string("vod_cos_endpoint"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, cos_endpoint),
+      NULL },
+
+    { ngx_string("vod_ssl_verify"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, ssl_verify),
+      NULL },
+
+    { ngx_string("vod_ssl_trusted_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, ssl_trusted_certificate),
+      NULL },
+
+    { ngx_string("vod_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, connect_timeout),
+      NULL },
+
+    { ngx_string("vod_send_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, send_timeout),
+      NULL },
+
+    { ngx_string("vod_read_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, read_timeout),
+      NULL },
+
+    { ngx_string("vod_upload"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_vod_upload,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_upload_procedure"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, procedure),
+      &ngx_http_vod_check_procedure },
+
+    { ngx_string("vod_upload_class_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, class_id),
+      &ngx_http_vod_check_class_id },
+
+    { ngx_string("vod_upload_source_context"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, source_context),
+      &ngx_http_vod_check_source_context },
+
+    { ngx_string("vod_upload_session_context"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, session_context),
+      &ngx_http_vod_check_session_context },
+
+    { ngx_string("vod_upload_storage_region"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, storage_region),
+      &ngx_http_vod_check_storage_region },
+
+    { ngx_string("vod_upload_media_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, media_name),
+      &ngx_http_vod_check_media_name },
+
+    { ngx_string("vod_upload_media_type"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, media_type),
+      &ngx_http_vod_check_media_type },
+
+    { ngx_string("vod_upload_expire_time"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_value,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, expire_time),
+      &ngx_http_vod_check_expire_time },
+
+    { ngx_string("vod_upload_part_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_part_size,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_upload_parts_in_flight"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, parts_in_flight),
+      &ngx_http_vod_parts_in_flight_bounds },
+
+    { ngx_string("vod_upload_part_tries"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, part_tries),
+      &ngx_http_vod_part_tries_bounds },
+
+    { ngx_string("vod_upload_md5"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, md5),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_vod_upload_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_vod_upload_create_loc_conf,   /* create location configuration */
+    ngx_http_vod_upload_merge_loc_conf     /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_vod_upload_module = {
+    NGX_MODULE_V1,
+    &ngx_http_vod_upload_module_ctx,       /* module context */
+    ngx_http_vod_upload_commands,          /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static char *
+ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (vlcf->upload != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    vlcf->upload = 1;
+    vlcf->upload_file = cf->conf_file->file.name;
+    vlcf->upload_line = cf->conf_file->line;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_vod_upload_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* vod_secret_id, vod_secret_key: the value itself never reaches a log */
+
+static char *
+ngx_http_vod_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t  *field, *value;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate (the secret is already set in this block)";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_vod_check_secret(cf, &cmd->name, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    *field = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * vod_secret_key_file: the key is read once, when the configuration is
+ * read (before nginx drops privileges, so the file may be root-only);
+ * surrounding white space and a final newline are ignored.
+ */
+
+static char *
+ngx_http_vod_secret_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    char       *rv;
+    u_char     *p, *last;
+    ssize_t     n;
+    ngx_fd_t    fd;
+    ngx_str_t  *value, file, key;
+    u_char      buf[NGX_HTTP_VOD_SECRET_MAX + 2];
+
+    if (vlcf->secret_key.data) {
+        return "is duplicate (the secret key is already set in this block)";
+    }
+
+    value = cf->args->elts;
+    file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", file.data);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_fd(fd, buf, sizeof(buf));
+
+    if (n == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_fd_n " \"%s\" failed", file.data);
+    }
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%s\" failed", file.data);
+    }
+
+    if (n == -1) {
+        return NGX_CONF_ERROR;
+    }
+
+    rv = NGX_CONF_ERROR;
+
+    if ((size_t) n == sizeof(buf)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the secret key file \"%s\" is longer than "
+                           "%d bytes", file.data, NGX_HTTP_VOD_SECRET_MAX);
+        goto done;
+    }
+
+    p = buf;
+    last = buf + n;
+
+    while (p < last && (*p == ' ' || *p == '\t' || *p == CR || *p == LF)) {
+        p++;
+    }
+
+    while (last > p
+           && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == CR
+               || last[-1] == LF))
+    {
+        last--;
+    }
+
+    key.data = p;
+    key.len = last - p;
+
+    if (key.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the secret key file \"%s\" is empty", file.data);
+        goto done;
+    }
+
+    if (ngx_http_vod_check_secret(cf, &cmd->name, &key) != NGX_OK) {
+        goto done;
+    }
+
+    vlcf->secret_key.data = ngx_pnalloc(cf->pool, key.len);
+    if (vlcf->secret_key.data == NULL) {
+        goto done;
+    }
+
+    ngx_memcpy(vlcf->secret_key.data, key.data, key.len);
+    vlcf->secret_key.len = key.len;
+
+    rv = NGX_CONF_OK;
+
+done:
+
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return rv;
+}
+
+
+static char *
+ngx_http_vod_region(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->region.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (!ngx_vod_region_valid(value[1].data, value[1].len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not a region name such as "
+                           "\"ap-guangzhou\" (lower-case letters, digits "
+                           "and \"-\")", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->region = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vod_sub_app_id(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    int64_t     id;
+    ngx_str_t  *value;
+
+    if (vlcf->sub_app_id != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (!ngx_vod_int64_parse(value[1].data, value[1].len, &id)
+        || id <= 0 || id > NGX_MAX_INT32_VALUE)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not a sub-application id "
+                           "(a positive integer)", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->sub_app_id = (ngx_int_t) id;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vod_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_vod_endpoint_t  **ep;
+
+    ep = (ngx_http_vod_endpoint_t **) (p + cmd->offset);
+
+    if (*ep != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    *ep = ngx_pcalloc(cf->pool, sizeof(ngx_http_vod_endpoint_t));
+    if (*ep == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_vod_parse_endpoint(cf, &value[1], *ep) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not an endpoint: expected "
+                           "\"http://host[:port]\" or "
+                           "\"https://host[:port]\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The vod_upload_* values may hold variables; a value without variables
+ * is checked at once, a value with variables when a request makes it.
+ */
+
+static char *
+ngx_http_vod_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_value_check_t *vc = cmd->post;
+
+    char                      *rv;
+    ngx_str_t                 *value;
+    ngx_http_complex_value_t  *cv;
+
+    rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    cv = *(ngx_http_complex_value_t **) ((char *) conf + cmd->offset);
+
+    if (cv->lengths) {
+        return NGX_CONF_OK;
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is empty: expected %s",
+                           &cmd->name, vc->expected);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[1].len > vc->max_len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is %uz characters long, over the "
+                           "limit of %uz", &cmd->name, value[1].len,
+                           vc->max_len);
+        return NGX_CONF_ERROR;
+    }
+
+    if (vc->check && !vc->check(value[1].data, value[1].len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not %s",
+                           &cmd->name, &value[1], vc->expected);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    off_t       size;
+    ngx_str_t  *value;
+
+    if (vlcf->part_size != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    size = ngx_parse_offset(&value[1]);
+
+    /* COS: a part other than the last is at least 1 MB, at most 5 GB */
+
+    if (size == NGX_ERROR || size < 1024 * 1024
+        || size > (off_t) 5 * 1024 * 1024 * 1024
+        || (uint64_t) size > NGX_MAX_SIZE_T_VALUE)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not a part size between "
+                           "1m and 5g", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->part_size = (size_t) size;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vod_number(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_int_t               n;
+    ngx_str_t              *value;
+    ngx_uint_t             *field;
+    ngx_http_vod_bounds_t  *bounds;
+
+    field = (ngx_uint_t *) (p + cmd->offset);
+    bounds = cmd->post;
+
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || (ngx_uint_t) n < bounds->low
+        || (ngx_uint_t) n > bounds->high)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not a number from %ui to %ui",
+                           &cmd->name, &value[1], bounds->low, bounds->high);
+        return NGX_CONF_ERROR;
+    }
+
+    *field = (ngx_uint_t) n;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_parse_endpoint(ngx_conf_t *cf, ngx_str_t *url,
+    ngx_http_vod_endpoint_t *ep)
+{
+    size_t     skip;
+    ngx_url_t  u;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    if (url->len > 8 && ngx_strncasecmp(url->data, (u_char *) "https://", 8)
+                        == 0)
+    {
+        skip = 8;
+        u.default_port = 443;
+        ep->ssl = 1;
+
+    } else if (url->len > 7
+               && ngx_strncasecmp(url->data, (u_char *) "http://", 7) == 0)
+    {
+        skip = 7;
+        u.default_port = 80;
+
+    } else {
+        return NGX_ERROR;
+    }
+
+    u.url.data = url->data + skip;
+    u.url.len = url->len - skip;
+    u.uri_part = 1;
+    u.no_resolve = 1;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.host.len == 0) {
+        return NGX_ERROR;
+    }
+
+    /* "userinfo@" and paths other than "/" make no sense here */
+
+    if (ngx_strlchr(u.host.data, u.host.data + u.host.len, '@')
+        || (u.uri.len > 1)
+        || (u.uri.len == 1 && u.uri.data[0] != '/'))
+    {
+        return NGX_ERROR;
+    }
+
+    ep->url = *url;
+    ep->host = u.host;
+    ep->port = u.port ? u.port : u.default_port;
+
+#if !(NGX_HTTP_SSL)
+
+    if (ep->ssl) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs nginx built with "
+                           "the http_ssl_module", url);
+        return NGX_ERROR;
+    }
+
+#endif
+
+    return NGX_OK;
+}
+
+
+/* SecretIds and SecretKeys are printable ASCII without white space */
+
+static ngx_int_t
+ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *value)
+{
+    size_t  i;
+
+    if (value->len == 0 || value->len > NGX_HTTP_VOD_SECRET_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be 1 to %d characters long",
+                           name, NGX_HTTP_VOD_SECRET_MAX);
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < value->len; i++) {
+        if (value->data[i] <= ' ' || value->data[i] >= 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" holds a character that is not "
+                               "printable ASCII (at offset %uz)", name, i);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_vod_decimal_valid(const u_char *p, size_t len)
+{
+    int64_t  n;
+
+    return ngx_vod_int64_parse(p, len, &n) && n >= 0;
+}
+
+
+static int
+ngx_http_vod_printable_valid(const u_char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < ' ' || p[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void *
+ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_vod_upload_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->secret_id = { 0, NULL };
+     *     conf->secret_key = { 0, NULL };
+     *     conf->region = { 0, NULL };
+     *     conf->ssl_trusted_certificate = { 0, NULL };
+     *     conf->upload_file = { 0, NULL };
+     *     conf->upload_line = 0;
+     */
+
+    conf->sub_app_id = NGX_CONF_UNSET;
+    conf->api_endpoint = NGX_CONF_UNSET_PTR;
+    conf->cos_endpoint = NGX_CONF_UNSET_PTR;
+    conf->ssl_verify = NGX_CONF_UNSET;
+    conf->connect_timeout = NGX_CONF_UNSET_MSEC;
+    conf->send_timeout = NGX_CONF_UNSET_MSEC;
+    conf->read_timeout = NGX_CONF_UNSET_MSEC;
+
+    conf->upload = NGX_CONF_UNSET;
+    conf->procedure = NGX_CONF_UNSET_PTR;
+    conf->class_id = NGX_CONF_UNSET_PTR;
+    conf->source_context = NGX_CONF_UNSET_PTR;
+    conf->session_context = NGX_CONF_UNSET_PTR;
+    conf->storage_region = NGX_CONF_UNSET_PTR;
+    conf->media_name = NGX_CONF_UNSET_PTR;
+    conf->media_type = NGX_CONF_UNSET_PTR;
+    conf->expire_time = NGX_CONF_UNSET_PTR;
+
+    conf->part_size = NGX_CONF_UNSET_SIZE;
+    conf->parts_in_flight = NGX_CONF_UNSET_UINT;
+    conf->part_tries = NGX_CONF_UNSET_UINT;
+    conf->md5 = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_vod_upload_loc_conf_t *prev = parent;
+    ngx_http_vod_upload_loc_conf_t *conf = child;
+
+    ngx_str_t  url;
+
+    ngx_conf_merge_str_value(conf->secret_id, prev->secret_id, "");
+    ngx_conf_merge_str_value(conf->secret_key, prev->secret_key, "");
+    ngx_conf_merge_str_value(conf->region, prev->region,
+                             NGX_HTTP_VOD_DEFAULT_REGION);
+    ngx_conf_merge_value(conf->sub_app_id, prev->sub_app_id, 0);
+
+    ngx_conf_merge_ptr_value(conf->api_endpoint, prev->api_endpoint, NULL);
+    ngx_conf_merge_ptr_value(conf->cos_endpoint, prev->cos_endpoint, NULL);
+
+    if (conf->api_endpoint == NULL) {
+        conf->api_endpoint = ngx_pcalloc(cf->pool,
+                                         sizeof(ngx_http_vod_endpoint_t));
+        if (conf->api_endpoint == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_str_set(&url, NGX_HTTP_VOD_DEFAULT_API_ENDPOINT);
+
+        if (ngx_http_vod_parse_endpoint(cf, &url, conf->api_endpoint)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        prev->api_endpoint = conf->api_endpoint;
+    }
+
+    ngx_conf_merge_value(conf->ssl_verify, prev->ssl_verify, 1);
+    ngx_conf_merge_str_value(conf->ssl_trusted_certificate,
+                             prev->ssl_trusted_certificate,
+                             NGX_HTTP_VOD_DEFAULT_CA_FILE);
+
+    ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
+                              10000);
+    ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 60000);
+    ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 60000);
+
+    ngx_conf_merge_value(conf->upload, prev->upload, 0);
+
+    ngx_conf_merge_ptr_value(conf->procedure, prev->procedure, NULL);
+    ngx_conf_merge_ptr_value(conf->class_id, prev->class_id, NULL);
+    ngx_conf_merge_ptr_value(conf->source_context, prev->source_context,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->session_context, prev->session_context,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->storage_region, prev->storage_region,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->media_name, prev->media_name, NULL);
+    ngx_conf_merge_ptr_value(conf->media_type, prev->media_type, NULL);
+    ngx_conf_merge_ptr_value(conf->expire_time, prev->expire_time, NULL);
+
+    ngx_conf_merge_size_value(conf->part_size, prev->part_size,
+                              8 * 1024 * 1024);
+    ngx_conf_merge_uint_value(conf->parts_in_flight, prev->parts_in_flight, 4);
+    ngx_conf_merge_uint_value(conf->part_tries, prev->part_tries, 3);
+    ngx_conf_merge_value(conf->md5, prev->md5, 0);
+
+    if (!conf->upload) {
+        return NGX_CONF_OK;
+    }
+
+    /* a vod_upload location must be able to sign its requests */
+
+    if (conf->secret_id.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"vod_upload\" in %V:%ui has no secret id: set "
+                      "\"vod_secret_id\" in this location or an enclosing "
+                      "block", &conf->upload_file, conf->upload_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->secret_key.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"vod_upload\" in %V:%ui has no secret key: set "
+                      "\"vod_secret_key_file\" (or \"vod_secret_key\") in "
+                      "this location or an enclosing block",
+                      &conf->upload_file, conf->upload_line);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
