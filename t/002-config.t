@@ -1,0 +1,426 @@
+# nginx -t catches every configuration mistake with the directive, the
+# value and the place; good configurations start.
+
+use Test::Nginx::Socket;
+
+repeat_each(1);
+no_shuffle();
+
+plan tests => repeat_each() * (blocks() * 2 + 1);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a complete vod_upload configuration starts and answers
+--- http_config
+vod_secret_id       AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE;
+vod_secret_key_file ../html/vod.key;
+vod_region          ap-chongqing;
+vod_sub_app_id      1500000001;
+vod_api_endpoint    http://127.0.0.1:9;
+vod_cos_endpoint    https://127.0.0.1:9/;
+vod_connect_timeout 1s;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_procedure        "LongVideoPreset";
+    vod_upload_class_id         $arg_class;
+    vod_upload_source_context   "order-$arg_order";
+    vod_upload_session_context  abc;
+    vod_upload_storage_region   ap-chongqing;
+    vod_upload_media_name       "$arg_name";
+    vod_upload_media_type       MP4;
+    vod_upload_expire_time      2030-01-01T08:00:00+08:00;
+    vod_upload_part_size        16m;
+    vod_upload_parts_in_flight  8;
+    vod_upload_part_tries       5;
+    vod_upload_md5              on;
+    vod_ssl_verify              off;
+}
+--- user_files
+>>> vod.key
+  Gu5t9xGARNpq86cd98joQYCN3EXAMPLE
+--- request
+GET /upload/a.mp4
+--- error_code: 405
+--- no_error_log
+Gu5t9xGARNpq86cd98joQYCN3EXAMPLE
+
+
+
+=== TEST 2: vod_upload without a secret id
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload" in \S+nginx\.conf:\d+ has no secret id: set "vod_secret_id"/
+
+
+
+=== TEST 3: vod_upload without a secret key
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload" in \S+nginx\.conf:\d+ has no secret key: set "vod_secret_key_file" \(or "vod_secret_key"\)/
+
+
+
+=== TEST 4: a location inherits the secrets of its server
+--- config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+location /upload/ {
+    vod_upload;
+}
+--- request
+PUT /upload/a.mp4
+hello
+--- error_code: 501
+--- error_log
+vod upload: the relay to VOD is not built yet
+
+
+
+=== TEST 5: vod_upload only in a location
+--- http_config
+vod_upload;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload" directive is not allowed here/
+
+
+
+=== TEST 6: vod_upload twice
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload" directive is duplicate/
+
+
+
+=== TEST 7: the secret key file is missing
+--- http_config
+vod_secret_key_file ../html/no-such.key;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*open\(\) "\S+html\/no-such\.key" failed \(2: No such file or directory\)/
+
+
+
+=== TEST 8: the secret key file is empty
+--- http_config
+vod_secret_key_file ../html/vod.key;
+--- user_files
+>>> vod.key
+
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*the secret key file "\S+html\/vod\.key" is empty/
+
+
+
+=== TEST 9: the secret key file is too long
+--- http_config
+vod_secret_key_file ../html/vod.key;
+--- user_files eval
+">>> vod.key\n" . ("k" x 200)
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*the secret key file "\S+html\/vod\.key" is longer than 128 bytes/
+
+
+
+=== TEST 10: a key with white space inside is refused and not logged
+--- http_config
+vod_secret_key "Gu5t9xGARNpq86cd98 joQYCN3EXAMPLE";
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_secret_key" holds a character that is not printable ASCII \(at offset 18\)/
+--- no_error_log
+joQYCN3EXAMPLE
+
+
+
+=== TEST 11: the key set twice in one block
+--- http_config
+vod_secret_key EXAMPLEKEY;
+vod_secret_key_file ../html/vod.key;
+--- user_files
+>>> vod.key
+EXAMPLEKEY
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_secret_key_file" directive is duplicate \(the secret key is already set in this block\)/
+
+
+
+=== TEST 12: a region that is not a region name
+--- http_config
+vod_region Ap-Guangzhou;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_region" "Ap-Guangzhou" is not a region name such as "ap-guangzhou"/
+
+
+
+=== TEST 13: a sub-application id that is not a positive integer
+--- http_config
+vod_sub_app_id 12a;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_sub_app_id" "12a" is not a sub-application id \(a positive integer\)/
+
+
+
+=== TEST 14: an API endpoint with another scheme
+--- http_config
+vod_api_endpoint ftp://127.0.0.1:21;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_api_endpoint" "ftp:\/\/127\.0\.0\.1:21" is not an endpoint: expected "http:\/\/host\[:port\]" or "https:\/\/host\[:port\]"/
+
+
+
+=== TEST 15: an API endpoint with a path
+--- http_config
+vod_api_endpoint http://127.0.0.1:8080/api;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_api_endpoint" "http:\/\/127\.0\.0\.1:8080\/api" is not an endpoint/
+
+
+
+=== TEST 16: a COS endpoint with user info
+--- http_config
+vod_cos_endpoint http://user@127.0.0.1:8080;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_cos_endpoint" "http:\/\/user\@127\.0\.0\.1:8080" is not an endpoint/
+
+
+
+=== TEST 17: a media type VOD does not accept
+--- http_config
+vod_upload_media_type exe;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_media_type" "exe" is not a media type VOD accepts, such as "mp4" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 18: an expire time that is not ISO 8601
+--- http_config
+vod_upload_expire_time 2030-02-30T00:00:00Z;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_expire_time" "2030-02-30T00:00:00Z" is not an ISO 8601 time/
+
+
+
+=== TEST 19: a source context over 250 characters
+--- http_config eval
+"vod_upload_source_context " . ("x" x 251) . ";"
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_source_context" is 251 characters long, over the limit of 250/
+
+
+
+=== TEST 20: a session context over 1000 characters
+--- http_config eval
+"vod_upload_session_context " . ("x" x 1001) . ";"
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_session_context" is 1001 characters long, over the limit of 1000/
+
+
+
+=== TEST 21: a class id that is not an integer
+--- http_config
+vod_upload_class_id -1;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_class_id" "-1" is not a category id \(an integer\)/
+
+
+
+=== TEST 22: a storage region that is not a region name
+--- http_config
+vod_upload_storage_region "ap chongqing";
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_storage_region" "ap chongqing" is not a region name/
+
+
+
+=== TEST 23: an empty media name
+--- http_config
+vod_upload_media_name "";
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_media_name" is empty: expected a media name/
+
+
+
+=== TEST 24: a part size below COS's minimum
+--- http_config
+vod_upload_part_size 1048575;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_part_size" "1048575" is not a part size between 1m and 5g/
+
+
+
+=== TEST 25: a part size above COS's maximum
+--- http_config
+vod_upload_part_size 6g;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_part_size" "6g" is not a part size between 1m and 5g/
+
+
+
+=== TEST 26: no parts in flight
+--- http_config
+vod_upload_parts_in_flight 0;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_parts_in_flight" "0" is not a number from 1 to 64/
+
+
+
+=== TEST 27: too many part tries
+--- http_config
+vod_upload_part_tries 11;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_part_tries" "11" is not a number from 1 to 10/
+
+
+
+=== TEST 28: a timeout that is not a time
+--- http_config
+vod_read_timeout 10parsecs;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_read_timeout" directive invalid value/
+
+
+
+=== TEST 29: vod_ssl_verify takes on or off
+--- http_config
+vod_ssl_verify yes;
+--- config
+location /t {
+    return 204;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value "yes" in "vod_ssl_verify" directive, it must be "on" or "off"/
