@@ -24,6 +24,9 @@
 
 #define NGX_VOD_API_ERR_NOMEM          "out of memory"
 
+#define ngx_vod_json_object(obj, name, required, out, msg, error)            \
+    ngx_vod_json_member(obj, name, required, cJSON_IsObject, out, msg, error)
+
 
 typedef struct {
     u_char                 *p;          /* NULL while measuring */
@@ -34,6 +37,15 @@ typedef struct {
 
 typedef void (*ngx_vod_json_write_pt)(ngx_vod_json_out_t *o,
     const void *req);
+
+/* reads the members of "Response" into *out, the answer's own struct */
+
+typedef int (*ngx_vod_api_reader_pt)(ngx_vod_alloc_t *a, const cJSON *resp,
+    void *out, const char **error);
+
+/* cJSON_IsString() and the like */
+
+typedef cJSON_bool (*ngx_vod_json_is_pt)(const cJSON *item);
 
 
 /* the strings a request may carry: two static messages per field */
@@ -72,12 +84,19 @@ static void ngx_vod_json_int_member(ngx_vod_json_out_t *o, const char *key,
 static cJSON *ngx_vod_json_parse(const u_char *data, size_t len, size_t max,
     const char **error);
 static const char *ngx_vod_json_scan(const u_char *p, size_t len);
+static int ngx_vod_api_parse(ngx_vod_alloc_t *a, const u_char *data,
+    size_t len, ngx_vod_api_reader_pt read, void *out, size_t size,
+    ngx_vod_api_result_t *res);
 static int ngx_vod_api_envelope(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, cJSON **root, cJSON **resp, ngx_vod_api_result_t *res);
 static int ngx_vod_api_apply_upload_read(ngx_vod_alloc_t *a,
-    const cJSON *resp, ngx_vod_api_apply_upload_t *out, const char **error);
+    const cJSON *resp, void *data, const char **error);
+static int ngx_vod_api_commit_upload_read(ngx_vod_alloc_t *a,
+    const cJSON *resp, void *data, const char **error);
+static int ngx_vod_api_process_media_read(ngx_vod_alloc_t *a,
+    const cJSON *resp, void *data, const char **error);
 static int ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a,
-    const cJSON *resp, ngx_vod_api_pull_events_t *out, const char **error);
+    const cJSON *resp, void *data, const char **error);
 static int ngx_vod_api_event_read(ngx_vod_alloc_t *a, const cJSON *root,
     ngx_vod_api_event_t *ev, const char **error);
 static int ngx_vod_api_new_file_upload_read(ngx_vod_alloc_t *a,
@@ -89,14 +108,15 @@ static int ngx_vod_api_transcodes_read(ngx_vod_alloc_t *a, const cJSON *set,
 static int ngx_vod_api_time_read(ngx_vod_alloc_t *a, const cJSON *root,
     ngx_vod_api_event_t *ev, const char **error);
 
+static int ngx_vod_json_member(const cJSON *obj, const char *name,
+    int required, ngx_vod_json_is_pt is, const cJSON **out, const char *msg,
+    const char **error);
 static int ngx_vod_json_string(ngx_vod_alloc_t *a, const cJSON *obj,
     const char *name, int required, ngx_vod_str_t *out, const char *msg,
     const char **error);
 static int ngx_vod_json_integer(const cJSON *obj, const char *name,
     int required, int64_t min, int64_t max, int64_t *out, const char *msg,
     const char **error);
-static int ngx_vod_json_object(const cJSON *obj, const char *name,
-    int required, const cJSON **out, const char *msg, const char **error);
 static int ngx_vod_api_strdup(ngx_vod_alloc_t *a, const char *s, size_t n,
     ngx_vod_str_t *out);
 
@@ -477,7 +497,7 @@ static void
 ngx_vod_json_raw(ngx_vod_json_out_t *o, const char *s, size_t n)
 {
     if (o->p) {
-        o->p = (u_char *) memcpy(o->p, s, n) + n;
+        o->p = ngx_vod_cpymem(o->p, s, n);
     }
 
     o->len += n;
@@ -508,8 +528,6 @@ ngx_vod_json_str(ngx_vod_json_out_t *o, const ngx_vod_str_t *s)
     u_char         c;
     size_t         i, start;
     const char    *r;
-
-    static const char  hex[] = "0123456789abcdef";
 
     ngx_vod_json_raw(o, "\"", 1);
 
@@ -558,8 +576,7 @@ ngx_vod_json_str(ngx_vod_json_out_t *o, const ngx_vod_str_t *s)
             esc[1] = 'u';
             esc[2] = '0';
             esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 0x0f];
+            ngx_vod_hex((u_char *) &esc[4], &c, 1);
             ngx_vod_json_raw(o, esc, 6);
             continue;
         }
@@ -616,69 +633,8 @@ int
 ngx_vod_api_parse_apply_upload(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_apply_upload_t *out, ngx_vod_api_result_t *res)
 {
-    int     rc;
-    cJSON  *root, *resp;
-
-    memset(out, 0, sizeof(ngx_vod_api_apply_upload_t));
-
-    rc = ngx_vod_api_envelope(a, data, len, &root, &resp, res);
-    if (rc != NGX_VOD_OK) {
-        return rc;
-    }
-
-    rc = ngx_vod_api_apply_upload_read(a, resp, out, &res->error);
-
-    cJSON_Delete(root);
-
-    return rc;
-}
-
-
-static int
-ngx_vod_api_apply_upload_read(ngx_vod_alloc_t *a, const cJSON *resp,
-    ngx_vod_api_apply_upload_t *out, const char **error)
-{
-    const cJSON  *cert;
-
-    if (ngx_vod_json_string(a, resp, "StorageBucket", NGX_VOD_JSON_REQUIRED,
-            &out->storage_bucket,
-            "Response.StorageBucket is missing or not a string", error)
-        || ngx_vod_json_string(a, resp, "StorageRegion",
-            NGX_VOD_JSON_REQUIRED, &out->storage_region,
-            "Response.StorageRegion is missing or not a string", error)
-        || ngx_vod_json_string(a, resp, "VodSessionKey",
-            NGX_VOD_JSON_REQUIRED, &out->vod_session_key,
-            "Response.VodSessionKey is missing or not a string", error)
-        || ngx_vod_json_string(a, resp, "MediaStoragePath",
-            NGX_VOD_JSON_REQUIRED, &out->media_storage_path,
-            "Response.MediaStoragePath is missing or not a string", error)
-        || ngx_vod_json_string(a, resp, "CoverStoragePath",
-            NGX_VOD_JSON_OPTIONAL, &out->cover_storage_path,
-            "Response.CoverStoragePath is not a string", error)
-        || ngx_vod_json_object(resp, "TempCertificate",
-            NGX_VOD_JSON_REQUIRED, &cert,
-            "Response.TempCertificate is missing or not an object", error)
-        || ngx_vod_json_string(a, cert, "SecretId", NGX_VOD_JSON_REQUIRED,
-            &out->secret_id,
-            "Response.TempCertificate.SecretId is missing or not a string",
-            error)
-        || ngx_vod_json_string(a, cert, "SecretKey", NGX_VOD_JSON_REQUIRED,
-            &out->secret_key,
-            "Response.TempCertificate.SecretKey is missing or not a string",
-            error)
-        || ngx_vod_json_string(a, cert, "Token", NGX_VOD_JSON_REQUIRED,
-            &out->token,
-            "Response.TempCertificate.Token is missing or not a string",
-            error)
-        || ngx_vod_json_integer(cert, "ExpiredTime", NGX_VOD_JSON_REQUIRED,
-            1, NGX_VOD_API_TIME_MAX, &out->expired_time,
-            "Response.TempCertificate.ExpiredTime is missing or not "
-            "an integer in 1..253402300799", error))
-    {
-        return NGX_VOD_ERROR;
-    }
-
-    return NGX_VOD_OK;
+    return ngx_vod_api_parse(a, data, len, ngx_vod_api_apply_upload_read,
+                             out, sizeof(ngx_vod_api_apply_upload_t), res);
 }
 
 
@@ -686,32 +642,8 @@ int
 ngx_vod_api_parse_commit_upload(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_commit_upload_t *out, ngx_vod_api_result_t *res)
 {
-    int     rc;
-    cJSON  *root, *resp;
-
-    memset(out, 0, sizeof(ngx_vod_api_commit_upload_t));
-
-    rc = ngx_vod_api_envelope(a, data, len, &root, &resp, res);
-    if (rc != NGX_VOD_OK) {
-        return rc;
-    }
-
-    if (ngx_vod_json_string(a, resp, "FileId", NGX_VOD_JSON_REQUIRED,
-            &out->file_id, "Response.FileId is missing or not a string",
-            &res->error)
-        || ngx_vod_json_string(a, resp, "MediaUrl", NGX_VOD_JSON_REQUIRED,
-            &out->media_url, "Response.MediaUrl is missing or not a string",
-            &res->error)
-        || ngx_vod_json_string(a, resp, "CoverUrl", NGX_VOD_JSON_OPTIONAL,
-            &out->cover_url, "Response.CoverUrl is not a string",
-            &res->error))
-    {
-        rc = NGX_VOD_ERROR;
-    }
-
-    cJSON_Delete(root);
-
-    return rc;
+    return ngx_vod_api_parse(a, data, len, ngx_vod_api_commit_upload_read,
+                             out, sizeof(ngx_vod_api_commit_upload_t), res);
 }
 
 
@@ -719,24 +651,8 @@ int
 ngx_vod_api_parse_process_media(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_process_media_t *out, ngx_vod_api_result_t *res)
 {
-    int     rc;
-    cJSON  *root, *resp;
-
-    memset(out, 0, sizeof(ngx_vod_api_process_media_t));
-
-    rc = ngx_vod_api_envelope(a, data, len, &root, &resp, res);
-    if (rc != NGX_VOD_OK) {
-        return rc;
-    }
-
-    rc = ngx_vod_json_string(a, resp, "TaskId", NGX_VOD_JSON_REQUIRED,
-                             &out->task_id,
-                             "Response.TaskId is missing or not a string",
-                             &res->error);
-
-    cJSON_Delete(root);
-
-    return rc;
+    return ngx_vod_api_parse(a, data, len, ngx_vod_api_process_media_read,
+                             out, sizeof(ngx_vod_api_process_media_t), res);
 }
 
 
@@ -744,95 +660,33 @@ int
 ngx_vod_api_parse_pull_events(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_pull_events_t *out, ngx_vod_api_result_t *res)
 {
+    return ngx_vod_api_parse(a, data, len, ngx_vod_api_pull_events_read,
+                             out, sizeof(ngx_vod_api_pull_events_t), res);
+}
+
+
+/* zeroes *out (size bytes), checks the envelope, reads "Response" */
+
+static int
+ngx_vod_api_parse(ngx_vod_alloc_t *a, const u_char *data, size_t len,
+    ngx_vod_api_reader_pt read, void *out, size_t size,
+    ngx_vod_api_result_t *res)
+{
     int     rc;
     cJSON  *root, *resp;
 
-    memset(out, 0, sizeof(ngx_vod_api_pull_events_t));
+    memset(out, 0, size);
 
     rc = ngx_vod_api_envelope(a, data, len, &root, &resp, res);
     if (rc != NGX_VOD_OK) {
         return rc;
     }
 
-    rc = ngx_vod_api_pull_events_read(a, resp, out, &res->error);
+    rc = read(a, resp, out, &res->error);
 
     cJSON_Delete(root);
 
     return rc;
-}
-
-
-static int
-ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a, const cJSON *resp,
-    ngx_vod_api_pull_events_t *out, const char **error)
-{
-    int                        n;
-    char                      *text;
-    const cJSON               *set, *item;
-    ngx_vod_api_event_item_t  *ei;
-
-    set = cJSON_GetObjectItemCaseSensitive(resp, "EventSet");
-
-    if (set == NULL || cJSON_IsNull(set)) {
-        return NGX_VOD_OK;
-    }
-
-    if (!cJSON_IsArray(set)) {
-        *error = "Response.EventSet is not an array";
-        return NGX_VOD_ERROR;
-    }
-
-    n = cJSON_GetArraySize(set);
-    if (n == 0) {
-        return NGX_VOD_OK;
-    }
-
-    out->items = ngx_vod_alloc(a, n * sizeof(ngx_vod_api_event_item_t));
-    if (out->items == NULL) {
-        *error = NGX_VOD_API_ERR_NOMEM;
-        return NGX_VOD_ERROR;
-    }
-
-    cJSON_ArrayForEach(item, set) {
-        ei = &out->items[out->nitems];
-
-        if (!cJSON_IsObject(item)) {
-            *error = "Response.EventSet[] is not an object";
-            return NGX_VOD_ERROR;
-        }
-
-        if (ngx_vod_json_string(a, item, "EventHandle",
-                NGX_VOD_JSON_REQUIRED, &ei->event_handle,
-                "Response.EventSet[].EventHandle is missing or not a string",
-                error)
-            || ngx_vod_json_string(a, item, "EventType",
-                NGX_VOD_JSON_REQUIRED, &ei->event_type,
-                "Response.EventSet[].EventType is missing or not a string",
-                error))
-        {
-            return NGX_VOD_ERROR;
-        }
-
-        text = cJSON_PrintUnformatted(item);
-        if (text == NULL) {
-            *error = NGX_VOD_API_ERR_NOMEM;
-            return NGX_VOD_ERROR;
-        }
-
-        if (ngx_vod_api_strdup(a, text, strlen(text), &ei->json)
-            != NGX_VOD_OK)
-        {
-            cJSON_free(text);
-            *error = NGX_VOD_API_ERR_NOMEM;
-            return NGX_VOD_ERROR;
-        }
-
-        cJSON_free(text);
-
-        out->nitems++;
-    }
-
-    return NGX_VOD_OK;
 }
 
 
@@ -894,6 +748,170 @@ failed:
     *root = NULL;
 
     return rc;
+}
+
+
+static int
+ngx_vod_api_apply_upload_read(ngx_vod_alloc_t *a, const cJSON *resp,
+    void *data, const char **error)
+{
+    const cJSON                 *cert;
+    ngx_vod_api_apply_upload_t  *out;
+
+    out = data;
+
+    if (ngx_vod_json_string(a, resp, "StorageBucket", NGX_VOD_JSON_REQUIRED,
+            &out->storage_bucket,
+            "Response.StorageBucket is missing or not a string", error)
+        || ngx_vod_json_string(a, resp, "StorageRegion",
+            NGX_VOD_JSON_REQUIRED, &out->storage_region,
+            "Response.StorageRegion is missing or not a string", error)
+        || ngx_vod_json_string(a, resp, "VodSessionKey",
+            NGX_VOD_JSON_REQUIRED, &out->vod_session_key,
+            "Response.VodSessionKey is missing or not a string", error)
+        || ngx_vod_json_string(a, resp, "MediaStoragePath",
+            NGX_VOD_JSON_REQUIRED, &out->media_storage_path,
+            "Response.MediaStoragePath is missing or not a string", error)
+        || ngx_vod_json_string(a, resp, "CoverStoragePath",
+            NGX_VOD_JSON_OPTIONAL, &out->cover_storage_path,
+            "Response.CoverStoragePath is not a string", error)
+        || ngx_vod_json_object(resp, "TempCertificate",
+            NGX_VOD_JSON_REQUIRED, &cert,
+            "Response.TempCertificate is missing or not an object", error)
+        || ngx_vod_json_string(a, cert, "SecretId", NGX_VOD_JSON_REQUIRED,
+            &out->secret_id,
+            "Response.TempCertificate.SecretId is missing or not a string",
+            error)
+        || ngx_vod_json_string(a, cert, "SecretKey", NGX_VOD_JSON_REQUIRED,
+            &out->secret_key,
+            "Response.TempCertificate.SecretKey is missing or not a string",
+            error)
+        || ngx_vod_json_string(a, cert, "Token", NGX_VOD_JSON_REQUIRED,
+            &out->token,
+            "Response.TempCertificate.Token is missing or not a string",
+            error)
+        || ngx_vod_json_integer(cert, "ExpiredTime", NGX_VOD_JSON_REQUIRED,
+            1, NGX_VOD_API_TIME_MAX, &out->expired_time,
+            "Response.TempCertificate.ExpiredTime is missing or not "
+            "an integer in 1..253402300799", error))
+    {
+        return NGX_VOD_ERROR;
+    }
+
+    return NGX_VOD_OK;
+}
+
+
+static int
+ngx_vod_api_commit_upload_read(ngx_vod_alloc_t *a, const cJSON *resp,
+    void *data, const char **error)
+{
+    ngx_vod_api_commit_upload_t  *out;
+
+    out = data;
+
+    if (ngx_vod_json_string(a, resp, "FileId", NGX_VOD_JSON_REQUIRED,
+            &out->file_id, "Response.FileId is missing or not a string",
+            error)
+        || ngx_vod_json_string(a, resp, "MediaUrl", NGX_VOD_JSON_REQUIRED,
+            &out->media_url, "Response.MediaUrl is missing or not a string",
+            error)
+        || ngx_vod_json_string(a, resp, "CoverUrl", NGX_VOD_JSON_OPTIONAL,
+            &out->cover_url, "Response.CoverUrl is not a string", error))
+    {
+        return NGX_VOD_ERROR;
+    }
+
+    return NGX_VOD_OK;
+}
+
+
+static int
+ngx_vod_api_process_media_read(ngx_vod_alloc_t *a, const cJSON *resp,
+    void *data, const char **error)
+{
+    ngx_vod_api_process_media_t  *out;
+
+    out = data;
+
+    return ngx_vod_json_string(a, resp, "TaskId", NGX_VOD_JSON_REQUIRED,
+                               &out->task_id,
+                               "Response.TaskId is missing or not a string",
+                               error);
+}
+
+
+static int
+ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a, const cJSON *resp,
+    void *data, const char **error)
+{
+    int                         n;
+    char                       *text;
+    const cJSON                *set, *item;
+    ngx_vod_api_event_item_t   *ei;
+    ngx_vod_api_pull_events_t  *out;
+
+    out = data;
+
+    if (ngx_vod_json_member(resp, "EventSet", NGX_VOD_JSON_OPTIONAL,
+                            cJSON_IsArray, &set,
+                            "Response.EventSet is not an array", error)
+        != NGX_VOD_OK)
+    {
+        return NGX_VOD_ERROR;
+    }
+
+    n = set ? cJSON_GetArraySize(set) : 0;
+    if (n == 0) {
+        return NGX_VOD_OK;
+    }
+
+    out->items = ngx_vod_alloc(a, n * sizeof(ngx_vod_api_event_item_t));
+    if (out->items == NULL) {
+        *error = NGX_VOD_API_ERR_NOMEM;
+        return NGX_VOD_ERROR;
+    }
+
+    cJSON_ArrayForEach(item, set) {
+        ei = &out->items[out->nitems];
+
+        if (!cJSON_IsObject(item)) {
+            *error = "Response.EventSet[] is not an object";
+            return NGX_VOD_ERROR;
+        }
+
+        if (ngx_vod_json_string(a, item, "EventHandle",
+                NGX_VOD_JSON_REQUIRED, &ei->event_handle,
+                "Response.EventSet[].EventHandle is missing or not a string",
+                error)
+            || ngx_vod_json_string(a, item, "EventType",
+                NGX_VOD_JSON_REQUIRED, &ei->event_type,
+                "Response.EventSet[].EventType is missing or not a string",
+                error))
+        {
+            return NGX_VOD_ERROR;
+        }
+
+        text = cJSON_PrintUnformatted(item);
+        if (text == NULL) {
+            *error = NGX_VOD_API_ERR_NOMEM;
+            return NGX_VOD_ERROR;
+        }
+
+        if (ngx_vod_api_strdup(a, text, strlen(text), &ei->json)
+            != NGX_VOD_OK)
+        {
+            cJSON_free(text);
+            *error = NGX_VOD_API_ERR_NOMEM;
+            return NGX_VOD_ERROR;
+        }
+
+        cJSON_free(text);
+
+        out->nitems++;
+    }
+
+    return NGX_VOD_OK;
 }
 
 
@@ -1043,16 +1061,17 @@ ngx_vod_api_procedure_read(ngx_vod_alloc_t *a, const cJSON *root,
         return NGX_VOD_ERROR;
     }
 
-    set = cJSON_GetObjectItemCaseSensitive(pse, "MediaProcessResultSet");
-
-    if (set == NULL || cJSON_IsNull(set)) {
-        return NGX_VOD_OK;
+    if (ngx_vod_json_member(pse, "MediaProcessResultSet",
+            NGX_VOD_JSON_OPTIONAL, cJSON_IsArray, &set,
+            "ProcedureStateChangeEvent.MediaProcessResultSet is not an array",
+            error)
+        != NGX_VOD_OK)
+    {
+        return NGX_VOD_ERROR;
     }
 
-    if (!cJSON_IsArray(set)) {
-        *error = "ProcedureStateChangeEvent.MediaProcessResultSet is not "
-                 "an array";
-        return NGX_VOD_ERROR;
+    if (set == NULL) {
+        return NGX_VOD_OK;
     }
 
     return ngx_vod_api_transcodes_read(a, set, ev, error);
@@ -1394,17 +1413,19 @@ ngx_vod_json_scan(const u_char *p, size_t len)
  * Member readers: an absent or null member is an error when required,
  * else an empty result; a member of the wrong type is always an error.
  * A required string must not be empty.  They return NGX_VOD_OK, or
- * NGX_VOD_ERROR (non-zero) with *error set.
+ * NGX_VOD_ERROR (non-zero) with *error set.  ngx_vod_json_member() is
+ * the rule they share: *out is the member, or NULL when it is absent or
+ * null and optional.
  */
 
 static int
-ngx_vod_json_string(ngx_vod_alloc_t *a, const cJSON *obj, const char *name,
-    int required, ngx_vod_str_t *out, const char *msg, const char **error)
+ngx_vod_json_member(const cJSON *obj, const char *name, int required,
+    ngx_vod_json_is_pt is, const cJSON **out, const char *msg,
+    const char **error)
 {
     const cJSON  *item;
 
-    out->len = 0;
-    out->data = NULL;
+    *out = NULL;
 
     item = cJSON_GetObjectItemCaseSensitive(obj, name);
 
@@ -1417,7 +1438,34 @@ ngx_vod_json_string(ngx_vod_alloc_t *a, const cJSON *obj, const char *name,
         return NGX_VOD_OK;
     }
 
-    if (!cJSON_IsString(item) || item->valuestring == NULL
+    if (!is(item)) {
+        *error = msg;
+        return NGX_VOD_ERROR;
+    }
+
+    *out = item;
+
+    return NGX_VOD_OK;
+}
+
+
+static int
+ngx_vod_json_string(ngx_vod_alloc_t *a, const cJSON *obj, const char *name,
+    int required, ngx_vod_str_t *out, const char *msg, const char **error)
+{
+    int           rc;
+    const cJSON  *item;
+
+    out->len = 0;
+    out->data = NULL;
+
+    rc = ngx_vod_json_member(obj, name, required, cJSON_IsString, &item, msg,
+                             error);
+    if (rc != NGX_VOD_OK || item == NULL) {
+        return rc;
+    }
+
+    if (item->valuestring == NULL
         || (required && item->valuestring[0] == '\0'))
     {
         *error = msg;
@@ -1447,26 +1495,17 @@ ngx_vod_json_integer(const cJSON *obj, const char *name, int required,
     int64_t min, int64_t max, int64_t *out, const char *msg,
     const char **error)
 {
+    int           rc;
     double        d;
     int64_t       n;
     const cJSON  *item;
 
     *out = 0;
 
-    item = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-    if (item == NULL || cJSON_IsNull(item)) {
-        if (required) {
-            *error = msg;
-            return NGX_VOD_ERROR;
-        }
-
-        return NGX_VOD_OK;
-    }
-
-    if (!cJSON_IsNumber(item)) {
-        *error = msg;
-        return NGX_VOD_ERROR;
+    rc = ngx_vod_json_member(obj, name, required, cJSON_IsNumber, &item, msg,
+                             error);
+    if (rc != NGX_VOD_OK || item == NULL) {
+        return rc;
     }
 
     d = item->valuedouble;
@@ -1486,36 +1525,6 @@ ngx_vod_json_integer(const cJSON *obj, const char *name, int required,
     }
 
     *out = n;
-
-    return NGX_VOD_OK;
-}
-
-
-static int
-ngx_vod_json_object(const cJSON *obj, const char *name, int required,
-    const cJSON **out, const char *msg, const char **error)
-{
-    const cJSON  *item;
-
-    *out = NULL;
-
-    item = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-    if (item == NULL || cJSON_IsNull(item)) {
-        if (required) {
-            *error = msg;
-            return NGX_VOD_ERROR;
-        }
-
-        return NGX_VOD_OK;
-    }
-
-    if (!cJSON_IsObject(item)) {
-        *error = msg;
-        return NGX_VOD_ERROR;
-    }
-
-    *out = item;
 
     return NGX_VOD_OK;
 }

@@ -53,4 +53,62 @@ ngx_vod_alloc(ngx_vod_alloc_t *a, size_t size)
 }
 
 
+/* writes len bytes of src as 2 * len lowercase hex digits, returns the end */
+
+static inline u_char *
+ngx_vod_hex(u_char *dst, const u_char *src, size_t len)
+{
+    static const u_char  hex[] = "0123456789abcdef";
+
+    while (len--) {
+        *dst++ = hex[*src >> 4];
+        *dst++ = hex[*src++ & 0xf];
+    }
+
+    return dst;
+}
+
+
+/* copies len bytes (src may be NULL when len is 0), returns dst + len */
+
+static inline u_char *
+ngx_vod_cpymem(u_char *dst, const void *src, size_t len)
+{
+    if (len) {
+        memcpy(dst, src, len);
+    }
+
+    return dst + len;
+}
+
+
+/* ASCII lower case of n bytes, as nginx's ngx_strlow(); dst may be src */
+
+static inline void
+ngx_vod_strlow(u_char *dst, const u_char *src, size_t n)
+{
+    while (n--) {
+        *dst++ = (*src >= 'A' && *src <= 'Z') ? (u_char) (*src | 0x20) : *src;
+        src++;
+    }
+}
+
+
+/* a header value must not hold control characters (CR, LF, ...) */
+
+static inline int
+ngx_vod_header_value_valid(const ngx_vod_str_t *v)
+{
+    size_t  i;
+
+    for (i = 0; i < v->len; i++) {
+        if (v->data[i] < 0x20 || v->data[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 #endif /* _NGX_VOD_COMMON_H_INCLUDED_ */

@@ -42,11 +42,8 @@ static int ngx_vod_cos_hash_encoded(EVP_MD_CTX *md, const u_char *p,
     size_t n);
 static size_t ngx_vod_cos_escape(u_char *dst, const u_char *src, size_t len,
     const uint32_t *escape);
-static int ngx_vod_cos_valid_value(const ngx_vod_str_t *v);
 static int ngx_vod_cos_hmac(const u_char *key, size_t key_len,
     const u_char *data, size_t len, u_char *hex);
-static u_char *ngx_vod_cos_hex(u_char *dst, const u_char *src, size_t len);
-static u_char *ngx_vod_cos_cpy(u_char *dst, const void *src, size_t len);
 
 
 /* what urlencode escapes (1 bits): all but A-Z a-z 0-9 - _ . ~ */
@@ -101,7 +98,7 @@ ngx_vod_cos_sign(ngx_vod_cos_sign_t *s, u_char *buf, size_t size,
 
     s->error = NULL;
 
-    if (s->secret_id.len == 0 || !ngx_vod_cos_valid_value(&s->secret_id)) {
+    if (s->secret_id.len == 0 || !ngx_vod_header_value_valid(&s->secret_id)) {
         s->error = "empty SecretId, or a control character in it";
         return NGX_VOD_ERROR;
     }
@@ -132,7 +129,7 @@ ngx_vod_cos_sign(ngx_vod_cos_sign_t *s, u_char *buf, size_t size,
         }
 
     } else if (s->key_time.len > NGX_VOD_COS_KEY_TIME_MAX
-               || !ngx_vod_cos_valid_value(&s->key_time))
+               || !ngx_vod_header_value_valid(&s->key_time))
     {
         s->error = "invalid key time";
         return NGX_VOD_ERROR;
@@ -172,10 +169,10 @@ ngx_vod_cos_sign(ngx_vod_cos_sign_t *s, u_char *buf, size_t size,
         return NGX_VOD_ERROR;
     }
 
-    p = ngx_vod_cos_cpy(sts, "sha1\n", sizeof("sha1\n") - 1);
-    p = ngx_vod_cos_cpy(p, s->key_time.data, s->key_time.len);
+    p = ngx_vod_cpymem(sts, "sha1\n", sizeof("sha1\n") - 1);
+    p = ngx_vod_cpymem(p, s->key_time.data, s->key_time.len);
     *p++ = '\n';
-    p = ngx_vod_cos_cpy(p, s->http_string_sha1, NGX_VOD_COS_HEX_LEN);
+    p = ngx_vod_cpymem(p, s->http_string_sha1, NGX_VOD_COS_HEX_LEN);
     *p++ = '\n';
 
     if (ngx_vod_cos_hmac(s->sign_key, NGX_VOD_COS_HEX_LEN, sts, p - sts,
@@ -186,20 +183,20 @@ ngx_vod_cos_sign(ngx_vod_cos_sign_t *s, u_char *buf, size_t size,
         return NGX_VOD_ERROR;
     }
 
-    p = ngx_vod_cos_cpy(buf, "q-sign-algorithm=sha1&q-ak=",
-                        sizeof("q-sign-algorithm=sha1&q-ak=") - 1);
-    p = ngx_vod_cos_cpy(p, s->secret_id.data, s->secret_id.len);
-    p = ngx_vod_cos_cpy(p, "&q-sign-time=", sizeof("&q-sign-time=") - 1);
-    p = ngx_vod_cos_cpy(p, s->key_time.data, s->key_time.len);
-    p = ngx_vod_cos_cpy(p, "&q-key-time=", sizeof("&q-key-time=") - 1);
-    p = ngx_vod_cos_cpy(p, s->key_time.data, s->key_time.len);
-    p = ngx_vod_cos_cpy(p, "&q-header-list=", sizeof("&q-header-list=") - 1);
-    p = ngx_vod_cos_cpy(p, s->header_list.data, s->header_list.len);
-    p = ngx_vod_cos_cpy(p, "&q-url-param-list=",
-                        sizeof("&q-url-param-list=") - 1);
-    p = ngx_vod_cos_cpy(p, s->param_list.data, s->param_list.len);
-    p = ngx_vod_cos_cpy(p, "&q-signature=", sizeof("&q-signature=") - 1);
-    p = ngx_vod_cos_cpy(p, s->signature, NGX_VOD_COS_HEX_LEN);
+    p = ngx_vod_cpymem(buf, "q-sign-algorithm=sha1&q-ak=",
+                       sizeof("q-sign-algorithm=sha1&q-ak=") - 1);
+    p = ngx_vod_cpymem(p, s->secret_id.data, s->secret_id.len);
+    p = ngx_vod_cpymem(p, "&q-sign-time=", sizeof("&q-sign-time=") - 1);
+    p = ngx_vod_cpymem(p, s->key_time.data, s->key_time.len);
+    p = ngx_vod_cpymem(p, "&q-key-time=", sizeof("&q-key-time=") - 1);
+    p = ngx_vod_cpymem(p, s->key_time.data, s->key_time.len);
+    p = ngx_vod_cpymem(p, "&q-header-list=", sizeof("&q-header-list=") - 1);
+    p = ngx_vod_cpymem(p, s->header_list.data, s->header_list.len);
+    p = ngx_vod_cpymem(p, "&q-url-param-list=",
+                       sizeof("&q-url-param-list=") - 1);
+    p = ngx_vod_cpymem(p, s->param_list.data, s->param_list.len);
+    p = ngx_vod_cpymem(p, "&q-signature=", sizeof("&q-signature=") - 1);
+    p = ngx_vod_cpymem(p, s->signature, NGX_VOD_COS_HEX_LEN);
 
     *len = p - buf;
 
@@ -263,11 +260,7 @@ ngx_vod_cos_sign_list(ngx_vod_cos_sign_list_t *l,
         ngx_vod_cos_urlencode(item.name, pairs[i].name.data,
                               pairs[i].name.len);
 
-        for (p = item.name; p < item.name + k; p++) {
-            if (*p >= 'A' && *p <= 'Z') {
-                *p |= 0x20;
-            }
-        }
+        ngx_vod_strlow(item.name, item.name, k);
 
         used += k;
 
@@ -309,7 +302,7 @@ ngx_vod_cos_sign_list(ngx_vod_cos_sign_list_t *l,
             *p++ = ';';
         }
 
-        p = ngx_vod_cos_cpy(p, l->items[i].name, l->items[i].name_len);
+        p = ngx_vod_cpymem(p, l->items[i].name, l->items[i].name_len);
     }
 
     list->len = p - l->text;
@@ -370,7 +363,7 @@ ngx_vod_cos_http_string_sha1(ngx_vod_cos_sign_t *s, u_char *hex)
         goto done;
     }
 
-    ngx_vod_cos_hex(hex, sha1, n);
+    ngx_vod_hex(hex, sha1, n);
 
     rc = NGX_VOD_OK;
 
@@ -411,16 +404,13 @@ ngx_vod_cos_hash_list(EVP_MD_CTX *md, ngx_vod_cos_sign_list_t *l)
 static int
 ngx_vod_cos_hash_lower(EVP_MD_CTX *md, const u_char *p, size_t n)
 {
-    size_t  i, k;
+    size_t  k;
     u_char  chunk[NGX_VOD_COS_CHUNK];
 
     while (n) {
         k = (n < sizeof(chunk)) ? n : sizeof(chunk);
 
-        for (i = 0; i < k; i++) {
-            chunk[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (u_char) (p[i] | 0x20)
-                                                    : p[i];
-        }
+        ngx_vod_strlow(chunk, p, k);
 
         if (EVP_DigestUpdate(md, chunk, k) != 1) {
             return NGX_VOD_ERROR;
@@ -540,23 +530,6 @@ ngx_vod_cos_sign_key(const ngx_vod_str_t *secret_key,
 }
 
 
-/* a header value must not hold control characters (CR, LF, ...) */
-
-static int
-ngx_vod_cos_valid_value(const ngx_vod_str_t *v)
-{
-    size_t  i;
-
-    for (i = 0; i < v->len; i++) {
-        if (v->data[i] < 0x20 || v->data[i] == 0x7f) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 /* hex(HMAC_SHA1(key, data)) */
 
 static int
@@ -580,34 +553,10 @@ ngx_vod_cos_hmac(const u_char *key, size_t key_len, const u_char *data,
         return NGX_VOD_ERROR;
     }
 
-    ngx_vod_cos_hex(hex, md, n);
+    ngx_vod_hex(hex, md, n);
 
     OPENSSL_cleanse(md, sizeof(md));
 
     return NGX_VOD_OK;
 }
 
-
-static u_char *
-ngx_vod_cos_hex(u_char *dst, const u_char *src, size_t len)
-{
-    static const u_char  hex[] = "0123456789abcdef";
-
-    while (len--) {
-        *dst++ = hex[*src >> 4];
-        *dst++ = hex[*src++ & 0xf];
-    }
-
-    return dst;
-}
-
-
-static u_char *
-ngx_vod_cos_cpy(u_char *dst, const void *src, size_t len)
-{
-    if (len) {
-        memcpy(dst, src, len);
-    }
-
-    return dst + len;
-}

@@ -162,6 +162,7 @@ static int ngx_vod_cos_xml_text(ngx_vod_cos_xml_parser_t *x);
 static int ngx_vod_cos_xml_cdata(ngx_vod_cos_xml_parser_t *x);
 static int ngx_vod_cos_xml_skip_to(ngx_vod_cos_xml_parser_t *x,
     const char *s, size_t n);
+static int ngx_vod_cos_xml_skip_space(ngx_vod_cos_xml_parser_t *x);
 static int ngx_vod_cos_xml_entity(ngx_vod_cos_xml_parser_t *x,
     u_char **out);
 static int ngx_vod_cos_xml_name(ngx_vod_cos_xml_parser_t *x,
@@ -402,9 +403,10 @@ ngx_vod_cos_xml_misc(ngx_vod_cos_xml_parser_t *x)
 static int
 ngx_vod_cos_xml_start_tag(ngx_vod_cos_xml_parser_t *x)
 {
-    int            empty, space;
-    size_t         rest;
-    ngx_vod_str_t  name;
+    int             empty;
+    size_t          rest;
+    ngx_vod_str_t   name;
+    const u_char   *start;
 
     rest = x->end - x->p;
 
@@ -434,15 +436,9 @@ ngx_vod_cos_xml_start_tag(ngx_vod_cos_xml_parser_t *x)
     empty = 0;
 
     for ( ;; ) {
-        space = 0;
+        start = x->p;
 
-        while (x->p < x->end && ngx_vod_cos_xml_space(*x->p)) {
-            x->p++;
-            space = 1;
-        }
-
-        if (x->p == x->end) {
-            x->error = NGX_VOD_COS_XML_ERR_TRUNCATED;
+        if (ngx_vod_cos_xml_skip_space(x) != NGX_VOD_OK) {
             return NGX_VOD_ERROR;
         }
 
@@ -467,7 +463,9 @@ ngx_vod_cos_xml_start_tag(ngx_vod_cos_xml_parser_t *x)
             break;
         }
 
-        if (!space) {
+        /* an attribute, which must follow whitespace */
+
+        if (x->p == start) {
             x->error = "malformed XML start tag";
             return NGX_VOD_ERROR;
         }
@@ -519,16 +517,9 @@ ngx_vod_cos_xml_attribute(ngx_vod_cos_xml_parser_t *x)
     u_char         quote;
     ngx_vod_str_t  name;
 
-    if (ngx_vod_cos_xml_name(x, &name) != NGX_VOD_OK) {
-        return NGX_VOD_ERROR;
-    }
-
-    while (x->p < x->end && ngx_vod_cos_xml_space(*x->p)) {
-        x->p++;
-    }
-
-    if (x->p == x->end) {
-        x->error = NGX_VOD_COS_XML_ERR_TRUNCATED;
+    if (ngx_vod_cos_xml_name(x, &name) != NGX_VOD_OK
+        || ngx_vod_cos_xml_skip_space(x) != NGX_VOD_OK)
+    {
         return NGX_VOD_ERROR;
     }
 
@@ -539,12 +530,7 @@ ngx_vod_cos_xml_attribute(ngx_vod_cos_xml_parser_t *x)
 
     x->p++;
 
-    while (x->p < x->end && ngx_vod_cos_xml_space(*x->p)) {
-        x->p++;
-    }
-
-    if (x->p >= x->end) {
-        x->error = NGX_VOD_COS_XML_ERR_TRUNCATED;
+    if (ngx_vod_cos_xml_skip_space(x) != NGX_VOD_OK) {
         return NGX_VOD_ERROR;
     }
 
@@ -591,16 +577,9 @@ ngx_vod_cos_xml_end_tag(ngx_vod_cos_xml_parser_t *x)
 
     x->p += 2;
 
-    if (ngx_vod_cos_xml_name(x, &name) != NGX_VOD_OK) {
-        return NGX_VOD_ERROR;
-    }
-
-    while (x->p < x->end && ngx_vod_cos_xml_space(*x->p)) {
-        x->p++;
-    }
-
-    if (x->p == x->end) {
-        x->error = NGX_VOD_COS_XML_ERR_TRUNCATED;
+    if (ngx_vod_cos_xml_name(x, &name) != NGX_VOD_OK
+        || ngx_vod_cos_xml_skip_space(x) != NGX_VOD_OK)
+    {
         return NGX_VOD_ERROR;
     }
 
@@ -700,6 +679,24 @@ ngx_vod_cos_xml_skip_to(ngx_vod_cos_xml_parser_t *x, const char *s,
     x->error = NGX_VOD_COS_XML_ERR_TRUNCATED;
 
     return NGX_VOD_ERROR;
+}
+
+
+/* moves past whitespace, which must not run to the end of the document */
+
+static int
+ngx_vod_cos_xml_skip_space(ngx_vod_cos_xml_parser_t *x)
+{
+    while (x->p < x->end && ngx_vod_cos_xml_space(*x->p)) {
+        x->p++;
+    }
+
+    if (x->p == x->end) {
+        x->error = NGX_VOD_COS_XML_ERR_TRUNCATED;
+        return NGX_VOD_ERROR;
+    }
+
+    return NGX_VOD_OK;
 }
 
 
@@ -1240,8 +1237,7 @@ ngx_vod_cos_xml_check_parts(const ngx_vod_cos_part_t *parts, size_t nparts,
 #define NGX_VOD_COS_XML_PART_MIDDLE     "</PartNumber><ETag>"
 #define NGX_VOD_COS_XML_PART_END        "</ETag></Part>"
 
-#define ngx_vod_cos_xml_copy(p, s)                                           \
-    ((u_char *) memcpy(p, s, sizeof(s) - 1) + sizeof(s) - 1)
+#define ngx_vod_cos_xml_copy(p, s)      ngx_vod_cpymem(p, s, sizeof(s) - 1)
 
 
 size_t
@@ -1293,8 +1289,7 @@ ngx_vod_cos_xml_complete_write(u_char *p, const ngx_vod_cos_part_t *parts,
             n /= 10;
         } while (n);
 
-        p = (u_char *) memcpy(p, d, digits + sizeof(digits) - d)
-            + (digits + sizeof(digits) - d);
+        p = ngx_vod_cpymem(p, d, digits + sizeof(digits) - d);
 
         p = ngx_vod_cos_xml_copy(p, NGX_VOD_COS_XML_PART_MIDDLE);
 

@@ -196,18 +196,15 @@ ngx_vod_crc64_multmodp(uint64_t a, uint64_t b)
 }
 
 
+/*
+ * ngx_vod_crc64_pclmul() falls back to the table where the CPU has no
+ * PCLMULQDQ, so it already is the fastest implementation there is.
+ */
+
 uint64_t
 ngx_vod_crc64(uint64_t crc, const u_char *p, size_t len)
 {
-    ngx_vod_crc64_init();
-
-#if (NGX_VOD_CRC64_PCLMUL)
-    if (ngx_vod_crc64_have_pclmul) {
-        return ~ngx_vod_crc64_pclmul_update(~crc, p, len);
-    }
-#endif
-
-    return ~ngx_vod_crc64_table_update(~crc, p, len);
+    return ngx_vod_crc64_pclmul(crc, p, len);
 }
 
 

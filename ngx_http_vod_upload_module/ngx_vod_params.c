@@ -25,18 +25,14 @@ static const char  *ngx_vod_media_types[] = {
 int
 ngx_vod_media_type_valid(const u_char *p, size_t len)
 {
-    size_t        i;
-    u_char        c, lower[NGX_VOD_MEDIA_TYPE_MAX];
+    u_char        lower[NGX_VOD_MEDIA_TYPE_MAX];
     const char  **t;
 
     if (len == 0 || len > NGX_VOD_MEDIA_TYPE_MAX) {
         return 0;
     }
 
-    for (i = 0; i < len; i++) {
-        c = p[i];
-        lower[i] = (c >= 'A' && c <= 'Z') ? (u_char) (c | 0x20) : c;
-    }
+    ngx_vod_strlow(lower, p, len);
 
     for (t = ngx_vod_media_types; *t; t++) {
         if (strlen(*t) == len && memcmp(*t, lower, len) == 0) {
@@ -170,11 +166,10 @@ ngx_vod_cos_host(u_char *buf, const ngx_vod_str_t *bucket,
         return 0;
     }
 
-    p = buf;
-    p = (u_char *) memcpy(p, bucket->data, bucket->len) + bucket->len;
-    p = (u_char *) memcpy(p, ".cos.", 5) + 5;
-    p = (u_char *) memcpy(p, region->data, region->len) + region->len;
-    p = (u_char *) memcpy(p, ".myqcloud.com", 13) + 13;
+    p = ngx_vod_cpymem(buf, bucket->data, bucket->len);
+    p = ngx_vod_cpymem(p, ".cos.", sizeof(".cos.") - 1);
+    p = ngx_vod_cpymem(p, region->data, region->len);
+    p = ngx_vod_cpymem(p, ".myqcloud.com", sizeof(".myqcloud.com") - 1);
 
     return p - buf;
 }

@@ -46,11 +46,8 @@ static void ngx_vod_tc3_emit(ngx_vod_tc3_sink_t *sk, const u_char *p,
     size_t n);
 static void ngx_vod_tc3_emit_lower(ngx_vod_tc3_sink_t *sk, const u_char *p,
     size_t n);
-static int ngx_vod_tc3_valid_value(const ngx_vod_str_t *v);
 static int ngx_vod_tc3_hmac(const u_char *key, size_t key_len,
     const u_char *data, size_t len, u_char *out);
-static u_char *ngx_vod_tc3_hex(u_char *dst, const u_char *src, size_t len);
-static u_char *ngx_vod_tc3_cpy(u_char *dst, const void *src, size_t len);
 
 
 #define ngx_vod_tc3_emit_literal(sk, s)                                      \
@@ -70,7 +67,7 @@ ngx_vod_tc3_sign(ngx_vod_tc3_sign_t *s, ngx_vod_tc3_key_cache_t *cache,
 
     s->error = NULL;
 
-    if (s->secret_id.len == 0 || !ngx_vod_tc3_valid_value(&s->secret_id)) {
+    if (s->secret_id.len == 0 || !ngx_vod_header_value_valid(&s->secret_id)) {
         s->error = "empty SecretId, or a control character in it";
         return NGX_VOD_ERROR;
     }
@@ -98,7 +95,7 @@ ngx_vod_tc3_sign(ngx_vod_tc3_sign_t *s, ngx_vod_tc3_key_cache_t *cache,
         }
 
     } else if (s->service.len > NGX_VOD_TC3_SERVICE_MAX
-               || !ngx_vod_tc3_valid_value(&s->service)
+               || !ngx_vod_header_value_valid(&s->service)
                || memchr(s->service.data, '/', s->service.len) != NULL)
     {
         s->error = "invalid service name";
@@ -165,27 +162,27 @@ ngx_vod_tc3_sign(ngx_vod_tc3_sign_t *s, ngx_vod_tc3_key_cache_t *cache,
         return NGX_VOD_ERROR;
     }
 
-    p = ngx_vod_tc3_cpy(buf, NGX_VOD_TC3_ALGORITHM " Credential=",
-                        sizeof(NGX_VOD_TC3_ALGORITHM " Credential=") - 1);
-    p = ngx_vod_tc3_cpy(p, s->secret_id.data, s->secret_id.len);
+    p = ngx_vod_cpymem(buf, NGX_VOD_TC3_ALGORITHM " Credential=",
+                       sizeof(NGX_VOD_TC3_ALGORITHM " Credential=") - 1);
+    p = ngx_vod_cpymem(p, s->secret_id.data, s->secret_id.len);
     *p++ = '/';
-    p = ngx_vod_tc3_cpy(p, s->date, NGX_VOD_TC3_DATE_LEN);
+    p = ngx_vod_cpymem(p, s->date, NGX_VOD_TC3_DATE_LEN);
     *p++ = '/';
-    p = ngx_vod_tc3_cpy(p, s->service.data, s->service.len);
-    p = ngx_vod_tc3_cpy(p, NGX_VOD_TC3_SCOPE_END ", SignedHeaders=",
-                        sizeof(NGX_VOD_TC3_SCOPE_END ", SignedHeaders=") - 1);
+    p = ngx_vod_cpymem(p, s->service.data, s->service.len);
+    p = ngx_vod_cpymem(p, NGX_VOD_TC3_SCOPE_END ", SignedHeaders=",
+                       sizeof(NGX_VOD_TC3_SCOPE_END ", SignedHeaders=") - 1);
 
     if (s->sign_action) {
-        p = ngx_vod_tc3_cpy(p, NGX_VOD_TC3_SIGNED_HEADERS_ACTION,
-                            sizeof(NGX_VOD_TC3_SIGNED_HEADERS_ACTION) - 1);
+        p = ngx_vod_cpymem(p, NGX_VOD_TC3_SIGNED_HEADERS_ACTION,
+                           sizeof(NGX_VOD_TC3_SIGNED_HEADERS_ACTION) - 1);
 
     } else {
-        p = ngx_vod_tc3_cpy(p, NGX_VOD_TC3_SIGNED_HEADERS,
-                            sizeof(NGX_VOD_TC3_SIGNED_HEADERS) - 1);
+        p = ngx_vod_cpymem(p, NGX_VOD_TC3_SIGNED_HEADERS,
+                           sizeof(NGX_VOD_TC3_SIGNED_HEADERS) - 1);
     }
 
-    p = ngx_vod_tc3_cpy(p, ", Signature=", sizeof(", Signature=") - 1);
-    p = ngx_vod_tc3_cpy(p, s->signature, NGX_VOD_TC3_HEX_LEN);
+    p = ngx_vod_cpymem(p, ", Signature=", sizeof(", Signature=") - 1);
+    p = ngx_vod_cpymem(p, s->signature, NGX_VOD_TC3_HEX_LEN);
 
     *len = p - buf;
 
@@ -262,7 +259,7 @@ ngx_vod_tc3_payload_hash(const u_char *payload, size_t len, u_char *hex)
         return NGX_VOD_ERROR;
     }
 
-    ngx_vod_tc3_hex(hex, md, n);
+    ngx_vod_hex(hex, md, n);
 
     return NGX_VOD_OK;
 }
@@ -328,7 +325,7 @@ ngx_vod_tc3_canonical_hash(const ngx_vod_str_t *host,
         goto done;
     }
 
-    ngx_vod_tc3_hex(hex, md, n);
+    ngx_vod_hex(hex, md, n);
 
     rc = NGX_VOD_OK;
 
@@ -346,9 +343,9 @@ ngx_vod_tc3_canonical(ngx_vod_tc3_sink_t *sk, const ngx_vod_str_t *host,
     const u_char *payload_hash)
 {
     if (host->len == 0 || content_type->len == 0
-        || !ngx_vod_tc3_valid_value(host)
-        || !ngx_vod_tc3_valid_value(content_type)
-        || (action && !ngx_vod_tc3_valid_value(action)))
+        || !ngx_vod_header_value_valid(host)
+        || !ngx_vod_header_value_valid(content_type)
+        || (action && !ngx_vod_header_value_valid(action)))
     {
         return NGX_VOD_ERROR;
     }
@@ -393,24 +390,20 @@ ngx_vod_tc3_emit(ngx_vod_tc3_sink_t *sk, const u_char *p, size_t n)
         return;
     }
 
-    sk->pos = ngx_vod_tc3_cpy(sk->pos, p, n);
+    sk->pos = ngx_vod_cpymem(sk->pos, p, n);
 }
 
 
 static void
 ngx_vod_tc3_emit_lower(ngx_vod_tc3_sink_t *sk, const u_char *p, size_t n)
 {
-    size_t  i, k;
+    size_t  k;
     u_char  chunk[NGX_VOD_TC3_CHUNK];
 
     while (n) {
         k = (n < sizeof(chunk)) ? n : sizeof(chunk);
 
-        for (i = 0; i < k; i++) {
-            chunk[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (u_char) (p[i] | 0x20)
-                                                    : p[i];
-        }
-
+        ngx_vod_strlow(chunk, p, k);
         ngx_vod_tc3_emit(sk, chunk, k);
 
         p += k;
@@ -476,7 +469,7 @@ ngx_vod_tc3_service(const ngx_vod_str_t *host, ngx_vod_str_t *service)
     service->len = n;
     service->data = host->data;
 
-    if (!ngx_vod_tc3_valid_value(service)
+    if (!ngx_vod_header_value_valid(service)
         || memchr(service->data, '/', n) != NULL)
     {
         service->len = 0;
@@ -541,16 +534,16 @@ ngx_vod_tc3_string_to_sign(u_char *buf, time_t timestamp, const u_char *date,
         return 0;
     }
 
-    p = ngx_vod_tc3_cpy(buf, NGX_VOD_TC3_ALGORITHM "\n",
-                        sizeof(NGX_VOD_TC3_ALGORITHM "\n") - 1);
+    p = ngx_vod_cpymem(buf, NGX_VOD_TC3_ALGORITHM "\n",
+                       sizeof(NGX_VOD_TC3_ALGORITHM "\n") - 1);
     p += ngx_vod_tc3_timestamp(p, timestamp);
     *p++ = '\n';
-    p = ngx_vod_tc3_cpy(p, date, NGX_VOD_TC3_DATE_LEN);
+    p = ngx_vod_cpymem(p, date, NGX_VOD_TC3_DATE_LEN);
     *p++ = '/';
-    p = ngx_vod_tc3_cpy(p, service->data, service->len);
-    p = ngx_vod_tc3_cpy(p, NGX_VOD_TC3_SCOPE_END "\n",
-                        sizeof(NGX_VOD_TC3_SCOPE_END "\n") - 1);
-    p = ngx_vod_tc3_cpy(p, canonical_hash, NGX_VOD_TC3_HEX_LEN);
+    p = ngx_vod_cpymem(p, service->data, service->len);
+    p = ngx_vod_cpymem(p, NGX_VOD_TC3_SCOPE_END "\n",
+                       sizeof(NGX_VOD_TC3_SCOPE_END "\n") - 1);
+    p = ngx_vod_cpymem(p, canonical_hash, NGX_VOD_TC3_HEX_LEN);
 
     return p - buf;
 }
@@ -568,7 +561,7 @@ ngx_vod_tc3_signature(const u_char *k_signing, const u_char *sts, size_t len,
         return NGX_VOD_ERROR;
     }
 
-    ngx_vod_tc3_hex(hex, md, sizeof(md));
+    ngx_vod_hex(hex, md, sizeof(md));
 
     return NGX_VOD_OK;
 }
@@ -625,23 +618,6 @@ ngx_vod_tc3_key_cache_wipe(ngx_vod_tc3_key_cache_t *cache)
 }
 
 
-/* a header value must not hold control characters (CR, LF, ...) */
-
-static int
-ngx_vod_tc3_valid_value(const ngx_vod_str_t *v)
-{
-    size_t  i;
-
-    for (i = 0; i < v->len; i++) {
-        if (v->data[i] < 0x20 || v->data[i] == 0x7f) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 static int
 ngx_vod_tc3_hmac(const u_char *key, size_t key_len, const u_char *data,
     size_t len, u_char *out)
@@ -665,27 +641,3 @@ ngx_vod_tc3_hmac(const u_char *key, size_t key_len, const u_char *data,
     return NGX_VOD_OK;
 }
 
-
-static u_char *
-ngx_vod_tc3_hex(u_char *dst, const u_char *src, size_t len)
-{
-    static const u_char  hex[] = "0123456789abcdef";
-
-    while (len--) {
-        *dst++ = hex[*src >> 4];
-        *dst++ = hex[*src++ & 0xf];
-    }
-
-    return dst;
-}
-
-
-static u_char *
-ngx_vod_tc3_cpy(u_char *dst, const void *src, size_t len)
-{
-    if (len) {
-        memcpy(dst, src, len);
-    }
-
-    return dst + len;
-}

@@ -17,68 +17,8 @@
 #define S(s)  (const u_char *) s, sizeof(s) - 1
 
 
-/* a malloc()-backed pool: everything is freed by test_pool_free() */
-
-typedef union test_block_u  test_block_t;
-
-union test_block_u {
-    test_block_t       *next;
-    long double         align1;
-    long long           align2;
-    void               *align3;
-};
-
-
-typedef struct {
-    test_block_t       *blocks;
-    long                allocs;
-    long                fail_after;     /* -1: never fail */
-} test_pool_t;
-
-
-static test_pool_t      pool = { NULL, 0, -1 };
-
-
-static void *
-test_alloc(void *data, size_t size)
-{
-    test_pool_t   *p = data;
-    test_block_t  *b;
-
-    if (p->fail_after >= 0 && p->allocs >= p->fail_after) {
-        return NULL;
-    }
-
-    b = malloc(sizeof(test_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    p->allocs++;
-    b->next = p->blocks;
-    p->blocks = b;
-
-    return b + 1;
-}
-
-
-static void
-test_pool_free(test_pool_t *p)
-{
-    test_block_t  *b, *next;
-
-    for (b = p->blocks; b; b = next) {
-        next = b->next;
-        free(b);
-    }
-
-    p->blocks = NULL;
-    p->allocs = 0;
-    p->fail_after = -1;
-}
-
-
-static ngx_vod_alloc_t  a = { test_alloc, &pool };
+static ngx_vod_test_pool_t  pool = { NULL, 0, -1 };
+static ngx_vod_alloc_t      a = { ngx_vod_test_alloc, &pool };
 
 
 static int
@@ -642,6 +582,34 @@ test_apply_upload_fields(void)
 }
 
 
+/* an event with {} inside "arrays" arrays: arrays + 2 levels of nesting */
+
+static size_t
+test_nested(char *buf, size_t arrays)
+{
+    size_t  n;
+
+    static const char  start[] = "{\"EventType\":\"X\",\"x\":";
+
+    n = sizeof(start) - 1;
+    memcpy(buf, start, n);
+
+    memset(buf + n, '[', arrays);
+    n += arrays;
+
+    memcpy(buf + n, "{}", 2);
+    n += 2;
+
+    memset(buf + n, ']', arrays);
+    n += arrays;
+
+    buf[n++] = '}';
+    buf[n] = '\0';
+
+    return n;
+}
+
+
 /* malformed, truncated, oversized, deep, NUL bytes */
 
 static void
@@ -796,30 +764,12 @@ test_hostile(void)
 
     /* 64 levels are fine (the root object is the first) */
 
-    n = 0;
-    n += sprintf(big + n, "{\"EventType\":\"X\",\"x\":");
-    for (i = 0; i < 62; i++) {
-        n += sprintf(big + n, "[");
-    }
-    n += sprintf(big + n, "{}");
-    for (i = 0; i < 62; i++) {
-        n += sprintf(big + n, "]");
-    }
-    n += sprintf(big + n, "}");
+    n = test_nested(big, 62);
 
     rc = ngx_vod_api_parse_event(&a, (u_char *) big, n, 0, &ev, &res.error);
     ngx_vod_test_ok(rc == NGX_VOD_OK, "64 levels of nesting are fine");
 
-    n = 0;
-    n += sprintf(big + n, "{\"EventType\":\"X\",\"x\":");
-    for (i = 0; i < 63; i++) {
-        n += sprintf(big + n, "[");
-    }
-    n += sprintf(big + n, "{}");
-    for (i = 0; i < 63; i++) {
-        n += sprintf(big + n, "]");
-    }
-    n += sprintf(big + n, "}");
+    n = test_nested(big, 63);
 
     rc = ngx_vod_api_parse_event(&a, (u_char *) big, n, 0, &ev, &res.error);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR, "65 levels are not");
@@ -1161,7 +1111,7 @@ test_out_of_memory(void)
     fails = 0;
 
     for (n = 0; /* void */ ; n++) {
-        test_pool_free(&pool);
+        ngx_vod_test_pool_free(&pool);
         pool.fail_after = n;
 
         rc = ngx_vod_api_parse_apply_upload(&a, S(apply_upload_example),
@@ -1182,7 +1132,7 @@ test_out_of_memory(void)
     fails = 0;
 
     for (n = 0; /* void */ ; n++) {
-        test_pool_free(&pool);
+        ngx_vod_test_pool_free(&pool);
         pool.fail_after = n;
 
         rc = ngx_vod_api_parse_event(&a, S(procedure_example), 0, &ev, &err);
@@ -1202,7 +1152,7 @@ test_out_of_memory(void)
     fails = 0;
 
     for (n = 0; /* void */ ; n++) {
-        test_pool_free(&pool);
+        ngx_vod_test_pool_free(&pool);
         pool.fail_after = n;
 
         rc = ngx_vod_api_parse_pull_events(&a, S(pulled), &pe, &res);
@@ -1221,14 +1171,14 @@ test_out_of_memory(void)
     memset(&req, 0, sizeof(req));
     req.media_type = (ngx_vod_str_t) ngx_vod_string("mp4");
 
-    test_pool_free(&pool);
+    ngx_vod_test_pool_free(&pool);
     pool.fail_after = 0;
 
     rc = ngx_vod_api_apply_upload_body(&a, &req, &body, &err);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && strcmp(err, "out of memory") == 0,
                     "a body that cannot be allocated");
 
-    test_pool_free(&pool);
+    ngx_vod_test_pool_free(&pool);
 }
 
 
@@ -1245,7 +1195,7 @@ main(void)
     test_events();
     test_out_of_memory();
 
-    test_pool_free(&pool);
+    ngx_vod_test_pool_free(&pool);
 
     return ngx_vod_test_done();
 }

@@ -33,23 +33,14 @@ static size_t pairs(cJSON *obj, ngx_vod_cos_pair_t *p, size_t max,
     int reverse);
 static void expected_encoding(char *dst, const u_char *src, size_t len,
     const char *keep);
-static const char *get(cJSON *v, const char *name);
-static ngx_vod_str_t str(const char *s);
 
 
 int
 main(void)
 {
-    char   *text;
     cJSON  *root, *v;
 
-    text = ngx_vod_test_read_file(ngx_vod_test_vectors_path(), NULL);
-
-    root = cJSON_Parse(text);
-    if (root == NULL) {
-        fprintf(stderr, "cannot parse %s\n", ngx_vod_test_vectors_path());
-        return 2;
-    }
+    root = ngx_vod_test_vectors_load();
 
     ngx_vod_test_ok(cJSON_GetArraySize(cJSON_GetObjectItem(root, "cos")) >= 4,
                     "vectors.json has the cos vectors");
@@ -65,7 +56,6 @@ main(void)
     test_limits();
 
     cJSON_Delete(root);
-    free(text);
 
     return ngx_vod_test_done();
 }
@@ -87,9 +77,9 @@ test_vector(cJSON *v)
     ngx_vod_cos_sign_t  s;
     long long           start, end;
 
-    vname = get(v, "name");
-    secret_key = str(get(v, "secret_key"));
-    key_time = str(get(v, "key_time"));
+    vname = ngx_vod_test_json_get(v, "name");
+    secret_key = ngx_vod_test_str(ngx_vod_test_json_get(v, "secret_key"));
+    key_time = ngx_vod_test_str(ngx_vod_test_json_get(v, "key_time"));
 
     ngx_vod_test_diag("%s", vname);
 
@@ -101,7 +91,7 @@ test_vector(cJSON *v)
     memcpy(sign_key_hex, sign_key, NGX_VOD_COS_HEX_LEN);
     sign_key_hex[NGX_VOD_COS_HEX_LEN] = '\0';
 
-    e = get(v, "sign_key");
+    e = ngx_vod_test_json_get(v, "sign_key");
     if (e) {
         snprintf(name, sizeof(name), "%s: sign key", vname);
         ngx_vod_test_is(sign_key, sizeof(sign_key), e, name);
@@ -112,10 +102,10 @@ test_vector(cJSON *v)
     for (reverse = 0; reverse < 2; reverse++) {
         memset(&s, 0, sizeof(ngx_vod_cos_sign_t));
 
-        s.secret_id = str(get(v, "secret_id"));
+        s.secret_id = ngx_vod_test_str(ngx_vod_test_json_get(v, "secret_id"));
         s.secret_key = secret_key;
-        s.method = str(get(v, "method"));
-        s.path = str(get(v, "path"));
+        s.method = ngx_vod_test_str(ngx_vod_test_json_get(v, "method"));
+        s.path = ngx_vod_test_str(ngx_vod_test_json_get(v, "path"));
         s.key_time = key_time;
         s.headers = headers;
         s.nheaders = pairs(cJSON_GetObjectItem(v, "headers"), headers,
@@ -136,7 +126,7 @@ test_vector(cJSON *v)
         snprintf(name, sizeof(name), "%s%s: signature", vname,
                  reverse ? ", reversed" : "");
         ngx_vod_test_is(s.signature, sizeof(s.signature),
-                        get(v, "signature"), name);
+                        ngx_vod_test_json_get(v, "signature"), name);
 
         if (reverse) {
             continue;
@@ -147,13 +137,13 @@ test_vector(cJSON *v)
 
         snprintf(name, sizeof(name), "%s: header list", vname);
         ngx_vod_test_is(s.header_list.data, s.header_list.len,
-                        get(v, "header_list"), name);
+                        ngx_vod_test_json_get(v, "header_list"), name);
 
         snprintf(name, sizeof(name), "%s: url param list", vname);
         ngx_vod_test_is(s.param_list.data, s.param_list.len,
-                        get(v, "url_param_list"), name);
+                        ngx_vod_test_json_get(v, "url_param_list"), name);
 
-        e = get(v, "http_string_sha1");
+        e = ngx_vod_test_json_get(v, "http_string_sha1");
         if (e) {
             snprintf(name, sizeof(name), "%s: http string sha1", vname);
             ngx_vod_test_is(s.http_string_sha1, sizeof(s.http_string_sha1),
@@ -164,9 +154,12 @@ test_vector(cJSON *v)
                  "q-sign-algorithm=sha1&q-ak=%s&q-sign-time=%s"
                  "&q-key-time=%s&q-header-list=%s&q-url-param-list=%s"
                  "&q-signature=%s",
-                 get(v, "secret_id"), get(v, "key_time"),
-                 get(v, "key_time"), get(v, "header_list"),
-                 get(v, "url_param_list"), get(v, "signature"));
+                 ngx_vod_test_json_get(v, "secret_id"),
+                 ngx_vod_test_json_get(v, "key_time"),
+                 ngx_vod_test_json_get(v, "key_time"),
+                 ngx_vod_test_json_get(v, "header_list"),
+                 ngx_vod_test_json_get(v, "url_param_list"),
+                 ngx_vod_test_json_get(v, "signature"));
 
         snprintf(name, sizeof(name), "%s: Authorization", vname);
         ngx_vod_test_is(auth, len, expected, name);
@@ -176,7 +169,9 @@ test_vector(cJSON *v)
 
         /* the same with the key time given as start and end */
 
-        if (sscanf(get(v, "key_time"), "%lld;%lld", &start, &end) != 2) {
+        e = ngx_vod_test_json_get(v, "key_time");
+
+        if (sscanf(e, "%lld;%lld", &start, &end) != 2) {
             ngx_vod_test_ok(0, "%s: key time parses", vname);
             continue;
         }
@@ -190,8 +185,8 @@ test_vector(cJSON *v)
         ngx_vod_test_ok(rc == NGX_VOD_OK, "%s: start/end: sign rc", vname);
 
         snprintf(name, sizeof(name), "%s: start/end: key time", vname);
-        ngx_vod_test_is(s.key_time.data, s.key_time.len, get(v, "key_time"),
-                        name);
+        ngx_vod_test_is(s.key_time.data, s.key_time.len,
+                        ngx_vod_test_json_get(v, "key_time"), name);
 
         snprintf(name, sizeof(name), "%s: start/end: Authorization", vname);
         ngx_vod_test_is(auth, len, expected, name);
@@ -324,17 +319,17 @@ test_names(void)
     ngx_vod_cos_sign_t  s;
     ngx_vod_cos_pair_t  h[4];
 
-    h[0].name = str("X-COS-Meta-\xe8\x85\xbe");
-    h[0].value = str("v");
-    h[1].name = str("Host");
-    h[1].value = str(HOST);
-    h[2].name = str("x-cos-meta-a b");
-    h[2].value = str("w");
-    h[3].name = str("Content-Type");
-    h[3].value = str("text/plain");
+    h[0].name = ngx_vod_test_str("X-COS-Meta-\xe8\x85\xbe");
+    h[0].value = ngx_vod_test_str("v");
+    h[1].name = ngx_vod_test_str("Host");
+    h[1].value = ngx_vod_test_str(HOST);
+    h[2].name = ngx_vod_test_str("x-cos-meta-a b");
+    h[2].value = ngx_vod_test_str("w");
+    h[3].name = ngx_vod_test_str("Content-Type");
+    h[3].value = ngx_vod_test_str("text/plain");
 
     simple_request(&s, h, 4);
-    s.method = str("pUt");
+    s.method = ngx_vod_test_str("pUt");
 
     rc = ngx_vod_cos_sign(&s, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_OK, "odd names: sign rc");
@@ -362,13 +357,13 @@ test_limits(void)
     ngx_vod_cos_sign_t  s;
     ngx_vod_cos_pair_t  h[NGX_VOD_COS_SIGN_ITEMS_MAX + 1];
 
-    h[0].name = str("Host");
-    h[0].value = str(HOST);
+    h[0].name = ngx_vod_test_str("Host");
+    h[0].value = ngx_vod_test_str(HOST);
 
     for (i = 1; i <= NGX_VOD_COS_SIGN_ITEMS_MAX; i++) {
         snprintf(names[i], sizeof(names[i]), "x-cos-meta-%02d", i);
-        h[i].name = str(names[i]);
-        h[i].value = str("1");
+        h[i].name = ngx_vod_test_str(names[i]);
+        h[i].value = ngx_vod_test_str("1");
     }
 
     simple_request(&s, h, NGX_VOD_COS_SIGN_ITEMS_MAX);
@@ -395,7 +390,7 @@ test_limits(void)
     memset(long_name, 'a', sizeof(long_name) - 1);
     long_name[sizeof(long_name) - 1] = '\0';
 
-    h[1].name = str(long_name);
+    h[1].name = ngx_vod_test_str(long_name);
     simple_request(&s, h, 2);
     rc = ngx_vod_cos_sign(&s, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && s.error != NULL
@@ -405,7 +400,7 @@ test_limits(void)
 
     /* "host" ";" and the name: exactly NGX_VOD_COS_SIGN_LIST_MAX */
     long_name[NGX_VOD_COS_SIGN_LIST_MAX - 5] = '\0';
-    h[1].name = str(long_name);
+    h[1].name = ngx_vod_test_str(long_name);
     simple_request(&s, h, 2);
     rc = ngx_vod_cos_sign(&s, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_OK
@@ -418,8 +413,8 @@ test_limits(void)
                     "one more byte once encoded: error (%s)",
                     s.error ? s.error : "none");
 
-    h[1].name = str("Content-Length");
-    h[1].value = str("13");
+    h[1].name = ngx_vod_test_str("Content-Length");
+    h[1].value = ngx_vod_test_str("13");
     simple_request(&s, &h[1], 1);
     rc = ngx_vod_cos_sign(&s, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && s.error != NULL
@@ -443,14 +438,14 @@ test_limits(void)
                     "output buffer of the exact size: ok");
 
     simple_request(&s, h, 2);
-    s.path = str("exampleobject");
+    s.path = ngx_vod_test_str("exampleobject");
     rc = ngx_vod_cos_sign(&s, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && s.error != NULL,
                     "path without \"/\": error (%s)",
                     s.error ? s.error : "none");
 
     simple_request(&s, h, 2);
-    s.key_time = str("1557989151;1557996351\r\n");
+    s.key_time = ngx_vod_test_str("1557989151;1557996351\r\n");
     rc = ngx_vod_cos_sign(&s, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && s.error != NULL,
                     "CR LF in the key time: error (%s)",
@@ -470,11 +465,11 @@ simple_request(ngx_vod_cos_sign_t *s, ngx_vod_cos_pair_t *h, size_t nh)
 {
     memset(s, 0, sizeof(ngx_vod_cos_sign_t));
 
-    s->secret_id = str("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q");
-    s->secret_key = str("BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz");
-    s->method = str("PUT");
-    s->path = str("/exampleobject");
-    s->key_time = str("1557989151;1557996351");
+    s->secret_id = ngx_vod_test_str("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q");
+    s->secret_key = ngx_vod_test_str("BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz");
+    s->method = ngx_vod_test_str("PUT");
+    s->path = ngx_vod_test_str("/exampleobject");
+    s->key_time = ngx_vod_test_str("1557989151;1557996351");
     s->headers = h;
     s->nheaders = nh;
 }
@@ -494,8 +489,8 @@ pairs(cJSON *obj, ngx_vod_cos_pair_t *p, size_t max, int reverse)
             break;
         }
 
-        p[n].name = str(item->string);
-        p[n].value = str(item->valuestring);
+        p[n].name = ngx_vod_test_str(item->string);
+        p[n].value = ngx_vod_test_str(item->valuestring);
         n++;
     }
 
@@ -532,27 +527,4 @@ expected_encoding(char *dst, const u_char *src, size_t len, const char *keep)
     }
 
     *dst = '\0';
-}
-
-
-static const char *
-get(cJSON *v, const char *name)
-{
-    cJSON  *item;
-
-    item = cJSON_GetObjectItem(v, name);
-
-    return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-
-static ngx_vod_str_t
-str(const char *s)
-{
-    ngx_vod_str_t  v;
-
-    v.len = s ? strlen(s) : 0;
-    v.data = (u_char *) s;
-
-    return v;
 }

@@ -19,68 +19,8 @@
 #define L(s)  s, sizeof(s) - 1
 
 
-/* a malloc()-backed pool: everything is freed by test_pool_free() */
-
-typedef union test_block_u  test_block_t;
-
-union test_block_u {
-    test_block_t       *next;
-    long double         align1;
-    long long           align2;
-    void               *align3;
-};
-
-
-typedef struct {
-    test_block_t       *blocks;
-    long                allocs;
-    long                fail_after;     /* -1: never fail */
-} test_pool_t;
-
-
-static test_pool_t      pool = { NULL, 0, -1 };
-
-
-static void *
-test_alloc(void *data, size_t size)
-{
-    test_pool_t   *p = data;
-    test_block_t  *b;
-
-    if (p->fail_after >= 0 && p->allocs >= p->fail_after) {
-        return NULL;
-    }
-
-    b = malloc(sizeof(test_block_t) + size);
-    if (b == NULL) {
-        return NULL;
-    }
-
-    p->allocs++;
-    b->next = p->blocks;
-    p->blocks = b;
-
-    return b + 1;
-}
-
-
-static void
-test_pool_free(test_pool_t *p)
-{
-    test_block_t  *b, *next;
-
-    for (b = p->blocks; b; b = next) {
-        next = b->next;
-        free(b);
-    }
-
-    p->blocks = NULL;
-    p->allocs = 0;
-    p->fail_after = -1;
-}
-
-
-static ngx_vod_alloc_t  a = { test_alloc, &pool };
+static ngx_vod_test_pool_t  pool = { NULL, 0, -1 };
+static ngx_vod_alloc_t      a = { ngx_vod_test_alloc, &pool };
 
 
 static int
@@ -847,7 +787,7 @@ test_out_of_memory(void)
     fails = 0;
 
     for (n = 0; /* void */ ; n++) {
-        test_pool_free(&pool);
+        ngx_vod_test_pool_free(&pool);
         pool.fail_after = n;
 
         rc = ngx_vod_cos_xml_parse(&a, S(list_parts_doc), &doc);
@@ -863,7 +803,7 @@ test_out_of_memory(void)
     ngx_vod_test_ok(fails == 0 && n == 6,
                     "ListParts: each of its %d allocations may fail", n);
 
-    test_pool_free(&pool);
+    ngx_vod_test_pool_free(&pool);
     pool.fail_after = 0;
 
     part.part_number = 1;
@@ -872,7 +812,7 @@ test_out_of_memory(void)
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && strcmp(err, "out of memory") == 0,
                     "a Complete body that cannot be allocated");
 
-    test_pool_free(&pool);
+    ngx_vod_test_pool_free(&pool);
 }
 
 
@@ -886,7 +826,7 @@ main(void)
     test_hostile();
     test_out_of_memory();
 
-    test_pool_free(&pool);
+    ngx_vod_test_pool_free(&pool);
 
     return ngx_vod_test_done();
 }

@@ -163,36 +163,33 @@ static void
 ngx_vod_test_vectors(int pclmul)
 {
     int          n;
-    char        *text;
     uint64_t     expected;
-    cJSON       *root, *list, *v, *data, *crc;
+    cJSON       *root, *list, *v;
+    const char  *data, *crc;
 
-    text = ngx_vod_test_read_file(ngx_vod_test_vectors_path(), NULL);
-
-    root = cJSON_Parse(text);
+    root = ngx_vod_test_vectors_load();
     list = cJSON_GetObjectItemCaseSensitive(root, "crc64");
 
     if (!ngx_vod_test_ok(cJSON_IsArray(list), "vectors.json has \"crc64\"")) {
         cJSON_Delete(root);
-        free(text);
         return;
     }
 
     n = 0;
 
     cJSON_ArrayForEach(v, list) {
-        data = cJSON_GetObjectItemCaseSensitive(v, "data");
-        crc = cJSON_GetObjectItemCaseSensitive(v, "crc");
+        data = ngx_vod_test_json_get(v, "data");
+        crc = ngx_vod_test_json_get(v, "crc");
 
-        if (!ngx_vod_test_ok(cJSON_IsString(data) && cJSON_IsString(crc),
+        if (!ngx_vod_test_ok(data != NULL && crc != NULL,
                              "crc64 vector %d has data and crc", n))
         {
             continue;
         }
 
-        expected = strtoull(crc->valuestring, NULL, 10);
+        expected = strtoull(crc, NULL, 10);
 
-        ngx_vod_test_vector(data->valuestring, expected);
+        ngx_vod_test_vector(data, expected);
 
         n++;
     }
@@ -201,7 +198,6 @@ ngx_vod_test_vectors(int pclmul)
                     pclmul ? "tested" : "falls back to the table");
 
     cJSON_Delete(root);
-    free(text);
 }
 
 

@@ -32,8 +32,6 @@ static void test_cache(void);
 static void test_time_zone(void);
 static void test_errors(void);
 static void doc_request(ngx_vod_tc3_sign_t *s);
-static const char *get(cJSON *v, const char *name);
-static ngx_vod_str_t str(const char *s);
 static void hex(char *dst, const u_char *src, size_t len);
 static void sha256_hex(char *dst, const u_char *p, size_t len);
 
@@ -41,16 +39,9 @@ static void sha256_hex(char *dst, const u_char *p, size_t len);
 int
 main(void)
 {
-    char   *text;
     cJSON  *root, *v;
 
-    text = ngx_vod_test_read_file(ngx_vod_test_vectors_path(), NULL);
-
-    root = cJSON_Parse(text);
-    if (root == NULL) {
-        fprintf(stderr, "cannot parse %s\n", ngx_vod_test_vectors_path());
-        return 2;
-    }
+    root = ngx_vod_test_vectors_load();
 
     ngx_vod_test_ok(cJSON_GetArraySize(cJSON_GetObjectItem(root, "tc3")) >= 4,
                     "vectors.json has the tc3 vectors");
@@ -66,7 +57,6 @@ main(void)
     test_errors();
 
     cJSON_Delete(root);
-    free(text);
 
     return ngx_vod_test_done();
 }
@@ -94,25 +84,25 @@ test_vector(cJSON *v)
     ngx_vod_tc3_sign_t       s;
     ngx_vod_tc3_key_cache_t  cache;
 
-    vname = get(v, "name");
+    vname = ngx_vod_test_json_get(v, "name");
     ts = (time_t) cJSON_GetObjectItem(v, "timestamp")->valuedouble;
-    host = str(get(v, "host"));
-    ct = str(get(v, "content_type"));
-    action = str(get(v, "action"));
-    secret_key = str(get(v, "secret_key"));
+    host = ngx_vod_test_str(ngx_vod_test_json_get(v, "host"));
+    ct = ngx_vod_test_str(ngx_vod_test_json_get(v, "content_type"));
+    action = ngx_vod_test_str(ngx_vod_test_json_get(v, "action"));
+    secret_key = ngx_vod_test_str(ngx_vod_test_json_get(v, "secret_key"));
 
-    sign_action = strcmp(get(v, "signed_headers"),
+    sign_action = strcmp(ngx_vod_test_json_get(v, "signed_headers"),
                          NGX_VOD_TC3_SIGNED_HEADERS_ACTION) == 0;
 
     ngx_vod_test_diag("%s", vname);
 
     /* payload hash */
 
-    rc = ngx_vod_tc3_payload_hash((u_char *) get(v, "payload"),
-                                  strlen(get(v, "payload")), payload_hash);
+    e = ngx_vod_test_json_get(v, "payload");
+    rc = ngx_vod_tc3_payload_hash((u_char *) e, strlen(e), payload_hash);
     ngx_vod_test_ok(rc == NGX_VOD_OK, "%s: payload hash rc", vname);
 
-    e = get(v, "payload_sha256");
+    e = ngx_vod_test_json_get(v, "payload_sha256");
     if (e) {
         snprintf(name, sizeof(name), "%s: payload hash", vname);
         ngx_vod_test_is(payload_hash, sizeof(payload_hash), e, name);
@@ -126,7 +116,7 @@ test_vector(cJSON *v)
 
     snprintf(name, sizeof(name), "%s: canonical request hash", vname);
     ngx_vod_test_is(canonical_hash, sizeof(canonical_hash),
-                    get(v, "canonical_request_sha256"), name);
+                    ngx_vod_test_json_get(v, "canonical_request_sha256"), name);
 
     rc = ngx_vod_tc3_canonical_request(canonical, sizeof(canonical), &len,
                                        &host, &ct,
@@ -136,14 +126,16 @@ test_vector(cJSON *v)
 
     snprintf(buf, sizeof(buf),
              "POST\n/\n\ncontent-type:%s\nhost:%s\n%s%s%s\n%s\n%.64s",
-             get(v, "content_type"), get(v, "host"),
+             ngx_vod_test_json_get(v, "content_type"),
+             ngx_vod_test_json_get(v, "host"),
              sign_action ? "x-tc-action:" : "",
              sign_action ? "describeinstances" : "",
              sign_action ? "\n" : "",
-             get(v, "signed_headers"), (char *) payload_hash);
+             ngx_vod_test_json_get(v, "signed_headers"), (char *) payload_hash);
 
     if (sign_action) {
-        ngx_vod_test_ok(strcmp(get(v, "action"), "DescribeInstances") == 0,
+        ngx_vod_test_ok(strcmp(ngx_vod_test_json_get(v, "action"),
+                               "DescribeInstances") == 0,
                         "%s: the action is the one lower-cased above",
                         vname);
     }
@@ -153,20 +145,21 @@ test_vector(cJSON *v)
 
     sha256_hex(buf, canonical, len);
     snprintf(name, sizeof(name), "%s: SHA-256 of the canonical text", vname);
-    ngx_vod_test_is(buf, strlen(buf), get(v, "canonical_request_sha256"),
-                    name);
+    ngx_vod_test_is(buf, strlen(buf),
+                    ngx_vod_test_json_get(v, "canonical_request_sha256"), name);
 
     /* date, service, signing key */
 
     rc = ngx_vod_tc3_date(ts, date);
     snprintf(name, sizeof(name), "%s: UTC date", vname);
     ngx_vod_test_ok(rc == NGX_VOD_OK, "%s: date rc", vname);
-    ngx_vod_test_is(date, sizeof(date), get(v, "date"), name);
+    ngx_vod_test_is(date, sizeof(date), ngx_vod_test_json_get(v, "date"), name);
 
     rc = ngx_vod_tc3_service(&host, &service);
     ngx_vod_test_ok(rc == NGX_VOD_OK, "%s: service rc", vname);
     snprintf(name, sizeof(name), "%s: service", vname);
-    ngx_vod_test_is(service.data, service.len, get(v, "service"), name);
+    ngx_vod_test_is(service.data, service.len,
+                    ngx_vod_test_json_get(v, "service"), name);
 
     rc = ngx_vod_tc3_signing_key(&secret_key, date, &service, k_date,
                                  k_signing);
@@ -175,13 +168,13 @@ test_vector(cJSON *v)
     hex(k_date_hex, k_date, sizeof(k_date));
     hex(k_signing_hex, k_signing, sizeof(k_signing));
 
-    e = get(v, "k_date_hex");
+    e = ngx_vod_test_json_get(v, "k_date_hex");
     if (e) {
         snprintf(name, sizeof(name), "%s: k_date", vname);
         ngx_vod_test_is(k_date_hex, 64, e, name);
     }
 
-    e = get(v, "k_signing_hex");
+    e = ngx_vod_test_json_get(v, "k_signing_hex");
     if (e) {
         snprintf(name, sizeof(name), "%s: k_signing", vname);
         ngx_vod_test_is(k_signing_hex, 64, e, name);
@@ -194,25 +187,31 @@ test_vector(cJSON *v)
 
     snprintf(buf, sizeof(buf),
              "TC3-HMAC-SHA256\n%lld\n%s/%s/tc3_request\n%s",
-             (long long) ts, get(v, "date"), get(v, "service"),
-             get(v, "canonical_request_sha256"));
+             (long long) ts,
+             ngx_vod_test_json_get(v, "date"),
+             ngx_vod_test_json_get(v, "service"),
+             ngx_vod_test_json_get(v, "canonical_request_sha256"));
     snprintf(name, sizeof(name), "%s: string to sign", vname);
     ngx_vod_test_is(sts, len, buf, name);
 
     rc = ngx_vod_tc3_signature(k_signing, sts, len, signature);
     ngx_vod_test_ok(rc == NGX_VOD_OK, "%s: signature rc", vname);
     snprintf(name, sizeof(name), "%s: signature", vname);
-    ngx_vod_test_is(signature, sizeof(signature), get(v, "signature"), name);
+    ngx_vod_test_is(signature, sizeof(signature),
+                    ngx_vod_test_json_get(v, "signature"), name);
 
     /* the one call, with a cache and without */
 
     snprintf(buf, sizeof(buf),
              "TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, "
              "SignedHeaders=%s, Signature=%s",
-             get(v, "secret_id"), get(v, "date"), get(v, "service"),
-             get(v, "signed_headers"), get(v, "signature"));
+             ngx_vod_test_json_get(v, "secret_id"),
+             ngx_vod_test_json_get(v, "date"),
+             ngx_vod_test_json_get(v, "service"),
+             ngx_vod_test_json_get(v, "signed_headers"),
+             ngx_vod_test_json_get(v, "signature"));
 
-    e = get(v, "authorization");
+    e = ngx_vod_test_json_get(v, "authorization");
     if (e) {
         ngx_vod_test_ok(strcmp(e, buf) == 0,
                         "%s: vector Authorization has the documented form",
@@ -222,12 +221,12 @@ test_vector(cJSON *v)
     ngx_vod_tc3_key_cache_init(&cache);
 
     memset(&s, 0, sizeof(ngx_vod_tc3_sign_t));
-    s.secret_id = str(get(v, "secret_id"));
+    s.secret_id = ngx_vod_test_str(ngx_vod_test_json_get(v, "secret_id"));
     s.secret_key = secret_key;
     s.host = host;
     s.action = action;
     s.content_type = ct;
-    s.payload = str(get(v, "payload"));
+    s.payload = ngx_vod_test_str(ngx_vod_test_json_get(v, "payload"));
     s.timestamp = ts;
     s.sign_action = sign_action;
 
@@ -242,12 +241,12 @@ test_vector(cJSON *v)
                     "%s: authorization size is exact", vname);
 
     snprintf(name, sizeof(name), "%s: sign: signature", vname);
-    ngx_vod_test_is(s.signature, sizeof(s.signature), get(v, "signature"),
-                    name);
+    ngx_vod_test_is(s.signature, sizeof(s.signature),
+                    ngx_vod_test_json_get(v, "signature"), name);
 
     snprintf(name, sizeof(name), "%s: sign: canonical hash", vname);
     ngx_vod_test_is(s.canonical_hash, sizeof(s.canonical_hash),
-                    get(v, "canonical_request_sha256"), name);
+                    ngx_vod_test_json_get(v, "canonical_request_sha256"), name);
 
     snprintf(name, sizeof(name), "%s: sign: payload hash", vname);
     memcpy(buf, payload_hash, 64);
@@ -255,7 +254,8 @@ test_vector(cJSON *v)
     ngx_vod_test_is(s.payload_hash, sizeof(s.payload_hash), buf, name);
 
     snprintf(name, sizeof(name), "%s: sign: date", vname);
-    ngx_vod_test_is(s.date, sizeof(s.date), get(v, "date"), name);
+    ngx_vod_test_is(s.date, sizeof(s.date), ngx_vod_test_json_get(v, "date"),
+                    name);
 
     snprintf(name, sizeof(name), "%s: cached key is k_signing", vname);
     hex(buf, cache.key, sizeof(cache.key));
@@ -264,7 +264,8 @@ test_vector(cJSON *v)
     s.service.len = 0;
     rc = ngx_vod_tc3_sign(&s, NULL, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_OK
-                    && memcmp(s.signature, get(v, "signature"), 64) == 0,
+                    && memcmp(s.signature,
+                              ngx_vod_test_json_get(v, "signature"), 64) == 0,
                     "%s: same signature without a cache", vname);
 
     ngx_vod_tc3_key_cache_wipe(&cache);
@@ -324,32 +325,32 @@ test_date_and_service(void)
         ngx_vod_test_ok(rc == NGX_VOD_ERROR, "year 10000 is refused");
     }
 
-    host = str("vod.tencentcloudapi.com");
+    host = ngx_vod_test_str("vod.tencentcloudapi.com");
     rc = ngx_vod_tc3_service(&host, &service);
     ngx_vod_test_ok(rc == NGX_VOD_OK && service.data == host.data,
                     "service points into the host");
     ngx_vod_test_is(service.data, service.len, "vod", "service of vod host");
 
-    host = str("localhost:8080");
+    host = ngx_vod_test_str("localhost:8080");
     rc = ngx_vod_tc3_service(&host, &service);
     ngx_vod_test_is(service.data, rc == NGX_VOD_OK ? service.len : 0,
                     "localhost", "service of host:port without a dot");
 
-    host = str("vod.tencentcloudapi.com:443");
+    host = ngx_vod_test_str("vod.tencentcloudapi.com:443");
     rc = ngx_vod_tc3_service(&host, &service);
     ngx_vod_test_is(service.data, rc == NGX_VOD_OK ? service.len : 0,
                     "vod", "service of host:port");
 
-    host = str(".tencentcloudapi.com");
+    host = ngx_vod_test_str(".tencentcloudapi.com");
     ngx_vod_test_ok(ngx_vod_tc3_service(&host, &service) == NGX_VOD_ERROR,
                     "empty first label is refused");
 
-    host = str("");
+    host = ngx_vod_test_str("");
     ngx_vod_test_ok(ngx_vod_tc3_service(&host, &service) == NGX_VOD_ERROR,
                     "empty host is refused");
 
-    host = str("a123456789a123456789a123456789a123456789a123456789"
-               "a123456789abcd.example.com");
+    host = ngx_vod_test_str("a123456789a123456789a123456789a123456789a123456789"
+                            "a123456789abcd.example.com");
     ngx_vod_test_ok(ngx_vod_tc3_service(&host, &service) == NGX_VOD_ERROR,
                     "a first label of 64 bytes is refused");
 }
@@ -415,7 +416,7 @@ test_cache(void)
                     "cache: cached and fresh signatures agree, 00:00:00");
 
     ngx_vod_tc3_date(MIDNIGHT_AFTER, date);
-    service = str("cvm");
+    service = ngx_vod_test_str("cvm");
     ngx_vod_tc3_signing_key(&s.secret_key, date, &service, NULL, key);
     ngx_vod_test_ok(memcmp(key, cache.key, sizeof(key)) == 0,
                     "cache: the new key is the new day's k_signing");
@@ -426,7 +427,7 @@ test_cache(void)
     ngx_vod_test_ok(cache.derivations == 2,
                     "cache: 23:59:59 of that day reuses it");
 
-    service = str("vod");
+    service = ngx_vod_test_str("vod");
     k = ngx_vod_tc3_key_cache_get(&cache, &s.secret_key, date, &service);
     ngx_vod_test_ok(k != NULL && cache.derivations == 3,
                     "cache: another service derives again");
@@ -559,22 +560,22 @@ test_errors(void)
                     "empty SecretId: error (%s)", s.error ? s.error : "none");
 
     doc_request(&s);
-    s.content_type = str("application/json\r\nX-Evil: 1");
+    s.content_type = ngx_vod_test_str("application/json\r\nX-Evil: 1");
     rc = ngx_vod_tc3_sign(&s, NULL, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && s.error != NULL,
                     "CR LF in the content type: error (%s)",
                     s.error ? s.error : "none");
 
     doc_request(&s);
-    s.host = str(".example.com");
+    s.host = ngx_vod_test_str(".example.com");
     rc = ngx_vod_tc3_sign(&s, NULL, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && s.error != NULL,
                     "host without a first label: error (%s)",
                     s.error ? s.error : "none");
 
     doc_request(&s);
-    s.host = str("127.0.0.1:8080");
-    s.service = str("cvm");
+    s.host = ngx_vod_test_str("127.0.0.1:8080");
+    s.service = ngx_vod_test_str("cvm");
     rc = ngx_vod_tc3_sign(&s, NULL, auth, sizeof(auth), &len);
     ngx_vod_test_ok(rc == NGX_VOD_OK
                     && memmem(auth, len, "/2019-02-25/cvm/tc3_request", 27)
@@ -582,15 +583,15 @@ test_errors(void)
                     "an explicit service overrides the host's first label");
 
     doc_request(&s);
-    s.payload = str("");
+    s.payload = ngx_vod_test_str("");
     rc = ngx_vod_tc3_sign(&s, NULL, auth, sizeof(auth), &len);
     ngx_vod_test_is(s.payload_hash, rc == NGX_VOD_OK ? 64 : 0,
                     "e3b0c44298fc1c149afbf4c8996fb924"
                     "27ae41e4649b934ca495991b7852b855",
                     "empty payload: hash of nothing");
 
-    host = str("cvm.tencentcloudapi.com");
-    ct = str("application/json; charset=utf-8");
+    host = ngx_vod_test_str("cvm.tencentcloudapi.com");
+    ct = ngx_vod_test_str("application/json; charset=utf-8");
     rc = ngx_vod_tc3_canonical_request(canonical, sizeof(canonical), &len,
                                        &host, &ct, NULL, s.payload_hash);
     ngx_vod_test_ok(rc == NGX_VOD_ERROR && len == 165,
@@ -604,38 +605,15 @@ doc_request(ngx_vod_tc3_sign_t *s)
 {
     memset(s, 0, sizeof(ngx_vod_tc3_sign_t));
 
-    s->secret_id = str("AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE");
-    s->secret_key = str("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE");
-    s->host = str("cvm.tencentcloudapi.com");
-    s->action = str("DescribeInstances");
-    s->content_type = str("application/json; charset=utf-8");
-    s->payload = str("{\"Limit\": 1, \"Filters\": [{\"Values\": "
-                     "[\"\\u672a\\u547d\\u540d\"], "
-                     "\"Name\": \"instance-name\"}]}");
+    s->secret_id = ngx_vod_test_str("AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE");
+    s->secret_key = ngx_vod_test_str("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE");
+    s->host = ngx_vod_test_str("cvm.tencentcloudapi.com");
+    s->action = ngx_vod_test_str("DescribeInstances");
+    s->content_type = ngx_vod_test_str("application/json; charset=utf-8");
+    s->payload = ngx_vod_test_str("{\"Limit\": 1, \"Filters\": [{\"Values\": "
+                                  "[\"\\u672a\\u547d\\u540d\"], "
+                                  "\"Name\": \"instance-name\"}]}");
     s->timestamp = DOC_TIMESTAMP;
-}
-
-
-static const char *
-get(cJSON *v, const char *name)
-{
-    cJSON  *item;
-
-    item = cJSON_GetObjectItem(v, name);
-
-    return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-
-static ngx_vod_str_t
-str(const char *s)
-{
-    ngx_vod_str_t  v;
-
-    v.len = s ? strlen(s) : 0;
-    v.data = (u_char *) s;
-
-    return v;
 }
 
 
