@@ -47,7 +47,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 .PHONY: all module unit test unit-test nginx-test setup demo bench clean
 
-all: module unit
+all: module unit emulator
 
 module: $(MODULE)
 
@@ -112,3 +112,23 @@ bench:
 
 clean:
 	rm -rf $(BUILD) $(ROOT)/t/servroot*
+
+
+# emulator XS (t/emulator)
+# The VOD emulator's CRC-64 (t/emulator/xs/Crc64.xs), built as a Perl XS
+# library into build/perl, where t/emulator/lib/VodEmulator/Crc64.pm loads
+# it from. Needs perl's headers (package perl) and xsubpp.
+EMU_XS     := $(ROOT)/t/emulator/xs/Crc64.xs
+EMU_XS_C   := $(ROOT)/build/emulator/Crc64.c
+EMU_XS_SO  := $(ROOT)/build/perl/auto/VodEmulator/Crc64/Crc64.so
+
+.PHONY: emulator
+
+emulator: $(EMU_XS_SO)
+
+$(EMU_XS_SO): $(EMU_XS)
+	@mkdir -p $(dir $(EMU_XS_C)) $(@D)
+	xsubpp -typemap $$(perl -MConfig -e 'print $$Config{privlibexp}')/ExtUtils/typemap \
+	    -output $(EMU_XS_C) $(EMU_XS)
+	$(CC) -shared -fPIC -O2 -Wall $$(perl -MExtUtils::Embed -e ccopts) \
+	    -o $@ $(EMU_XS_C)
