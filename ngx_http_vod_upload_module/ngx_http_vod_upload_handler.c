@@ -2,32 +2,247 @@
 /*
  * Copyright (C) ngx_http_vod_upload_module authors
  *
- * The upload location: PUT -> ApplyUpload -> COS parts -> CommitUpload.
- * This first version checks the request and answers; the relay itself
- * is built on top of it.
+ * The upload location: PUT -> ApplyUpload -> the body streamed to COS
+ * (one PUT Object, or Initiate + UploadPart x N + Complete) ->
+ * CommitUpload -> 200 with the FileId.  On any failure after Initiate
+ * the multipart upload is aborted before the answer goes out.
+ *
+ * The functions follow one upload from top to bottom.  Everything runs
+ * on nginx's event loop: calls finish in ngx_http_vod_call.c, which runs
+ * their handlers and then ngx_http_vod_step(), the one place that
+ * decides what happens next.  Call handlers only record what happened;
+ * only the step (and timers, through it) may end the request, because
+ * ending it frees the calls.
  */
 
 
 #include "ngx_http_vod_upload_module.h"
+#include "ngx_http_vod_request.h"
+#include "ngx_vod_api_json.h"
+#include "ngx_vod_cos_xml.h"
+#include "ngx_vod_crc64.h"
+#include "ngx_vod_params.h"
+#include "ngx_vod_parts.h"
+
+#include <ngx_md5.h>
+
+
+#define NGX_HTTP_VOD_API_TRIES      3
+#define NGX_HTTP_VOD_BACKOFF_BASE   100         /* ms, doubled each try */
+#define NGX_HTTP_VOD_BACKOFF_MAX    5000        /* ms */
+
+
+typedef enum {
+    NGX_HTTP_VOD_APPLYING = 0,
+    NGX_HTTP_VOD_UPLOADING,
+    NGX_HTTP_VOD_COMPLETING,
+    NGX_HTTP_VOD_COMMITTING,
+    NGX_HTTP_VOD_ABORTING,
+    NGX_HTTP_VOD_FINISHED
+} ngx_http_vod_state_e;
+
+
+typedef enum {
+    NGX_HTTP_VOD_SLOT_FREE = 0,
+    NGX_HTTP_VOD_SLOT_FILLING,                  /* the body goes here */
+    NGX_HTTP_VOD_SLOT_READY,                    /* full, not yet sent */
+    NGX_HTTP_VOD_SLOT_SENDING,                  /* a call is under way */
+    NGX_HTTP_VOD_SLOT_WAITING                   /* to be tried again */
+} ngx_http_vod_slot_state_e;
+
+
+typedef struct ngx_http_vod_upload_ctx_s  ngx_http_vod_upload_ctx_t;
+
+
+/* a part's buffer: parts_in_flight + 1 of them, reused part after part */
+
+typedef struct {
+    ngx_http_vod_upload_ctx_t      *ctx;
+    ngx_http_vod_slot_state_e       state;
+    ngx_uint_t                      part;       /* its number, 1-based */
+    u_char                         *buf;
+    size_t                          size;       /* allocated */
+    size_t                          want;       /* the size of the part */
+    size_t                          len;        /* received */
+    uint64_t                        crc;
+    ngx_md5_t                       md5;
+    ngx_uint_t                      tries;
+    ngx_event_t                     retry;
+} ngx_http_vod_slot_t;
+
+
+struct ngx_http_vod_upload_ctx_s {
+    ngx_http_vod_calls_t            calls;
+    ngx_http_vod_upload_loc_conf_t *conf;
+    ngx_http_vod_state_e            state;
+
+    ngx_vod_api_apply_upload_req_t  apply;
+    ngx_http_vod_cos_t              cos;
+    ngx_str_t                       session_key;
+    ngx_uint_t                      api_tries;
+    ngx_event_t                     api_retry;
+
+    /* the body */
+    off_t                           length;     /* -1: not known */
+    uint64_t                        part_size;  /* when the length is */
+    off_t                           received;
+    ngx_chain_t                    *pending;    /* read, not yet copied */
+    ngx_http_vod_slot_t            *slots;
+    ngx_uint_t                      nslots;
+    ngx_http_vod_slot_t            *filling;
+
+    /* the parts */
+    ngx_uint_t                      parts;      /* numbered so far */
+    ngx_uint_t                      sealed;
+    ngx_uint_t                      parts_done;
+    ngx_uint_t                      sending;    /* SENDING and WAITING */
+    uint64_t                        crc;        /* of the sealed parts */
+    ngx_array_t                     etags;      /* of ngx_vod_cos_part_t */
+    ngx_str_t                       upload_id;
+    ngx_uint_t                      cos_tries;  /* Initiate */
+
+    unsigned                        multipart:1;
+    unsigned                        single:1;
+    unsigned                        initiating:1;
+    unsigned                        reading:1;
+    unsigned                        paused:1;
+    unsigned                        body_done:1;
+    unsigned                        completed:1;    /* the object exists */
+    unsigned                        committed:1;
+    unsigned                        aborted:1;
+    unsigned                        failed:1;
+
+    /* the outcome */
+    ngx_uint_t                      status;
+    ngx_str_t                       code;
+    ngx_str_t                       message;
+    ngx_str_t                       request_id;     /* of the last answer */
+    ngx_str_t                       file_id;
+    ngx_str_t                       media_url;
+    ngx_str_t                       cover_url;
+    ngx_msec_t                      start;
+};
+
+
+static ngx_int_t ngx_http_vod_refuse(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *fmt, ...);
+static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_value(ngx_http_request_t *r,
+    ngx_http_complex_value_t *cv, ngx_str_t *value);
+static ngx_int_t ngx_http_vod_apply_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_str_t *error);
+static void ngx_http_vod_apply_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_cos_object(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_vod_api_apply_upload_t *out);
+static void ngx_http_vod_body_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_body_handler(ngx_http_request_t *r);
+static void ngx_http_vod_body_read_handler(ngx_http_request_t *r);
+static void ngx_http_vod_pump(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static ngx_http_vod_slot_t *ngx_http_vod_slot_get(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_slot_seal(ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_slot_t *slot);
+static void ngx_http_vod_body_end(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_pause(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_client_error(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_int_t rc);
+static void ngx_http_vod_step(ngx_http_request_t *r);
+static void ngx_http_vod_schedule(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_initiate_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_initiate_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_part_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_slot_t *slot);
+static void ngx_http_vod_part_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_part_check(ngx_http_request_t *r,
+    ngx_http_vod_slot_t *slot, ngx_http_vod_call_t *call);
+static void ngx_http_vod_part_retry(ngx_event_t *ev);
+static ngx_int_t ngx_http_vod_complete_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_complete_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_commit_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_commit_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static void ngx_http_vod_api_retry(ngx_event_t *ev);
+static ngx_int_t ngx_http_vod_api_again(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
+static void ngx_http_vod_abort_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_abort_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static void ngx_http_vod_cos_failed(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
+static void ngx_http_vod_api_failed(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
+    ngx_vod_api_result_t *res, int rc);
+static void ngx_http_vod_fail(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_uint_t status, const char *code,
+    ngx_str_t *message);
+static void ngx_http_vod_finish(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_send_result(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static ngx_msec_t ngx_http_vod_backoff(ngx_uint_t tries);
+static ngx_int_t ngx_http_vod_parse_crc64(ngx_str_t *s, uint64_t *crc);
+static void ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst,
+    u_char *data, size_t len);
+static void ngx_http_vod_upload_cleanup(void *data);
+static ngx_int_t ngx_http_vod_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_vod_upload_vars[] = {
+
+    { ngx_string("vod_file_id"), NULL, ngx_http_vod_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("vod_media_url"), NULL, ngx_http_vod_variable,
+      1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("vod_request_id"), NULL, ngx_http_vod_variable,
+      2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("vod_upload_error"), NULL, ngx_http_vod_variable,
+      3, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("vod_upload_parts"), NULL, ngx_http_vod_variable,
+      4, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("vod_upload_bytes"), NULL, ngx_http_vod_variable,
+      5, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
 
 
 ngx_int_t
 ngx_http_vod_upload_handler(ngx_http_request_t *r)
 {
-    ngx_int_t         rc;
-    ngx_str_t         msg;
-    ngx_table_elt_t  *allow;
+    ngx_int_t                        rc;
+    ngx_str_t                        error;
+    ngx_table_elt_t                 *allow;
+    ngx_http_cleanup_t              *cln;
+    ngx_http_vod_upload_ctx_t       *ctx;
+    ngx_http_vod_upload_loc_conf_t  *conf;
 
     if (r != r->main) {
         return NGX_DECLINED;
     }
 
-    if (!(r->method & NGX_HTTP_PUT)) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
 
+    if (!(r->method & NGX_HTTP_PUT)) {
         allow = ngx_list_push(&r->headers_out.headers);
         if (allow == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -37,82 +252,2227 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
         ngx_str_set(&allow->key, "Allow");
         ngx_str_set(&allow->value, "PUT");
 
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: method \"%V\" is not allowed, "
-                      "only PUT uploads media", &r->method_name);
-
-        ngx_str_set(&msg, "only PUT uploads media here");
-
-        return ngx_http_vod_send_error(r, NGX_HTTP_NOT_ALLOWED,
-                                       "MethodNotAllowed", &msg);
+        return ngx_http_vod_refuse(r, NGX_HTTP_NOT_ALLOWED, "MethodNotAllowed",
+                                   "method \"%V\" is not allowed, only PUT "
+                                   "uploads media here", &r->method_name);
     }
 
-    rc = ngx_http_discard_request_body(r);
+    if (r->headers_in.content_length_n == 0
+        || (r->headers_in.content_length_n < 0 && !r->headers_in.chunked))
+    {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST, "EmptyBody",
+                                   "the request has no body: the media must "
+                                   "be the body of the PUT");
+    }
+
+    if (r->headers_in.content_length_n > (off_t) NGX_VOD_OBJECT_SIZE_MAX) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                   "EntityTooLarge",
+                                   "a body of %O bytes is over the %uL bytes "
+                                   "COS can store as one object",
+                                   r->headers_in.content_length_n,
+                                   (uint64_t) NGX_VOD_OBJECT_SIZE_MAX);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_upload_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->conf = conf;
+    ctx->start = ngx_current_msec;
+    ctx->length = r->headers_in.content_length_n;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
+
+    rc = ngx_http_vod_params(r, ctx);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "vod upload: the relay to VOD is not built yet");
+    /* added first, run last: after the calls and their upstreams ended */
 
-    ngx_str_set(&msg, "the relay to VOD is not built yet");
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    return ngx_http_vod_send_error(r, NGX_HTTP_NOT_IMPLEMENTED,
-                                   "NotImplemented", &msg);
+    cln->handler = ngx_http_vod_upload_cleanup;
+    cln->data = ctx;
+
+    if (ngx_http_vod_calls_init(r, &ctx->calls, conf, ngx_http_vod_step)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->api_retry.handler = ngx_http_vod_api_retry;
+    ctx->api_retry.data = r;
+    ctx->api_retry.log = r->connection->log;
+
+    rc = ngx_http_vod_apply_start(r, ctx, &error);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST, "InvalidParameter",
+                                   "%V", &error);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
 }
 
 
 /*
- * Answers {"error":{"code":"...","message":"..."}} with the status; the
- * caller has logged the cause.
+ * A client mistake found before the body is read: the answer goes out at
+ * once, without "100 Continue", and the unread body is not waited for.
  */
 
-ngx_int_t
-ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, ngx_str_t *message)
+static ngx_int_t
+ngx_http_vod_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...)
 {
-    size_t        len, code_len;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    u_char     *p;
+    va_list     args;
+    ngx_str_t   message;
+    u_char      buf[NGX_MAX_ERROR_STR];
 
-    code_len = ngx_strlen(code);
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
 
-    len = sizeof("{\"error\":{\"code\":\"\",\"message\":\"\"}}\n") - 1
-          + code_len + ngx_escape_json(NULL, (u_char *) code, code_len)
-          + message->len + ngx_escape_json(NULL, message->data, message->len);
+    message.data = buf;
+    message.len = p - buf;
 
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "vod upload: %V", &message);
+
+    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
+        r->expect_tested = 1;
+
+        if (r->stream) {
+            (void) ngx_http_discard_request_body(r);
+
+        } else {
+            r->keepalive = 0;
+            r->lingering_close = 1;
+        }
+    }
+
+    return ngx_http_vod_send_error(r, status, code, &message, NULL);
+}
+
+
+/*
+ * The ApplyUpload parameters: the media type and name from the file name
+ * unless configured, the configured values, checked.
+ */
+
+static ngx_int_t
+ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    u_char                          *p, *last, *dot;
+    int64_t                          n;
+    ngx_str_t                        file, v;
+    ngx_vod_api_apply_upload_req_t  *req;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    conf = ctx->conf;
+    req = &ctx->apply;
+
+    /* the file name: what follows the last "/" of the (decoded) path */
+
+    last = r->uri.data + r->uri.len;
+
+    for (p = last; p > r->uri.data && p[-1] != '/'; p--) { /* void */ }
+
+    file.data = p;
+    file.len = last - p;
+
+    dot = NULL;
+
+    for (p = file.data; p < last; p++) {
+        if (*p == '.') {
+            dot = p;
+        }
+    }
+
+    if (ngx_http_vod_value(r, conf->media_type, &v) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_cpymem(b->last, "{\"error\":{\"code\":\"",
-                         sizeof("{\"error\":{\"code\":\"") - 1);
-    b->last = (u_char *) ngx_escape_json(b->last, (u_char *) code, code_len);
-    b->last = ngx_cpymem(b->last, "\",\"message\":\"",
-                         sizeof("\",\"message\":\"") - 1);
-    b->last = (u_char *) ngx_escape_json(b->last, message->data,
-                                         message->len);
-    b->last = ngx_cpymem(b->last, "\"}}\n", sizeof("\"}}\n") - 1);
+    if (v.len == 0) {
+        if (dot == NULL || dot + 1 == last) {
+            return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                       "MissingMediaType",
+                                       "the file name \"%V\" has no "
+                                       "extension to take the media type "
+                                       "from", &file);
+        }
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
+        v.len = last - dot - 1;
+        v.data = ngx_pnalloc(r->pool, v.len);
+        if (v.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+        ngx_strlow(v.data, dot + 1, v.len);
     }
 
-    out.buf = b;
-    out.next = NULL;
+    if (!ngx_vod_media_type_valid(v.data, v.len)) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                   "InvalidMediaType",
+                                   "\"%V\" is not a media type VOD accepts",
+                                   &v);
+    }
 
-    return ngx_http_output_filter(r, &out);
+    req->media_type.data = v.data;
+    req->media_type.len = v.len;
+
+    if (ngx_http_vod_value(r, conf->media_name, &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v.len == 0) {
+        v.data = file.data;
+        v.len = (dot ? dot : last) - file.data;
+    }
+
+    if (v.len == 0) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                   "MissingMediaName",
+                                   "the path has no file name to take the "
+                                   "media name from");
+    }
+
+    req->media_name.data = v.data;
+    req->media_name.len = v.len;
+
+    if (ngx_http_vod_value(r, conf->source_context, &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v.len > NGX_VOD_SOURCE_CONTEXT_MAX) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                   "SourceContextTooLong",
+                                   "the source context is %uz characters "
+                                   "long, over the limit of %d", v.len,
+                                   NGX_VOD_SOURCE_CONTEXT_MAX);
+    }
+
+    req->source_context.data = v.data;
+    req->source_context.len = v.len;
+
+    if (ngx_http_vod_value(r, conf->session_context, &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v.len > NGX_VOD_SESSION_CONTEXT_MAX) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                   "SessionContextTooLong",
+                                   "the session context is %uz characters "
+                                   "long, over the limit of %d", v.len,
+                                   NGX_VOD_SESSION_CONTEXT_MAX);
+    }
+
+    req->session_context.data = v.data;
+    req->session_context.len = v.len;
+
+    if (ngx_http_vod_value(r, conf->class_id, &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v.len) {
+        if (!ngx_vod_int64_parse(v.data, v.len, &n) || n < 0) {
+            return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                       "InvalidClassId",
+                                       "\"%V\" is not a category id", &v);
+        }
+
+        req->class_id.value = n;
+        req->class_id.set = 1;
+    }
+
+    if (ngx_http_vod_value(r, conf->storage_region, &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v.len && !ngx_vod_region_valid(v.data, v.len)) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                   "InvalidStorageRegion",
+                                   "\"%V\" is not a region name", &v);
+    }
+
+    req->storage_region.data = v.data;
+    req->storage_region.len = v.len;
+
+    if (ngx_http_vod_value(r, conf->expire_time, &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v.len && !ngx_vod_iso8601_valid(v.data, v.len)) {
+        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                   "InvalidExpireTime",
+                                   "\"%V\" is not an ISO 8601 time", &v);
+    }
+
+    req->expire_time.data = v.data;
+    req->expire_time.len = v.len;
+
+    if (ngx_http_vod_value(r, conf->procedure, &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    req->procedure.data = v.data;
+    req->procedure.len = v.len;
+
+    if (conf->sub_app_id) {
+        req->sub_app_id.value = conf->sub_app_id;
+        req->sub_app_id.set = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
+    ngx_str_t *value)
+{
+    if (cv == NULL) {
+        ngx_str_null(value);
+        return NGX_OK;
+    }
+
+    return ngx_http_complex_value(r, cv, value);
+}
+
+
+/*
+ * ApplyUpload goes out before the body is read.  NGX_DECLINED: the
+ * parameters cannot be sent (not UTF-8, ...), with the reason in *error.
+ */
+
+static ngx_int_t
+ngx_http_vod_apply_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_str_t *error)
+{
+    const char           *err;
+    ngx_vod_alloc_t       a;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_vod_call_create(&ctx->calls, "ApplyUpload", 0);
+    if (call == NULL) {
+        return NGX_ERROR;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    if (ngx_vod_api_apply_upload_body(&a, &ctx->apply,
+                                      (ngx_vod_str_t *) &call->body, &err)
+        != NGX_VOD_OK)
+    {
+        ngx_http_vod_call_free(call);
+
+        error->data = (u_char *) err;
+        error->len = ngx_strlen(err);
+
+        return NGX_DECLINED;
+    }
+
+    call->handler = ngx_http_vod_apply_done;
+
+    if (ngx_http_vod_api_prepare(call, "ApplyUpload") != NGX_OK
+        || ngx_http_vod_call_start(call) != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    int                          rc;
+    ngx_str_t                    msg;
+    ngx_vod_alloc_t              a;
+    ngx_vod_api_result_t         res;
+    ngx_http_vod_upload_ctx_t   *ctx;
+    ngx_vod_api_apply_upload_t   out;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (ngx_http_vod_api_again(r, ctx, call) == NGX_OK) {
+        return;
+    }
+
+    if (ctx->failed) {
+        return;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = r->pool;
+
+    rc = ngx_vod_api_parse_apply_upload(&a, call->response.data,
+                                        call->response.len, &out, &res);
+
+    ngx_http_vod_copy(r->pool, &ctx->request_id, res.request_id.data,
+                      res.request_id.len);
+
+    if (rc != NGX_VOD_OK) {
+        ngx_http_vod_api_failed(r, ctx, call, &res, rc);
+        return;
+    }
+
+    if (ngx_http_vod_cos_object(r, ctx, &out) != NGX_OK) {
+        ngx_str_set(&msg, "ApplyUpload answered a storage location that "
+                          "is not a COS object");
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                          "InvalidApplyUploadAnswer", &msg);
+        return;
+    }
+
+    ctx->session_key.data = out.vod_session_key.data;
+    ctx->session_key.len = out.vod_session_key.len;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: applied, object %V%V, request id %V",
+                   &ctx->cos.host, &ctx->cos.key, &ctx->request_id);
+
+    ctx->state = NGX_HTTP_VOD_UPLOADING;
+
+    if (ctx->length >= 0) {
+        ctx->part_size = ngx_vod_parts_size(ctx->length,
+                                            ctx->conf->part_size);
+        ctx->multipart = ((uint64_t) ctx->length > ctx->part_size);
+        ctx->single = !ctx->multipart;
+    }
+
+    ngx_http_vod_body_start(r, ctx);
+}
+
+
+/*
+ * The object ApplyUpload assigned: its host is built only from a bucket
+ * and a region that are single DNS labels, so an answer cannot send the
+ * body to another host; the path must be absolute.
+ */
+
+static ngx_int_t
+ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_vod_api_apply_upload_t *out)
+{
+    size_t               len;
+    u_char              *p;
+    ngx_http_vod_cos_t  *cos;
+
+    cos = &ctx->cos;
+
+    p = ngx_pnalloc(r->pool, NGX_VOD_COS_HOST_MAX);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ngx_vod_cos_host(p, &out->storage_bucket, &out->storage_region);
+
+    if (len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: ApplyUpload answered the bucket \"%s\" "
+                      "in the region \"%s\": not a valid COS host name",
+                      out->storage_bucket.data, out->storage_region.data);
+        return NGX_ERROR;
+    }
+
+    cos->host.data = p;
+    cos->host.len = len;
+
+    if (out->media_storage_path.len < 2
+        || out->media_storage_path.data[0] != '/')
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: ApplyUpload answered the storage path "
+                      "\"%s\": not an absolute object key",
+                      out->media_storage_path.data);
+        return NGX_ERROR;
+    }
+
+    cos->key.data = out->media_storage_path.data;
+    cos->key.len = out->media_storage_path.len;
+
+    len = ngx_vod_cos_encode_key(NULL, cos->key.data, cos->key.len);
+
+    cos->key_uri.data = ngx_pnalloc(r->pool, len);
+    if (cos->key_uri.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    cos->key_uri.len = ngx_vod_cos_encode_key(cos->key_uri.data,
+                                              cos->key.data, cos->key.len);
+
+    cos->secret_id.data = out->secret_id.data;
+    cos->secret_id.len = out->secret_id.len;
+    cos->secret_key.data = out->secret_key.data;
+    cos->secret_key.len = out->secret_key.len;
+    cos->token.data = out->token.data;
+    cos->token.len = out->token.len;
+    cos->expires = (time_t) out->expired_time;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_body_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    ctx->nslots = ctx->conf->parts_in_flight + 1;
+
+    ctx->slots = ngx_pcalloc(r->pool,
+                             ctx->nslots * sizeof(ngx_http_vod_slot_t));
+    if (ctx->slots == NULL) {
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                          "InternalError", NULL);
+        return;
+    }
+
+    if (ngx_array_init(&ctx->etags, r->pool, ctx->multipart ? 64 : 1,
+                       sizeof(ngx_vod_cos_part_t))
+        != NGX_OK)
+    {
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                          "InternalError", NULL);
+        return;
+    }
+
+    ctx->reading = 1;
+    ctx->calls.reading_body = 1;
+
+    r->request_body_no_buffering = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_vod_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ngx_http_vod_client_error(r, ctx, rc);
+        return;
+    }
+
+    /* the reference ngx_http_read_client_request_body() took */
+
+    ngx_http_finalize_request(r, NGX_DONE);
+}
+
+
+/* the first data of the body, or all of it */
+
+static void
+ngx_http_vod_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    r->read_event_handler = ngx_http_vod_body_read_handler;
+
+    ngx_http_vod_pump(r, ctx);
+
+    /* called from inside ngx_http_read_client_request_body(): go on later */
+
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+}
+
+
+static void
+ngx_http_vod_body_read_handler(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (!ctx->reading || ctx->paused) {
+        return;
+    }
+
+    ngx_http_vod_pump(r, ctx);
+    ngx_http_vod_step(r);
+}
+
+
+/*
+ * Moves what nginx has read of the body into part buffers, and reads on
+ * while a buffer is free.  When none is, it stops reading: the data
+ * nginx holds stays unconsumed and nginx stops reading the socket.
+ */
+
+static void
+ngx_http_vod_pump(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    size_t                n;
+    ngx_buf_t            *b;
+    ngx_int_t             rc;
+    ngx_chain_t          *cl;
+    ngx_http_vod_slot_t  *slot;
+
+    for ( ;; ) {
+
+        while (ctx->pending) {
+            cl = ctx->pending;
+            b = cl->buf;
+
+            if (b->pos == b->last) {
+                ctx->pending = cl->next;
+                ngx_free_chain(r->pool, cl);
+                continue;
+            }
+
+            slot = ngx_http_vod_slot_get(r, ctx);
+
+            if (slot == NULL) {
+                if (!ctx->failed) {
+                    ngx_http_vod_pause(r, ctx);
+                }
+
+                return;
+            }
+
+            n = ngx_min((size_t) (b->last - b->pos), slot->want - slot->len);
+
+            ngx_memcpy(slot->buf + slot->len, b->pos, n);
+
+            slot->crc = ngx_vod_crc64(slot->crc, slot->buf + slot->len, n);
+
+            if (ctx->conf->md5) {
+                ngx_md5_update(&slot->md5, slot->buf + slot->len, n);
+            }
+
+            slot->len += n;
+            b->pos += n;
+            ctx->received += n;
+
+            if (slot->len == slot->want) {
+                ngx_http_vod_slot_seal(ctx, slot);
+            }
+        }
+
+        if (!r->reading_body || ctx->failed) {
+            break;
+        }
+
+        rc = ngx_http_read_unbuffered_request_body(r);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
+            ngx_http_vod_client_error(r, ctx, rc);
+            return;
+        }
+
+        ctx->pending = r->request_body->bufs;
+        r->request_body->bufs = NULL;
+
+        if (ctx->pending == NULL && rc == NGX_AGAIN) {
+            return;
+        }
+    }
+
+    if (!ctx->failed) {
+        ngx_http_vod_body_end(r, ctx);
+    }
+}
+
+
+/* the buffer being filled, or a free one for the next part */
+
+static ngx_http_vod_slot_t *
+ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    off_t                 rest;
+    uint64_t              want;
+    ngx_str_t             msg;
+    ngx_uint_t            i;
+    ngx_http_vod_slot_t  *slot;
+
+    if (ctx->filling) {
+        return ctx->filling;
+    }
+
+    for (i = 0; i < ctx->nslots; i++) {
+        if (ctx->slots[i].state == NGX_HTTP_VOD_SLOT_FREE) {
+            break;
+        }
+    }
+
+    if (i == ctx->nslots) {
+        return NULL;
+    }
+
+    slot = &ctx->slots[i];
+
+    if (ctx->length >= 0) {
+        rest = ctx->length - ctx->received;
+        want = ctx->single ? (uint64_t) ctx->length
+                           : ngx_min((uint64_t) rest, ctx->part_size);
+
+    } else {
+        want = ngx_vod_parts_size_at(ctx->conf->part_size, ctx->parts + 1);
+
+        if (want == 0) {
+            ngx_str_set(&msg, "the body needs more than the 10000 parts "
+                              "of a COS multipart upload");
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod upload: %V", &msg);
+            ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                              "EntityTooLarge", &msg);
+            return NULL;
+        }
+    }
+
+    if (slot->size < want) {
+        if (slot->buf) {
+            ngx_free(slot->buf);
+        }
+
+        slot->buf = ngx_alloc((size_t) want, r->connection->log);
+        if (slot->buf == NULL) {
+            slot->size = 0;
+            ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                              "InternalError", NULL);
+            return NULL;
+        }
+
+        slot->size = (size_t) want;
+    }
+
+    slot->ctx = ctx;
+    slot->state = NGX_HTTP_VOD_SLOT_FILLING;
+    slot->part = ++ctx->parts;
+    slot->want = (size_t) want;
+    slot->len = 0;
+    slot->crc = 0;
+    slot->tries = 0;
+
+    if (ctx->conf->md5) {
+        ngx_md5_init(&slot->md5);
+    }
+
+    ctx->filling = slot;
+
+    return slot;
+}
+
+
+/* a part is complete: it may go out; the object's CRC-64 takes it in */
+
+static void
+ngx_http_vod_slot_seal(ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_slot_t *slot)
+{
+    slot->state = NGX_HTTP_VOD_SLOT_READY;
+    slot->want = slot->len;
+
+    ctx->crc = ngx_vod_crc64_combine(ctx->crc, slot->crc, slot->len);
+    ctx->sealed++;
+    ctx->filling = NULL;
+
+    /* a part filled up while more may follow: this is a multipart upload */
+
+    if (!ctx->multipart && !ctx->single && !ctx->body_done) {
+        ctx->multipart = 1;
+    }
+}
+
+
+static void
+ngx_http_vod_body_end(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_str_t  msg;
+
+    ctx->reading = 0;
+    ctx->calls.reading_body = 0;
+    r->read_event_handler = ngx_http_block_reading;
+
+    if (ctx->received == 0) {
+        ngx_str_set(&msg, "the request's body is empty");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V", &msg);
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "EmptyBody", &msg);
+        return;
+    }
+
+    ctx->body_done = 1;
+
+    if (ctx->filling) {
+        ngx_http_vod_slot_seal(ctx, ctx->filling);
+    }
+
+    /* a body of unknown length that fit in one part: one PUT Object */
+
+    if (!ctx->multipart) {
+        ctx->single = 1;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: body of %O bytes read, %ui part(s), %s",
+                   ctx->received, ctx->sealed,
+                   ctx->single ? "one PUT" : "multipart");
+}
+
+
+/*
+ * Every buffer is taken: stop reading the client until a part is
+ * acknowledged.  client_body_timeout must not fire meanwhile.
+ */
+
+static void
+ngx_http_vod_pause(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_connection_t  *c;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: pause reading, %ui part(s) under way",
+                   ctx->sending);
+
+    ctx->paused = 1;
+    ctx->calls.reading_body = 0;
+
+    c = r->connection;
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+}
+
+
+/* reading the body failed: a timeout, a body too large, a client gone */
+
+static void
+ngx_http_vod_client_error(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_int_t rc)
+{
+    ngx_str_t  msg;
+
+    ctx->reading = 0;
+    ctx->calls.reading_body = 0;
+    r->read_event_handler = ngx_http_block_reading;
+
+    if (r->connection->error) {
+        /* the calls under way and the abort need the request alive */
+        r->connection->error = 0;
+        ctx->calls.client_gone = 1;
+
+        ngx_str_set(&msg, "the client closed the connection during the "
+                          "upload");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V after %O bytes", &msg, ctx->received);
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_CLIENT_CLOSED_REQUEST,
+                          "ClientClosedRequest", &msg);
+        return;
+    }
+
+    switch (rc) {
+
+    case NGX_HTTP_REQUEST_TIME_OUT:
+        ngx_str_set(&msg, "the client sent no data for client_body_timeout");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V after %O bytes", &msg, ctx->received);
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_TIME_OUT,
+                          "RequestTimeout", &msg);
+        return;
+
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        ngx_str_set(&msg, "the body is larger than client_max_body_size");
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                          "EntityTooLarge", &msg);
+        return;
+
+    case NGX_HTTP_BAD_REQUEST:
+        ngx_str_set(&msg, "the body is malformed (invalid chunked encoding)");
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "InvalidBody", &msg);
+        return;
+
+    default:
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                          "InternalError", NULL);
+        return;
+    }
+}
+
+
+/*
+ * What happens next, after any event.  A failed upload waits for the
+ * calls under way, aborts its multipart upload, then answers.
+ */
+
+static void
+ngx_http_vod_step(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (ctx->state == NGX_HTTP_VOD_FINISHED) {
+        return;
+    }
+
+    if (ctx->failed) {
+
+        if (ctx->calls.active || ctx->api_retry.timer_set) {
+            return;
+        }
+
+        if (ctx->upload_id.len && !ctx->completed && !ctx->aborted) {
+
+            if (ctx->state != NGX_HTTP_VOD_ABORTING) {
+                ngx_http_vod_abort_start(r, ctx);
+            }
+
+            return;
+        }
+
+        ngx_http_vod_finish(r, ctx);
+        return;
+    }
+
+    if (ctx->committed) {
+        ngx_http_vod_finish(r, ctx);
+        return;
+    }
+
+    if (ctx->state == NGX_HTTP_VOD_UPLOADING) {
+        ngx_http_vod_schedule(r, ctx);
+    }
+
+    /*
+     * starting a call may have failed; calls cannot fail synchronously,
+     * so without calls under way the upload is over
+     */
+
+    if (ctx->failed && ctx->calls.active == 0 && !ctx->api_retry.timer_set) {
+        ngx_http_vod_step(r);
+    }
+}
+
+
+/* the parts: Initiate, parts out in order, resume reading, Complete */
+
+static void
+ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_uint_t            i;
+    ngx_http_vod_slot_t  *slot, *next;
+
+    if (ctx->multipart && ctx->upload_id.len == 0) {
+
+        if (!ctx->initiating) {
+            if (ngx_http_vod_initiate_start(r, ctx) != NGX_OK) {
+                return;
+            }
+        }
+
+    } else {
+
+        while (ctx->sending < ctx->conf->parts_in_flight) {
+            next = NULL;
+
+            for (i = 0; i < ctx->nslots; i++) {
+                slot = &ctx->slots[i];
+
+                if (slot->state == NGX_HTTP_VOD_SLOT_READY
+                    && (next == NULL || slot->part < next->part))
+                {
+                    next = slot;
+                }
+            }
+
+            if (next == NULL) {
+                break;
+            }
+
+            /* one PUT Object waits until the body is known to fit */
+
+            if (ctx->single && !ctx->body_done) {
+                break;
+            }
+
+            if (ngx_http_vod_part_start(r, ctx, next) != NGX_OK) {
+                return;
+            }
+        }
+    }
+
+    if (ctx->paused && !ctx->failed) {
+
+        for (i = 0; i < ctx->nslots; i++) {
+            if (ctx->slots[i].state == NGX_HTTP_VOD_SLOT_FREE) {
+                break;
+            }
+        }
+
+        if (i < ctx->nslots) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "vod upload: resume reading");
+
+            ctx->paused = 0;
+            ctx->calls.reading_body = 1;
+
+            /* data may wait in the socket: an edge-triggered event won't
+             * say so again */
+
+            ngx_http_vod_pump(r, ctx);
+
+            if (ctx->failed) {
+                return;
+            }
+
+            ngx_http_vod_schedule(r, ctx);
+            return;
+        }
+    }
+
+    if (!ctx->body_done || ctx->parts_done < ctx->sealed || ctx->failed) {
+        return;
+    }
+
+    if (ctx->single) {
+        ctx->completed = 1;
+
+        if (ngx_http_vod_commit_start(r, ctx) != NGX_OK) {
+            return;
+        }
+
+    } else if (ngx_http_vod_complete_start(r, ctx) != NGX_OK) {
+        return;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_vod_initiate_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_int_t             rc;
+    ngx_vod_cos_pair_t    param;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_vod_call_create(&ctx->calls, "InitiateMultipartUpload",
+                                    1);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    ngx_memzero(&param, sizeof(ngx_vod_cos_pair_t));
+    param.name.data = (u_char *) "uploads";
+    param.name.len = sizeof("uploads") - 1;
+
+    rc = ngx_http_vod_cos_prepare(call, &ctx->cos, "POST", &param, 1);
+
+    if (rc != NGX_OK) {
+        ngx_http_vod_call_free(call);
+
+        if (rc == NGX_DECLINED) {
+            goto expired;
+        }
+
+        goto failed;
+    }
+
+    call->handler = ngx_http_vod_initiate_done;
+
+    if (ngx_http_vod_call_start(call) != NGX_OK) {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    ctx->initiating = 1;
+    ctx->cos_tries++;
+
+    return NGX_OK;
+
+expired:
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, "CredentialsExpired",
+                      NULL);
+    return NGX_ERROR;
+
+failed:
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
+                      NULL);
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    ngx_str_t                   msg;
+    ngx_vod_alloc_t             a;
+    ngx_vod_cos_xml_doc_t       doc;
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx->initiating = 0;
+
+    if (call->rc != NGX_OK || call->status != NGX_HTTP_OK) {
+
+        if (!ctx->failed && ngx_http_vod_call_retryable(call)
+            && ctx->cos_tries < ctx->conf->part_tries)
+        {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod upload: InitiateMultipartUpload failed "
+                          "(%s %ui), trying again", call->rc != NGX_OK
+                          ? "no answer" : "status", call->status);
+            return;
+        }
+
+        if (!ctx->failed) {
+            ngx_http_vod_cos_failed(r, ctx, call);
+        }
+
+        return;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
+                                     call->response.len,
+                                     NGX_VOD_COS_XML_INITIATE, &doc)
+        != NGX_VOD_OK)
+    {
+        ngx_http_vod_cos_failed(r, ctx, call);
+        return;
+    }
+
+    /* kept even after a failure elsewhere: the upload must be aborted */
+
+    ngx_http_vod_copy(r->pool, &ctx->upload_id, doc.initiate.upload_id.data,
+                      doc.initiate.upload_id.len);
+
+    if (ctx->upload_id.len == 0 && !ctx->failed) {
+        ngx_str_set(&msg, "InitiateMultipartUpload answered no UploadId");
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: %V", &msg);
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, "InvalidCosAnswer",
+                          &msg);
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: multipart upload \"%V\" initiated",
+                   &ctx->upload_id);
+}
+
+
+/* UploadPart, or the one PUT Object of a small body */
+
+static ngx_int_t
+ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_slot_t *slot)
+{
+    u_char               *p;
+    ngx_int_t             rc;
+    ngx_uint_t            nparams;
+    ngx_vod_cos_pair_t   *params;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_vod_call_create(&ctx->calls,
+                                    ctx->single ? "PutObject" : "UploadPart",
+                                    1);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    call->part = slot->part;
+    call->data = slot;
+    call->handler = ngx_http_vod_part_done;
+    call->body.data = slot->buf;
+    call->body.len = slot->len;
+
+    params = ngx_pcalloc(call->pool, 2 * sizeof(ngx_vod_cos_pair_t));
+    p = ngx_pnalloc(call->pool, NGX_INT_T_LEN);
+
+    if (params == NULL || p == NULL) {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    nparams = 0;
+
+    if (!ctx->single) {
+        params[0].name.data = (u_char *) "partNumber";
+        params[0].name.len = sizeof("partNumber") - 1;
+        params[0].value.data = p;
+        params[0].value.len = ngx_sprintf(p, "%ui", slot->part) - p;
+        params[1].name.data = (u_char *) "uploadId";
+        params[1].name.len = sizeof("uploadId") - 1;
+        params[1].value.data = ctx->upload_id.data;
+        params[1].value.len = ctx->upload_id.len;
+        nparams = 2;
+    }
+
+    rc = ngx_http_vod_cos_prepare(call, &ctx->cos, "PUT", params, nparams);
+
+    if (rc != NGX_OK) {
+        ngx_http_vod_call_free(call);
+
+        if (rc == NGX_DECLINED) {
+            ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                              "CredentialsExpired", NULL);
+            return NGX_ERROR;
+        }
+
+        goto failed;
+    }
+
+    if (ngx_http_vod_call_start(call) != NGX_OK) {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    if (slot->state == NGX_HTTP_VOD_SLOT_READY) {
+        ctx->sending++;
+    }
+
+    slot->state = NGX_HTTP_VOD_SLOT_SENDING;
+    slot->tries++;
+
+    return NGX_OK;
+
+failed:
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
+                      NULL);
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    ngx_msec_t                  delay;
+    ngx_http_vod_slot_t        *slot;
+    ngx_vod_cos_part_t         *part;
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    slot = call->data;
+    ctx = slot->ctx;
+
+    if (ctx->failed) {
+        slot->state = NGX_HTTP_VOD_SLOT_FREE;
+        ctx->sending--;
+        return;
+    }
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK
+        && ngx_http_vod_part_check(r, slot, call) == NGX_OK)
+    {
+        if (ctx->etags.nelts < slot->part) {
+            part = ngx_array_push_n(&ctx->etags,
+                                    slot->part - ctx->etags.nelts);
+            if (part == NULL) {
+                ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                  "InternalError", NULL);
+                return;
+            }
+        }
+
+        part = (ngx_vod_cos_part_t *) ctx->etags.elts + slot->part - 1;
+        part->part_number = (uint32_t) slot->part;
+        part->size = slot->len;
+
+        ngx_http_vod_copy(r->pool, (ngx_str_t *) &part->etag,
+                          call->etag.data, call->etag.len);
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod upload: %s %ui of %uz bytes stored",
+                       call->name, slot->part, slot->len);
+
+        slot->state = NGX_HTTP_VOD_SLOT_FREE;
+        ctx->sending--;
+        ctx->parts_done++;
+        return;
+    }
+
+    /* a transport error, a 5xx, RequestTimeout or a wrong CRC: again */
+
+    if (slot->tries < ctx->conf->part_tries
+        && (ngx_http_vod_call_retryable(call)
+            || call->status == NGX_HTTP_OK
+            || ngx_strnstr(call->response.data, "RequestTimeout",
+                           call->response.len)
+               != NULL))
+    {
+        delay = ngx_http_vod_backoff(slot->tries);
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: %s %ui failed (%s%ui), trying again in "
+                      "%M ms (try %ui of %ui)", call->name, slot->part,
+                      call->rc != NGX_OK ? "no answer, " : "status ",
+                      call->rc != NGX_OK ? (ngx_uint_t) call->rc
+                                         : call->status,
+                      delay, slot->tries + 1, ctx->conf->part_tries);
+
+        slot->state = NGX_HTTP_VOD_SLOT_WAITING;
+        slot->retry.handler = ngx_http_vod_part_retry;
+        slot->retry.data = slot;
+        slot->retry.log = r->connection->log;
+
+        ngx_add_timer(&slot->retry, delay);
+        return;
+    }
+
+    slot->state = NGX_HTTP_VOD_SLOT_FREE;
+    ctx->sending--;
+
+    ngx_http_vod_cos_failed(r, ctx, call);
+}
+
+
+/*
+ * The part as COS stored it: its CRC-64 must be the one computed while
+ * it streamed in (and its MD5 the ETag, with vod_upload_md5 on).
+ */
+
+static ngx_int_t
+ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
+    ngx_http_vod_call_t *call)
+{
+    uint64_t   crc;
+    ngx_str_t  etag;
+    ngx_md5_t  md5;
+    u_char     digest[16], hex[32];
+
+    if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: %s %ui: COS answered no valid "
+                      "x-cos-hash-crc64ecma (\"%V\")", call->name,
+                      slot->part, &call->crc64);
+        return NGX_ERROR;
+    }
+
+    if (crc != slot->crc) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: %s %ui: COS stored CRC-64 %uL, "
+                      "%uL was sent", call->name, slot->part, crc,
+                      slot->crc);
+        return NGX_ERROR;
+    }
+
+    etag = call->etag;
+
+    if (etag.len >= 2 && etag.data[0] == '"'
+        && etag.data[etag.len - 1] == '"')
+    {
+        etag.data++;
+        etag.len -= 2;
+    }
+
+    if (etag.len == 0) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: %s %ui: COS answered no ETag",
+                      call->name, slot->part);
+        return NGX_ERROR;
+    }
+
+    if (!slot->ctx->conf->md5) {
+        return NGX_OK;
+    }
+
+    md5 = slot->md5;
+    ngx_md5_final(digest, &md5);
+    ngx_hex_dump(hex, digest, 16);
+
+    if (etag.len != 32 || ngx_strncasecmp(etag.data, hex, 32) != 0) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: %s %ui: COS answered the ETag \"%V\", "
+                      "the MD5 sent is %*s", call->name, slot->part,
+                      &call->etag, (size_t) 32, hex);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_part_retry(ngx_event_t *ev)
+{
+    ngx_http_vod_slot_t *slot = ev->data;
+
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = slot->ctx;
+    r = ctx->calls.request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    if (ngx_http_vod_part_start(r, ctx, slot) != NGX_OK) {
+        slot->state = NGX_HTTP_VOD_SLOT_FREE;
+        ctx->sending--;
+    }
+
+    ngx_http_vod_step(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_vod_complete_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_str_t             type;
+    const char           *err;
+    ngx_vod_alloc_t       a;
+    ngx_vod_cos_pair_t    param;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_vod_call_create(&ctx->calls, "CompleteMultipartUpload",
+                                    1);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    if (ngx_vod_cos_xml_complete_body(&a, ctx->etags.elts, ctx->etags.nelts,
+                                      (ngx_vod_str_t *) &call->body, &err)
+        != NGX_VOD_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "vod upload: cannot build the Complete body: %s", err);
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    ngx_memzero(&param, sizeof(ngx_vod_cos_pair_t));
+    param.name.data = (u_char *) "uploadId";
+    param.name.len = sizeof("uploadId") - 1;
+    param.value.data = ctx->upload_id.data;
+    param.value.len = ctx->upload_id.len;
+
+    ngx_str_set(&type, "application/xml");
+
+    if (ngx_http_vod_cos_prepare(call, &ctx->cos, "POST", &param, 1) != NGX_OK
+        || ngx_http_vod_call_header(call, "Content-Type", &type) != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    call->handler = ngx_http_vod_complete_done;
+
+    if (ngx_http_vod_call_start(call) != NGX_OK) {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    ctx->state = NGX_HTTP_VOD_COMPLETING;
+
+    return NGX_OK;
+
+failed:
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
+                      NULL);
+    return NGX_ERROR;
+}
+
+
+/*
+ * COS may answer 200 at once and send the result, or an <Error>, after
+ * the merge: the document decides, not the status.  The object's CRC-64
+ * must be the one of the bytes sent.
+ */
+
+static void
+ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    int                         rc;
+    uint64_t                    crc;
+    ngx_str_t                   msg;
+    ngx_vod_alloc_t             a;
+    ngx_vod_cos_xml_doc_t       doc;
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (call->rc != NGX_OK || call->status != NGX_HTTP_OK) {
+        ngx_http_vod_cos_failed(r, ctx, call);
+        return;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    rc = ngx_vod_cos_xml_parse_expect(&a, call->response.data,
+                                      call->response.len,
+                                      NGX_VOD_COS_XML_COMPLETE, &doc);
+    if (rc != NGX_VOD_OK) {
+        ngx_http_vod_cos_failed(r, ctx, call);
+        return;
+    }
+
+    if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK
+        || crc != ctx->crc)
+    {
+        msg.data = ngx_pnalloc(r->pool, 160);
+        if (msg.data == NULL) {
+            return;
+        }
+
+        msg.len = ngx_snprintf(msg.data, 160, "COS stored the object with "
+                               "CRC-64 \"%V\", %uL was sent", &call->crc64,
+                               ctx->crc)
+                  - msg.data;
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: CompleteMultipartUpload of \"%V\": %V",
+                      &ctx->upload_id, &msg);
+
+        /* the parts were merged: the object is removed by no abort */
+        ctx->completed = 1;
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, "CRC64Mismatch",
+                          &msg);
+        return;
+    }
+
+    ctx->completed = 1;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: multipart upload \"%V\" completed, "
+                   "%ui parts", &ctx->upload_id, ctx->etags.nelts);
+
+    (void) ngx_http_vod_commit_start(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_vod_commit_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx)
+{
+    const char                       *err;
+    ngx_vod_alloc_t                   a;
+    ngx_http_vod_call_t              *call;
+    ngx_vod_api_commit_upload_req_t   req;
+
+    call = ngx_http_vod_call_create(&ctx->calls, "CommitUpload", 0);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    ngx_memzero(&req, sizeof(ngx_vod_api_commit_upload_req_t));
+    req.vod_session_key.data = ctx->session_key.data;
+    req.vod_session_key.len = ctx->session_key.len;
+    req.sub_app_id = ctx->apply.sub_app_id;
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    if (ngx_vod_api_commit_upload_body(&a, &req,
+                                       (ngx_vod_str_t *) &call->body, &err)
+        != NGX_VOD_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "vod upload: cannot build the CommitUpload body: %s",
+                      err);
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    call->handler = ngx_http_vod_commit_done;
+
+    if (ngx_http_vod_api_prepare(call, "CommitUpload") != NGX_OK
+        || ngx_http_vod_call_start(call) != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    ctx->state = NGX_HTTP_VOD_COMMITTING;
+
+    return NGX_OK;
+
+failed:
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
+                      NULL);
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    int                           rc;
+    ngx_vod_alloc_t               a;
+    ngx_vod_api_result_t          res;
+    ngx_http_vod_upload_ctx_t    *ctx;
+    ngx_vod_api_commit_upload_t   out;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (ngx_http_vod_api_again(r, ctx, call) == NGX_OK) {
+        return;
+    }
+
+    if (ctx->failed) {
+        return;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = r->pool;
+
+    rc = ngx_vod_api_parse_commit_upload(&a, call->response.data,
+                                         call->response.len, &out, &res);
+
+    ngx_http_vod_copy(r->pool, &ctx->request_id, res.request_id.data,
+                      res.request_id.len);
+
+    if (rc != NGX_VOD_OK) {
+        ngx_http_vod_api_failed(r, ctx, call, &res, rc);
+        return;
+    }
+
+    ctx->file_id.data = out.file_id.data;
+    ctx->file_id.len = out.file_id.len;
+    ctx->media_url.data = out.media_url.data;
+    ctx->media_url.len = out.media_url.len;
+    ctx->cover_url.data = out.cover_url.data;
+    ctx->cover_url.len = out.cover_url.len;
+
+    /* the answer goes out in ngx_http_vod_step(), after the handlers */
+
+    ctx->committed = 1;
+}
+
+
+/*
+ * ApplyUpload and CommitUpload are tried again on a transport failure
+ * (no answer, or not HTTP 200), never on an API error, as the official
+ * SDKs do.  NGX_OK: another try is scheduled.
+ */
+
+static ngx_int_t
+ngx_http_vod_api_again(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_call_t *call)
+{
+    ngx_msec_t  delay;
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->failed || ++ctx->api_tries >= NGX_HTTP_VOD_API_TRIES) {
+
+        if (!ctx->failed) {
+            ngx_http_vod_api_failed(r, ctx, call, NULL, NGX_VOD_ERROR);
+        }
+
+        return NGX_ERROR;
+    }
+
+    delay = ngx_http_vod_backoff(ctx->api_tries);
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "vod upload: %s failed (%s%ui), trying again in %M ms",
+                  call->name, call->rc != NGX_OK ? "no answer, " : "status ",
+                  call->rc != NGX_OK ? (ngx_uint_t) call->rc : call->status,
+                  delay);
+
+    ngx_add_timer(&ctx->api_retry, delay);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_api_retry(ngx_event_t *ev)
+{
+    ngx_http_request_t *r = ev->data;
+
+    ngx_str_t                   error;
+    ngx_connection_t           *c;
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    ngx_http_set_log_request(c->log, r);
+
+    if (!ctx->failed) {
+
+        if (ctx->state == NGX_HTTP_VOD_APPLYING) {
+            if (ngx_http_vod_apply_start(r, ctx, &error) != NGX_OK) {
+                ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                  "InternalError", NULL);
+            }
+
+        } else {
+            (void) ngx_http_vod_commit_start(r, ctx);
+        }
+    }
+
+    ngx_http_vod_step(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* nothing is left behind: the parts of a failed upload are deleted */
+
+static void
+ngx_http_vod_abort_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_vod_cos_pair_t    param;
+    ngx_http_vod_call_t  *call;
+
+    ctx->state = NGX_HTTP_VOD_ABORTING;
+
+    call = ngx_http_vod_call_create(&ctx->calls, "AbortMultipartUpload", 1);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    ngx_memzero(&param, sizeof(ngx_vod_cos_pair_t));
+    param.name.data = (u_char *) "uploadId";
+    param.name.len = sizeof("uploadId") - 1;
+    param.value.data = ctx->upload_id.data;
+    param.value.len = ctx->upload_id.len;
+
+    call->handler = ngx_http_vod_abort_done;
+
+    if (ngx_http_vod_cos_prepare(call, &ctx->cos, "DELETE", &param, 1)
+        != NGX_OK
+        || ngx_http_vod_call_start(call) != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    return;
+
+failed:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "vod upload: cannot send AbortMultipartUpload for the "
+                  "upload id \"%V\": its parts are left behind",
+                  &ctx->upload_id);
+
+    ctx->aborted = 1;
+    ngx_http_vod_finish(r, ctx);
+}
+
+
+static void
+ngx_http_vod_abort_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx->aborted = 1;
+
+    if (call->rc == NGX_OK
+        && (call->status == NGX_HTTP_NO_CONTENT
+            || call->status == NGX_HTTP_OK
+            || call->status == NGX_HTTP_NOT_FOUND))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: aborted the multipart upload \"%V\" of "
+                      "%V%V (status %ui)", &ctx->upload_id, &ctx->cos.host,
+                      &ctx->cos.key, call->status);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "vod upload: AbortMultipartUpload of the upload id \"%V\" "
+                  "failed (%s%ui): its parts are left behind",
+                  &ctx->upload_id,
+                  call->rc != NGX_OK ? "no answer, " : "status ",
+                  call->rc != NGX_OK ? (ngx_uint_t) call->rc : call->status);
+}
+
+
+/* a COS call failed for good: 502 with COS's code, 504 on a timeout */
+
+static void
+ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_call_t *call)
+{
+    ngx_str_t               msg;
+    ngx_uint_t              status;
+    const char             *code;
+    ngx_vod_alloc_t         a;
+    ngx_vod_cos_xml_doc_t   doc;
+
+    if (call->rc != NGX_OK) {
+        status = (call->rc == NGX_HTTP_GATEWAY_TIME_OUT)
+                 ? NGX_HTTP_GATEWAY_TIME_OUT : NGX_HTTP_BAD_GATEWAY;
+        code = (status == NGX_HTTP_GATEWAY_TIME_OUT) ? "CosTimeout"
+                                                     : "CosUnavailable";
+
+        msg.data = ngx_pnalloc(r->pool, 128);
+        if (msg.data == NULL) {
+            return;
+        }
+
+        msg.len = ngx_snprintf(msg.data, 128, "%s %ui: no answer from COS "
+                               "(%s)", call->name, call->part,
+                               status == NGX_HTTP_GATEWAY_TIME_OUT
+                               ? "timed out" : "connection failed")
+                  - msg.data;
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: %V", &msg);
+
+        ngx_http_vod_fail(r, ctx, status, code, &msg);
+        return;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    ngx_memzero(&doc, sizeof(ngx_vod_cos_xml_doc_t));
+
+    if (call->response.len
+        && ngx_vod_cos_xml_parse(&a, call->response.data, call->response.len,
+                                 &doc) == NGX_VOD_OK
+        && doc.root == NGX_VOD_COS_XML_ERROR
+        && doc.error_doc.code.len)
+    {
+        ngx_http_vod_copy(r->pool, &ctx->code, doc.error_doc.code.data,
+                          doc.error_doc.code.len);
+        ngx_http_vod_copy(r->pool, &ctx->request_id,
+                          doc.error_doc.request_id.data,
+                          doc.error_doc.request_id.len);
+
+        msg.data = ngx_pnalloc(r->pool, 64 + doc.error_doc.message.len);
+        if (msg.data == NULL) {
+            return;
+        }
+
+        msg.len = ngx_sprintf(msg.data, "%s %ui: %s", call->name, call->part,
+                              doc.error_doc.message.data)
+                  - msg.data;
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: %s %ui failed: COS answered %ui %V: "
+                      "\"%s\" (request id \"%V\")", call->name, call->part,
+                      call->status, &ctx->code, doc.error_doc.message.data,
+                      &ctx->request_id);
+
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                          (const char *) ctx->code.data, &msg);
+        return;
+    }
+
+    if (call->request_id.len) {
+        ngx_http_vod_copy(r->pool, &ctx->request_id, call->request_id.data,
+                          call->request_id.len);
+    }
+
+    msg.data = ngx_pnalloc(r->pool, 128);
+    if (msg.data == NULL) {
+        return;
+    }
+
+    msg.len = ngx_snprintf(msg.data, 128, "%s %ui: COS answered status %ui "
+                           "without an error document", call->name,
+                           call->part, call->status)
+              - msg.data;
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "vod upload: %V", &msg);
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, "InvalidCosAnswer", &msg);
+}
+
+
+/* an API call failed for good: 502 with VOD's code, 504 on a timeout */
+
+static void
+ngx_http_vod_api_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_call_t *call, ngx_vod_api_result_t *res, int rc)
+{
+    ngx_str_t    msg;
+    ngx_uint_t   status;
+    const char  *code;
+
+    if (res && rc == NGX_VOD_API_ERROR) {
+        ngx_http_vod_copy(r->pool, &ctx->code, res->code.data,
+                          res->code.len);
+
+        msg.data = ngx_pnalloc(r->pool, 32 + res->message.len);
+        if (msg.data == NULL) {
+            return;
+        }
+
+        msg.len = ngx_sprintf(msg.data, "%s: %s", call->name,
+                              res->message.data)
+                  - msg.data;
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: %s failed: VOD answered %V: \"%s\" "
+                      "(request id \"%V\")", call->name, &ctx->code,
+                      res->message.data, &ctx->request_id);
+
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                          (const char *) ctx->code.data, &msg);
+        return;
+    }
+
+    msg.data = ngx_pnalloc(r->pool, 256);
+    if (msg.data == NULL) {
+        return;
+    }
+
+    if (res) {
+        status = NGX_HTTP_BAD_GATEWAY;
+        code = "InvalidVodAnswer";
+        msg.len = ngx_snprintf(msg.data, 256, "%s: the VOD API's answer is "
+                               "not valid: %s", call->name, res->error)
+                  - msg.data;
+
+    } else if (call->rc != NGX_OK) {
+        status = (call->rc == NGX_HTTP_GATEWAY_TIME_OUT)
+                 ? NGX_HTTP_GATEWAY_TIME_OUT : NGX_HTTP_BAD_GATEWAY;
+        code = (status == NGX_HTTP_GATEWAY_TIME_OUT) ? "VodApiTimeout"
+                                                     : "VodApiUnavailable";
+        msg.len = ngx_snprintf(msg.data, 256, "%s: no answer from the VOD "
+                               "API (%s) after %ui tries", call->name,
+                               status == NGX_HTTP_GATEWAY_TIME_OUT
+                               ? "timed out" : "connection failed",
+                               ctx->api_tries)
+                  - msg.data;
+
+    } else {
+        status = NGX_HTTP_BAD_GATEWAY;
+        code = "VodApiUnavailable";
+        msg.len = ngx_snprintf(msg.data, 256, "%s: the VOD API answered "
+                               "HTTP status %ui after %ui tries", call->name,
+                               call->status, ctx->api_tries)
+                  - msg.data;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "vod upload: %V", &msg);
+
+    ngx_http_vod_fail(r, ctx, status, code, &msg);
+}
+
+
+/* the first failure is the one answered; the caller logged it */
+
+static void
+ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_uint_t status, const char *code, ngx_str_t *message)
+{
+    ngx_uint_t            i;
+    ngx_http_vod_slot_t  *slot;
+
+    if (ctx->failed) {
+        return;
+    }
+
+    ctx->failed = 1;
+    ctx->status = status;
+
+    if (code != (const char *) ctx->code.data) {
+        ctx->code.data = (u_char *) code;
+        ctx->code.len = ngx_strlen(code);
+    }
+
+    if (message) {
+        ctx->message = *message;
+
+    } else {
+        ngx_str_set(&ctx->message, "the upload failed (see the error log)");
+    }
+
+    /* parts waiting to be tried again are not */
+
+    for (i = 0; i < ctx->nslots; i++) {
+        slot = &ctx->slots[i];
+
+        if (slot->state == NGX_HTTP_VOD_SLOT_WAITING) {
+            if (slot->retry.timer_set) {
+                ngx_del_timer(&slot->retry);
+            }
+
+            slot->state = NGX_HTTP_VOD_SLOT_FREE;
+            ctx->sending--;
+        }
+    }
+
+    if (ctx->api_retry.timer_set) {
+        ngx_del_timer(&ctx->api_retry);
+    }
+
+    if (ctx->reading) {
+        ctx->reading = 0;
+        ctx->calls.reading_body = 0;
+        r->read_event_handler = ngx_http_block_reading;
+    }
+}
+
+
+static void
+ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_int_t   rc;
+    ngx_msec_t  ms;
+
+    ctx->state = NGX_HTTP_VOD_FINISHED;
+
+    ms = ngx_current_msec - ctx->start;
+
+    if (ctx->calls.client_gone) {
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    if (ctx->failed) {
+        rc = ngx_http_vod_send_error(r, ctx->status,
+                                     (const char *) ctx->code.data,
+                                     &ctx->message,
+                                     ctx->request_id.len ? &ctx->request_id
+                                                         : NULL);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "vod upload: FileId \"%V\", %O bytes in %ui part%s, "
+                  "%M.%03M s", &ctx->file_id, ctx->received, ctx->sealed,
+                  ctx->sealed == 1 ? "" : "s", ms / 1000, ms % 1000);
+
+    rc = ngx_http_vod_send_result(r, ctx);
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_vod_send_result(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx)
+{
+    size_t      len;
+    u_char     *p;
+    ngx_str_t   json;
+
+    len = sizeof("{\"FileId\":\"\",\"MediaUrl\":\"\",\"CoverUrl\":\"\","
+                 "\"RequestId\":\"\",\"Size\":}\n") - 1 + NGX_OFF_T_LEN
+          + ctx->file_id.len
+          + ngx_escape_json(NULL, ctx->file_id.data, ctx->file_id.len)
+          + ctx->media_url.len
+          + ngx_escape_json(NULL, ctx->media_url.data, ctx->media_url.len)
+          + ctx->cover_url.len
+          + ngx_escape_json(NULL, ctx->cover_url.data, ctx->cover_url.len)
+          + ctx->request_id.len
+          + ngx_escape_json(NULL, ctx->request_id.data,
+                            ctx->request_id.len);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json.data = p;
+
+    p = ngx_cpymem(p, "{\"FileId\":\"", sizeof("{\"FileId\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, ctx->file_id.data, ctx->file_id.len);
+    p = ngx_cpymem(p, "\",\"MediaUrl\":\"", sizeof("\",\"MediaUrl\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, ctx->media_url.data,
+                                   ctx->media_url.len);
+    p = ngx_cpymem(p, "\",\"CoverUrl\":\"", sizeof("\",\"CoverUrl\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, ctx->cover_url.data,
+                                   ctx->cover_url.len);
+    p = ngx_cpymem(p, "\",\"RequestId\":\"",
+                   sizeof("\",\"RequestId\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, ctx->request_id.data,
+                                   ctx->request_id.len);
+    p = ngx_sprintf(p, "\",\"Size\":%O}\n", ctx->received);
+
+    json.len = p - json.data;
+
+    return ngx_http_vod_send_json(r, NGX_HTTP_OK, &json);
+}
+
+
+/* 100 ms, 200 ms, 400 ms, ... at most 5 s, each with up to 50% jitter */
+
+static ngx_msec_t
+ngx_http_vod_backoff(ngx_uint_t tries)
+{
+    ngx_msec_t  delay;
+
+    delay = NGX_HTTP_VOD_BACKOFF_BASE << ngx_min(tries ? tries - 1 : 0, 6);
+    delay = ngx_min(delay, NGX_HTTP_VOD_BACKOFF_MAX);
+
+    return delay + (ngx_msec_t) ngx_random() % (delay / 2 + 1);
+}
+
+
+/* x-cos-hash-crc64ecma: the unsigned 64-bit decimal */
+
+static ngx_int_t
+ngx_http_vod_parse_crc64(ngx_str_t *s, uint64_t *crc)
+{
+    size_t    i;
+    uint64_t  n;
+
+    if (s->len == 0 || s->len > 20) {
+        return NGX_ERROR;
+    }
+
+    n = 0;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] < '0' || s->data[i] > '9'
+            || n > (UINT64_MAX - (s->data[i] - '0')) / 10)
+        {
+            return NGX_ERROR;
+        }
+
+        n = n * 10 + (s->data[i] - '0');
+    }
+
+    *crc = n;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst, u_char *data, size_t len)
+{
+    dst->data = ngx_pnalloc(pool, len + 1);
+
+    if (dst->data == NULL) {
+        dst->len = 0;
+        return;
+    }
+
+    ngx_memcpy(dst->data, data, len);
+    dst->data[len] = '\0';
+    dst->len = len;
+}
+
+
+static void
+ngx_http_vod_upload_cleanup(void *data)
+{
+    ngx_http_vod_upload_ctx_t *ctx = data;
+
+    ngx_uint_t            i;
+    ngx_http_vod_slot_t  *slot;
+
+    for (i = 0; i < ctx->nslots; i++) {
+        slot = &ctx->slots[i];
+
+        if (slot->retry.timer_set) {
+            ngx_del_timer(&slot->retry);
+        }
+
+        if (slot->buf) {
+            ngx_free(slot->buf);
+            slot->buf = NULL;
+        }
+    }
+
+    if (ctx->api_retry.timer_set) {
+        ngx_del_timer(&ctx->api_retry);
+    }
+}
+
+
+ngx_int_t
+ngx_http_vod_upload_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_vod_upload_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    u_char                     *p;
+    ngx_str_t                  *s;
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
+
+    if (ctx == NULL || r->main->content_handler
+                       != ngx_http_vod_upload_handler)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case 0:
+        s = &ctx->file_id;
+        break;
+
+    case 1:
+        s = &ctx->media_url;
+        break;
+
+    case 2:
+        s = &ctx->request_id;
+        break;
+
+    case 3:
+        s = ctx->failed ? &ctx->code : NULL;
+        break;
+
+    default:
+        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->data = p;
+        v->len = (data == 4) ? ngx_sprintf(p, "%ui", ctx->sealed) - p
+                             : ngx_sprintf(p, "%O", ctx->received) - p;
+        v->valid = 1;
+        v->no_cacheable = 1;
+        v->not_found = 0;
+        return NGX_OK;
+    }
+
+    if (s == NULL || s->len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = s->data;
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
 }

@@ -55,9 +55,18 @@ static ngx_int_t ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *value);
 static int ngx_http_vod_decimal_valid(const u_char *p, size_t len);
 static int ngx_http_vod_printable_valid(const u_char *p, size_t len);
+static ngx_int_t ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf);
 static void *ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static void ngx_http_vod_upstream_conf(ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_upstream_conf_t *u, ngx_http_vod_endpoint_t *ep);
+static ngx_int_t ngx_http_vod_upload_merge_calls(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_upload_loc_conf_t *prev);
+#if (NGX_HTTP_SSL)
+static ngx_int_t ngx_http_vod_set_ssl(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf);
+#endif
 
 
 static ngx_http_vod_value_check_t  ngx_http_vod_check_procedure = {
@@ -282,7 +291,7 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_vod_upload_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_vod_upload_preconfiguration,  /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
     NULL,                                  /* create main configuration */
@@ -529,6 +538,7 @@ ngx_http_vod_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     char  *p = conf;
 
+    ngx_url_t                  u;
     ngx_str_t                 *value;
     ngx_http_vod_endpoint_t  **ep;
 
@@ -550,6 +560,28 @@ ngx_http_vod_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "\"%V\" \"%V\" is not an endpoint: expected "
                            "\"http://host[:port]\" or "
                            "\"https://host[:port]\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * as proxy_pass without variables: an upstream{} of that name, or an
+     * implicit one whose name is resolved when nginx starts
+     */
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url.data = (*ep)->url.data + ((*ep)->ssl ? 8 : 7);
+    u.url.len = (*ep)->url.len - ((*ep)->ssl ? 8 : 7);
+
+    if (u.url.len && u.url.data[u.url.len - 1] == '/') {
+        u.url.len--;
+    }
+
+    u.default_port = (*ep)->ssl ? 443 : 80;
+    u.no_resolve = 1;
+
+    (*ep)->upstream = ngx_http_upstream_add(cf, &u, 0);
+    if ((*ep)->upstream == NULL) {
         return NGX_CONF_ERROR;
     }
 
@@ -794,6 +826,13 @@ ngx_http_vod_printable_valid(const u_char *p, size_t len)
 }
 
 
+static ngx_int_t
+ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_vod_upload_add_variables(cf);
+}
+
+
 static void *
 ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
 {
@@ -930,5 +969,265 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_vod_upload_merge_calls(cf, conf, prev) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/*
+ * What a location that calls VOD and COS needs: the upstream settings of
+ * both, TLS for https endpoints, a resolver for the hosts resolved at
+ * run time, the TC3 key cache.
+ */
+
+static ngx_int_t
+ngx_http_vod_upload_merge_calls(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_upload_loc_conf_t *prev)
+{
+    const char                *what, *set;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if ((conf->api_endpoint->upstream == NULL || conf->cos_endpoint == NULL)
+        && (clcf->resolver == NULL || clcf->resolver->connections.nelts == 0))
+    {
+        if (conf->api_endpoint->upstream) {
+            what = "the COS host names that ApplyUpload answers";
+            set = "\"vod_cos_endpoint\"";
+
+        } else if (conf->cos_endpoint) {
+            what = NGX_HTTP_VOD_API_HOST;
+            set = "\"vod_api_endpoint\"";
+
+        } else {
+            what = NGX_HTTP_VOD_API_HOST " and the COS host names";
+            set = "\"vod_api_endpoint\" and \"vod_cos_endpoint\"";
+        }
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"vod_upload\" in %V:%ui needs a \"resolver\" at "
+                      "run time to look up %s: set \"resolver\" or %s",
+                      &conf->upload_file, conf->upload_line, what, set);
+        return NGX_ERROR;
+    }
+
+    ngx_http_vod_upstream_conf(conf, &conf->api_upstream,
+                               conf->api_endpoint);
+    ngx_http_vod_upstream_conf(conf, &conf->cos_upstream,
+                               conf->cos_endpoint);
+
+    if (conf->api_endpoint->ssl
+        || conf->cos_endpoint == NULL || conf->cos_endpoint->ssl)
+    {
+#if (NGX_HTTP_SSL)
+        if (ngx_http_vod_set_ssl(cf, conf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+#else
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"vod_upload\" in %V:%ui needs nginx built with the "
+                      "http_ssl_module for its https endpoints",
+                      &conf->upload_file, conf->upload_line);
+        return NGX_ERROR;
+#endif
+    }
+
+    conf->tc3_cache = ngx_pcalloc(cf->pool, sizeof(ngx_vod_tc3_key_cache_t));
+    if (conf->tc3_cache == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_vod_tc3_key_cache_init(conf->tc3_cache);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_upstream_conf(ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_upstream_conf_t *u, ngx_http_vod_endpoint_t *ep)
+{
+    u->upstream = ep ? ep->upstream : NULL;
+
+    u->connect_timeout = conf->connect_timeout;
+    u->send_timeout = conf->send_timeout;
+    u->read_timeout = conf->read_timeout;
+    u->next_upstream_timeout = 0;
+
+    u->buffer_size = 2 * ngx_pagesize;
+
+    /* another server of an upstream{} is tried on errors and timeouts */
+    u->next_upstream = NGX_CONF_BITMASK_SET|NGX_HTTP_UPSTREAM_FT_ERROR
+                       |NGX_HTTP_UPSTREAM_FT_TIMEOUT;
+    u->next_upstream_tries = 0;
+
+    u->buffering = 0;
+    u->request_buffering = 0;
+    u->pass_request_headers = 0;
+    u->pass_request_body = 0;
+    u->ignore_client_abort = 1;
+    u->intercept_errors = 0;
+    u->local = NULL;
+    u->socket_keepalive = 0;
+
+#if (NGX_HTTP_SSL)
+    u->ssl_session_reuse = 1;
+    u->ssl_server_name = 1;
+    u->ssl_verify = conf->ssl_verify;
+#endif
+
+    ngx_str_set(&u->module, "vod_upload");
+}
+
+
+#if (NGX_HTTP_SSL)
+
+static ngx_int_t
+ngx_http_vod_set_ssl(ngx_conf_t *cf, ngx_http_vod_upload_loc_conf_t *conf)
+{
+    ngx_str_t            ciphers;
+    ngx_ssl_t           *ssl;
+    ngx_pool_cleanup_t  *cln;
+
+    ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
+    if (ssl == NULL) {
+        return NGX_ERROR;
+    }
+
+    ssl->log = cf->log;
+
+    if (ngx_ssl_create(ssl, NGX_SSL_TLSv1_2|NGX_SSL_TLSv1_3, NULL)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_ssl_cleanup_ctx(ssl);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_ssl_cleanup_ctx;
+    cln->data = ssl;
+
+    ngx_str_set(&ciphers, "DEFAULT");
+
+    if (ngx_ssl_ciphers(cf, ssl, &ciphers, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (conf->ssl_verify
+        && ngx_ssl_trusted_certificate(cf, ssl,
+                                       &conf->ssl_trusted_certificate, 4)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_ssl_client_session_cache(cf, ssl, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    conf->api_upstream.ssl = ssl;
+    conf->cos_upstream.ssl = ssl;
+
+    return NGX_OK;
+}
+
+#endif
+
+
+/*
+ * The answers of the module's locations are JSON.  Errors are
+ * {"error":{"code":"...","message":"...","request_id":"..."}}; the
+ * caller has logged the cause.
+ */
+
+ngx_int_t
+ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, ngx_str_t *message, ngx_str_t *request_id)
+{
+    size_t      len, code_len;
+    u_char     *p;
+    ngx_str_t   json;
+
+    code_len = ngx_strlen(code);
+
+    len = sizeof("{\"error\":{\"code\":\"\",\"message\":\"\","
+                 "\"request_id\":\"\"}}\n") - 1
+          + code_len + ngx_escape_json(NULL, (u_char *) code, code_len)
+          + message->len + ngx_escape_json(NULL, message->data, message->len);
+
+    if (request_id) {
+        len += request_id->len
+               + ngx_escape_json(NULL, request_id->data, request_id->len);
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json.data = p;
+
+    p = ngx_cpymem(p, "{\"error\":{\"code\":\"",
+                   sizeof("{\"error\":{\"code\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, (u_char *) code, code_len);
+    p = ngx_cpymem(p, "\",\"message\":\"", sizeof("\",\"message\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, message->data, message->len);
+
+    if (request_id) {
+        p = ngx_cpymem(p, "\",\"request_id\":\"",
+                       sizeof("\",\"request_id\":\"") - 1);
+        p = (u_char *) ngx_escape_json(p, request_id->data, request_id->len);
+    }
+
+    p = ngx_cpymem(p, "\"}}\n", sizeof("\"}}\n") - 1);
+
+    json.len = p - json.data;
+
+    return ngx_http_vod_send_json(r, status, &json);
+}
+
+
+ngx_int_t
+ngx_http_vod_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *json)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->memory = 1;
+    b->pos = json->data;
+    b->last = json->data + json->len;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = json->len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
 }

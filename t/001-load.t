@@ -49,16 +49,16 @@ EOC
     return ($? >> 8, $out);
 }
 
-my ($rc, $out) = nginx_t('vod_secret_id AKIDEXAMPLE; vod_secret_key KEY;',
-                         'vod_upload;');
+my $ok = 'vod_secret_id AKIDEXAMPLE; vod_secret_key KEY; resolver 127.0.0.1;';
+
+my ($rc, $out) = nginx_t($ok, 'vod_upload;');
 is $rc, 0, 'nginx -t exits 0 with the module and a vod_upload location'
     or diag $out;
 like $out, qr/syntax is ok/, 'nginx -t: syntax is ok';
 like $out, qr/test is successful/, 'nginx -t: test is successful';
 unlike $out, qr/not binary compatible/, 'the module is binary compatible';
 
-($rc, $out) = nginx_t('vod_secret_id AKIDEXAMPLE; vod_secret_key KEY;',
-                      'vod_upload; vod_upload_part_size 512k;');
+($rc, $out) = nginx_t($ok, 'vod_upload; vod_upload_part_size 512k;');
 isnt $rc, 0, 'nginx -t fails on a part size below 1m';
 like $out, qr/\[emerg\] .*"vod_upload_part_size" "512k" is not a part size between 1m and 5g in \Q$prefix\E\/nginx\.conf:\d+/,
      'the message names the directive, the value and the place';

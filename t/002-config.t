@@ -73,19 +73,20 @@ qr/\[emerg\] .*"vod_upload" in \S+nginx\.conf:\d+ has no secret key: set "vod_se
 
 
 
-=== TEST 4: a location inherits the secrets of its server
+=== TEST 4: a location inherits the secrets and endpoints of its server
 --- config
 vod_secret_id AKIDEXAMPLE;
 vod_secret_key EXAMPLEKEY;
+vod_api_endpoint http://127.0.0.1:9;
+vod_cos_endpoint http://127.0.0.1:9;
 location /upload/ {
     vod_upload;
 }
 --- request
-PUT /upload/a.mp4
-hello
---- error_code: 501
+GET /upload/a.mp4
+--- error_code: 405
 --- error_log
-vod upload: the relay to VOD is not built yet
+vod upload: method "GET" is not allowed
 
 
 
@@ -424,3 +425,66 @@ location /t {
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid value "yes" in "vod_ssl_verify" directive, it must be "on" or "off"/
+
+
+
+=== TEST 30: the default endpoints need a resolver
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload" in \S+nginx\.conf:\d+ needs a "resolver" at run time to look up vod\.tencentcloudapi\.com and the COS host names: set "resolver" or "vod_api_endpoint" and "vod_cos_endpoint"/
+
+
+
+=== TEST 31: COS host names need a resolver even with an API endpoint
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+vod_api_endpoint http://127.0.0.1:9;
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*needs a "resolver" at run time to look up the COS host names that ApplyUpload answers: set "resolver" or "vod_cos_endpoint"/
+
+
+
+=== TEST 32: with a resolver the defaults start
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+resolver 127.0.0.1 valid=30s;
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- request
+GET /upload/a.mp4
+--- error_code: 405
+--- no_error_log
+[emerg]
+
+
+
+=== TEST 33: TLS verification needs a readable CA file
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+vod_api_endpoint https://127.0.0.1:9;
+vod_cos_endpoint https://127.0.0.1:9;
+vod_ssl_trusted_certificate /nonexistent/ca.pem;
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*SSL_CTX_load_verify_locations\("\/nonexistent\/ca\.pem"\) failed/

@@ -9,8 +9,10 @@ no_shuffle();
 plan tests => repeat_each() * (blocks() * 4 - 1);
 
 our $HttpConfig = <<'_EOC_';
-vod_secret_id  AKIDEXAMPLE;
-vod_secret_key EXAMPLEKEY;
+vod_secret_id    AKIDEXAMPLE;
+vod_secret_key   EXAMPLEKEY;
+vod_api_endpoint http://127.0.0.1:9;
+vod_cos_endpoint http://127.0.0.1:9;
 _EOC_
 
 run_tests();
@@ -30,7 +32,7 @@ GET /upload/holiday.mp4
 Allow: PUT
 Content-Type: application/json
 --- response_body
-{"error":{"code":"MethodNotAllowed","message":"only PUT uploads media here"}}
+{"error":{"code":"MethodNotAllowed","message":"method \"GET\" is not allowed, only PUT uploads media here"}}
 
 
 

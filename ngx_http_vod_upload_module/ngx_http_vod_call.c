@@ -1,0 +1,853 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * Calls: HTTP/1.1 requests to the VOD API and to COS through nginx's
+ * upstream machinery.  Each call is a background subrequest of the
+ * client's request with an upstream whose callbacks are below, in the
+ * order nginx calls them (as in ngx_http_memcached_module.c).  See
+ * docs/architecture.md for why the subrequest lives in a pool of its
+ * own and how finished calls get back to the client's request.
+ */
+
+
+#include "ngx_http_vod_upload_module.h"
+
+
+static void ngx_http_vod_call_run(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_vod_call_create_request(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_vod_call_reinit_request(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_vod_call_process_status_line(
+    ngx_http_request_t *sr);
+static ngx_int_t ngx_http_vod_call_process_header(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_vod_call_filter_init(void *data);
+static ngx_int_t ngx_http_vod_call_filter(void *data, ssize_t bytes);
+static ngx_int_t ngx_http_vod_call_keep(ngx_http_vod_call_t *call,
+    u_char *p, size_t len);
+static void ngx_http_vod_call_abort_request(ngx_http_request_t *sr);
+static void ngx_http_vod_call_finalize_request(ngx_http_request_t *sr,
+    ngx_int_t rc);
+static ngx_int_t ngx_http_vod_call_done(ngx_http_request_t *sr, void *data,
+    ngx_int_t rc);
+static void ngx_http_vod_calls_wake(ngx_event_t *ev);
+static void ngx_http_vod_calls_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_vod_calls_init(ngx_http_request_t *r, ngx_http_vod_calls_t *calls,
+    ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_step_pt step)
+{
+    ngx_http_cleanup_t  *cln;
+
+    /* the first cleanup added runs last: after the upstreams' own */
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_vod_calls_cleanup;
+    cln->data = calls;
+
+    calls->request = r;
+    calls->conf = conf;
+    calls->step = step;
+    calls->last_done = &calls->done;
+
+    ngx_queue_init(&calls->live);
+
+    calls->wake.handler = ngx_http_vod_calls_wake;
+    calls->wake.data = calls;
+    calls->wake.log = r->connection->log;
+
+    return NGX_OK;
+}
+
+
+ngx_http_vod_call_t *
+ngx_http_vod_call_create(ngx_http_vod_calls_t *calls, const char *name,
+    ngx_uint_t cos)
+{
+    ngx_pool_t           *pool;
+    ngx_http_vod_call_t  *call;
+
+    pool = ngx_create_pool(4096, calls->request->connection->log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    call = ngx_pcalloc(pool, sizeof(ngx_http_vod_call_t));
+    if (call == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    call->pool = pool;
+    call->calls = calls;
+    call->name = name;
+    call->cos = cos;
+    call->content_length = -1;
+    call->response_max = 64 * 1024;
+
+    ngx_queue_insert_tail(&calls->live, &call->queue);
+
+    return call;
+}
+
+
+ngx_int_t
+ngx_http_vod_call_header(ngx_http_vod_call_t *call, const char *name,
+    ngx_str_t *value)
+{
+    ngx_keyval_t  *h;
+
+    if (call->nheaders == NGX_HTTP_VOD_CALL_HEADERS) {
+        return NGX_ERROR;
+    }
+
+    h = &call->headers[call->nheaders++];
+
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Starts a call as a background subrequest.  The subrequest and what
+ * ngx_http_subrequest() allocates for it go to the call's pool, so that
+ * nothing of a finished call stays in the client request's pool.
+ */
+
+ngx_int_t
+ngx_http_vod_call_start(ngx_http_vod_call_t *call)
+{
+    ngx_int_t                    rc;
+    ngx_pool_t                  *pool;
+    ngx_http_request_t          *r, *sr;
+    ngx_http_post_subrequest_t  *ps;
+
+    r = call->calls->request;
+
+    ps = ngx_palloc(call->pool, sizeof(ngx_http_post_subrequest_t));
+    if (ps == NULL) {
+        return NGX_ERROR;
+    }
+
+    ps->handler = ngx_http_vod_call_done;
+    ps->data = call;
+
+    pool = r->pool;
+    r->pool = call->pool;
+
+    rc = ngx_http_subrequest(r, &r->uri, NULL, &sr, ps,
+                             NGX_HTTP_SUBREQUEST_IN_MEMORY
+                             |NGX_HTTP_SUBREQUEST_BACKGROUND
+                             |NGX_HTTP_SUBREQUEST_CLONE);
+
+    r->pool = pool;
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* the call sends its own body; no phases run for it */
+
+    sr->request_body = NULL;
+    sr->write_event_handler = ngx_http_vod_call_run;
+
+    ngx_http_set_ctx(sr, call, ngx_http_vod_upload_module);
+
+    call->sr = sr;
+    call->calls->active++;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod call %s %ui start: %V", call->name, call->part,
+                   &call->uri);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_vod_call_free(ngx_http_vod_call_t *call)
+{
+    ngx_queue_remove(&call->queue);
+    ngx_destroy_pool(call->pool);
+}
+
+
+/* a transport error, a timeout or a 5xx: worth another try */
+
+ngx_int_t
+ngx_http_vod_call_retryable(ngx_http_vod_call_t *call)
+{
+    return call->rc != NGX_OK || call->status >= NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* the subrequest's first and only run: set up its upstream and go */
+
+static void
+ngx_http_vod_call_run(ngx_http_request_t *sr)
+{
+    ngx_connection_t                *c;
+    ngx_http_upstream_t             *u;
+    ngx_http_vod_call_t             *call;
+    ngx_http_vod_calls_t            *calls;
+    ngx_http_vod_endpoint_t         *ep;
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    sr->write_event_handler = ngx_http_request_empty_handler;
+
+    call = ngx_http_get_module_ctx(sr, ngx_http_vod_upload_module);
+    calls = call->calls;
+    conf = calls->conf;
+
+    if (ngx_http_upstream_create(sr) != NGX_OK) {
+        ngx_http_finalize_request(sr, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    u = sr->upstream;
+
+    if (call->cos) {
+        u->conf = &conf->cos_upstream;
+        ep = conf->cos_endpoint;
+
+    } else {
+        u->conf = &conf->api_upstream;
+        ep = conf->api_endpoint;
+    }
+
+    if (ep && ep->upstream) {
+        u->upstream = ep->upstream;
+
+    } else {
+        /* the real host, resolved at run time */
+
+        u->resolved = ngx_pcalloc(sr->pool,
+                                  sizeof(ngx_http_upstream_resolved_t));
+        if (u->resolved == NULL) {
+            ngx_http_finalize_request(sr, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        u->resolved->host = ep ? ep->host : call->host;
+        u->resolved->port = ep ? ep->port : 443;
+    }
+
+#if (NGX_HTTP_SSL)
+    u->ssl = (ep == NULL || ep->ssl);
+#endif
+
+    if (ep == NULL || ep->ssl) {
+        ngx_str_set(&u->schema, "https://");
+
+    } else {
+        ngx_str_set(&u->schema, "http://");
+    }
+
+    u->output.tag = (ngx_buf_tag_t) &ngx_http_vod_upload_module;
+
+    u->create_request = ngx_http_vod_call_create_request;
+    u->reinit_request = ngx_http_vod_call_reinit_request;
+    u->process_header = ngx_http_vod_call_process_status_line;
+    u->abort_request = ngx_http_vod_call_abort_request;
+    u->finalize_request = ngx_http_vod_call_finalize_request;
+
+    u->input_filter_init = ngx_http_vod_call_filter_init;
+    u->input_filter = ngx_http_vod_call_filter;
+    u->input_filter_ctx = call;
+
+    ngx_http_upstream_init(sr);
+
+    /*
+     * ngx_http_upstream_init() deletes the client connection's read timer
+     * (HTTP/1.x): arm client_body_timeout again while the body is read
+     */
+
+    c = calls->request->connection;
+
+    if (calls->reading_body && !c->read->timer_set && !c->error
+        && calls->request->stream == NULL)
+    {
+        clcf = ngx_http_get_module_loc_conf(calls->request,
+                                            ngx_http_core_module);
+        ngx_add_timer(c->read, clcf->client_body_timeout);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_vod_call_create_request(ngx_http_request_t *sr)
+{
+    size_t                len;
+    ngx_buf_t            *b, *body;
+    ngx_uint_t            i;
+    ngx_chain_t          *cl;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_get_module_ctx(sr, ngx_http_vod_upload_module);
+
+    len = call->method.len + 1 + call->uri.len + sizeof(" HTTP/1.1" CRLF) - 1
+          + sizeof("Host: " CRLF) - 1 + call->host.len
+          + sizeof("Content-Length: " CRLF) - 1 + NGX_OFF_T_LEN
+          + sizeof(CRLF) - 1;
+
+    for (i = 0; i < call->nheaders; i++) {
+        len += call->headers[i].key.len + sizeof(": " CRLF) - 1
+               + call->headers[i].value.len;
+    }
+
+    b = ngx_create_temp_buf(sr->pool, len);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = ngx_sprintf(b->last, "%V %V HTTP/1.1" CRLF "Host: %V" CRLF,
+                          &call->method, &call->uri, &call->host);
+
+    for (i = 0; i < call->nheaders; i++) {
+        b->last = ngx_sprintf(b->last, "%V: %V" CRLF,
+                              &call->headers[i].key, &call->headers[i].value);
+    }
+
+    if (call->body.len || call->method.data[0] == 'P') {
+        b->last = ngx_sprintf(b->last, "Content-Length: %uz" CRLF,
+                              call->body.len);
+    }
+
+    *b->last++ = CR; *b->last++ = LF;
+
+    cl = ngx_alloc_chain_link(sr->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    sr->upstream->request_bufs = cl;
+
+    if (call->body.len == 0) {
+        return NGX_OK;
+    }
+
+    /* the body is sent from where it is, a part's buffer say */
+
+    body = ngx_calloc_buf(sr->pool);
+    if (body == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->memory = 1;
+    body->start = call->body.data;
+    body->pos = call->body.data;
+    body->last = call->body.data + call->body.len;
+    body->end = body->last;
+
+    cl->next = ngx_alloc_chain_link(sr->pool);
+    if (cl->next == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->next->buf = body;
+    cl->next->next = NULL;
+
+    return NGX_OK;
+}
+
+
+/* another try with the next server of an upstream{} */
+
+static ngx_int_t
+ngx_http_vod_call_reinit_request(ngx_http_request_t *sr)
+{
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_get_module_ctx(sr, ngx_http_vod_upload_module);
+
+    sr->state = 0;
+
+    ngx_memzero(&call->status_line, sizeof(ngx_http_status_t));
+    ngx_memzero(&call->chunked, sizeof(ngx_http_chunked_t));
+
+    call->content_length = -1;
+    call->chunked_body = 0;
+    call->connection_close = 0;
+    call->header_done = 0;
+    call->body_done = 0;
+    call->response.len = 0;
+    ngx_str_null(&call->etag);
+    ngx_str_null(&call->crc64);
+    ngx_str_null(&call->request_id);
+
+    sr->upstream->process_header = ngx_http_vod_call_process_status_line;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_call_process_status_line(ngx_http_request_t *sr)
+{
+    ngx_int_t             rc;
+    ngx_http_upstream_t  *u;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_get_module_ctx(sr, ngx_http_vod_upload_module);
+    u = sr->upstream;
+
+    rc = ngx_http_parse_status_line(sr, &u->buffer, &call->status_line);
+
+    if (rc == NGX_AGAIN) {
+        return rc;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                      "vod %s: the %s answer has no valid HTTP status line",
+                      call->name, call->cos ? "COS" : "VOD API");
+        return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    if (u->state && u->state->status == 0) {
+        u->state->status = call->status_line.code;
+    }
+
+    u->headers_in.status_n = call->status_line.code;
+
+    if (call->status_line.http_version < NGX_HTTP_VERSION_11) {
+        call->connection_close = 1;
+    }
+
+    u->process_header = ngx_http_vod_call_process_header;
+
+    return ngx_http_vod_call_process_header(sr);
+}
+
+
+/*
+ * Only the headers the module uses are kept, in the call; none goes to
+ * u->headers_in.headers, so nothing of the answer reaches the client.
+ */
+
+static ngx_int_t
+ngx_http_vod_call_process_header(ngx_http_request_t *sr)
+{
+    size_t                n;
+    ngx_int_t             rc;
+    ngx_str_t             name, value, *keep;
+    ngx_http_upstream_t  *u;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_get_module_ctx(sr, ngx_http_vod_upload_module);
+    u = sr->upstream;
+
+    for ( ;; ) {
+
+        rc = ngx_http_parse_header_line(sr, &u->buffer, 1);
+
+        if (rc == NGX_OK) {
+            name.data = sr->header_name_start;
+            name.len = sr->header_name_end - sr->header_name_start;
+            value.data = sr->header_start;
+            value.len = sr->header_end - sr->header_start;
+
+            keep = NULL;
+
+            if (name.len == 4
+                && ngx_strncasecmp(name.data, (u_char *) "ETag", 4) == 0)
+            {
+                keep = &call->etag;
+
+            } else if (name.len == sizeof("x-cos-hash-crc64ecma") - 1
+                       && ngx_strncasecmp(name.data,
+                                          (u_char *) "x-cos-hash-crc64ecma",
+                                          name.len) == 0)
+            {
+                keep = &call->crc64;
+
+            } else if (name.len == sizeof("x-cos-request-id") - 1
+                       && ngx_strncasecmp(name.data,
+                                          (u_char *) "x-cos-request-id",
+                                          name.len) == 0)
+            {
+                keep = &call->request_id;
+
+            } else if (name.len == sizeof("Content-Length") - 1
+                       && ngx_strncasecmp(name.data,
+                                          (u_char *) "Content-Length",
+                                          name.len) == 0)
+            {
+                call->content_length = ngx_atoof(value.data, value.len);
+
+                if (call->content_length == NGX_ERROR) {
+                    ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                                  "vod %s: invalid Content-Length \"%V\" "
+                                  "in the answer", call->name, &value);
+                    return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+                }
+
+            } else if (name.len == sizeof("Transfer-Encoding") - 1
+                       && ngx_strncasecmp(name.data,
+                                          (u_char *) "Transfer-Encoding",
+                                          name.len) == 0)
+            {
+                call->chunked_body = (ngx_strlcasestrn(value.data,
+                                          value.data + value.len,
+                                          (u_char *) "chunked", 7 - 1)
+                                      != NULL);
+
+            } else if (name.len == sizeof("Connection") - 1
+                       && ngx_strncasecmp(name.data,
+                                          (u_char *) "Connection",
+                                          name.len) == 0)
+            {
+                call->connection_close = (ngx_strlcasestrn(value.data,
+                                              value.data + value.len,
+                                              (u_char *) "close", 5 - 1)
+                                          != NULL);
+            }
+
+            if (keep) {
+                n = ngx_min(value.len, 256);
+
+                keep->data = ngx_pnalloc(sr->pool, n);
+                if (keep->data == NULL) {
+                    return NGX_ERROR;
+                }
+
+                keep->len = n;
+                ngx_memcpy(keep->data, value.data, n);
+            }
+
+            continue;
+        }
+
+        if (rc == NGX_HTTP_PARSE_HEADER_DONE) {
+            call->header_done = 1;
+            return NGX_OK;
+        }
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                      "vod %s: the %s answer has an invalid header",
+                      call->name, call->cos ? "COS" : "VOD API");
+
+        return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_vod_call_filter_init(void *data)
+{
+    ngx_http_vod_call_t *call = data;
+
+    ngx_http_upstream_t  *u;
+
+    u = call->sr->upstream;
+
+    if (call->status_line.code == NGX_HTTP_NO_CONTENT
+        || call->status_line.code == NGX_HTTP_NOT_MODIFIED)
+    {
+        u->length = 0;
+        call->body_done = 1;
+
+    } else if (call->chunked_body) {
+        u->length = 1;
+
+    } else if (call->content_length >= 0) {
+
+        if (call->content_length > (off_t) call->response_max) {
+            ngx_log_error(NGX_LOG_ERR, call->sr->connection->log, 0,
+                          "vod %s: the answer of %O bytes is over the "
+                          "limit of %uz", call->name, call->content_length,
+                          call->response_max);
+            return NGX_ERROR;
+        }
+
+        u->length = call->content_length;
+        call->body_done = (u->length == 0);
+
+    } else {
+        /* until the connection is closed */
+        u->length = -1;
+        call->connection_close = 1;
+    }
+
+    u->keepalive = call->body_done && !call->connection_close;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_call_filter(void *data, ssize_t bytes)
+{
+    ngx_http_vod_call_t *call = data;
+
+    size_t                n;
+    ngx_buf_t            *b, buf;
+    ngx_int_t             rc;
+    ngx_http_upstream_t  *u;
+
+    u = call->sr->upstream;
+    b = &u->buffer;
+
+    buf.pos = b->last;
+    buf.last = b->last + bytes;
+    b->last = buf.last;
+
+    if (!call->chunked_body) {
+
+        if (u->length >= 0 && bytes > u->length) {
+            ngx_log_error(NGX_LOG_WARN, call->sr->connection->log, 0,
+                          "vod %s: the answer has more data than its "
+                          "Content-Length", call->name);
+            bytes = (ssize_t) u->length;
+        }
+
+        if (ngx_http_vod_call_keep(call, buf.pos, bytes) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (u->length > 0) {
+            u->length -= bytes;
+        }
+
+        if (u->length == 0) {
+            call->body_done = 1;
+            u->keepalive = !call->connection_close;
+        }
+
+        return NGX_OK;
+    }
+
+    for ( ;; ) {
+
+        rc = ngx_http_parse_chunked(call->sr, &buf, &call->chunked);
+
+        if (rc == NGX_OK) {
+            n = ngx_min((off_t) (buf.last - buf.pos), call->chunked.size);
+
+            if (ngx_http_vod_call_keep(call, buf.pos, n) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            buf.pos += n;
+            call->chunked.size -= n;
+
+            continue;
+        }
+
+        if (rc == NGX_DONE) {
+            u->length = 0;
+            call->body_done = 1;
+            u->keepalive = !call->connection_close;
+            return NGX_OK;
+        }
+
+        if (rc == NGX_AGAIN) {
+            return NGX_OK;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, call->sr->connection->log, 0,
+                      "vod %s: the answer's chunked body is invalid",
+                      call->name);
+
+        return NGX_ERROR;
+    }
+}
+
+
+/*
+ * Keeps the answer's body in the call, up to response_max bytes; white
+ * space before the first byte of a document is dropped (COS streams
+ * spaces while it merges the parts of a Complete).
+ */
+
+static ngx_int_t
+ngx_http_vod_call_keep(ngx_http_vod_call_t *call, u_char *p, size_t len)
+{
+    size_t   size;
+    u_char  *data;
+
+    if (call->response.len == 0) {
+        while (len && (*p == ' ' || *p == CR || *p == LF || *p == '\t')) {
+            p++;
+            len--;
+        }
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    if (len > call->response_max - call->response.len) {
+        ngx_log_error(NGX_LOG_ERR, call->sr->connection->log, 0,
+                      "vod %s: the answer is over the limit of %uz bytes",
+                      call->name, call->response_max);
+        return NGX_ERROR;
+    }
+
+    if (call->response.len + len > call->response_size) {
+
+        size = call->content_length > 0 ? (size_t) call->content_length
+                                         : ngx_max(call->response_size * 2,
+                                                   4096);
+
+        while (size < call->response.len + len) {
+            size *= 2;
+        }
+
+        size = ngx_min(size, call->response_max);
+
+        data = ngx_pnalloc(call->pool, size);
+        if (data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(data, call->response.data, call->response.len);
+
+        call->response.data = data;
+        call->response_size = size;
+    }
+
+    ngx_memcpy(call->response.data + call->response.len, p, len);
+    call->response.len += len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_call_abort_request(ngx_http_request_t *sr)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "vod call abort");
+}
+
+
+static void
+ngx_http_vod_call_finalize_request(ngx_http_request_t *sr, ngx_int_t rc)
+{
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "vod call finalize: %i", rc);
+}
+
+
+/*
+ * The subrequest finished: record the outcome and wake the client's
+ * request.  NGX_OK is returned whatever happened, so that nginx sends no
+ * error page for a call.  The call's pool must live on: nginx still uses
+ * the subrequest after this returns.
+ */
+
+static ngx_int_t
+ngx_http_vod_call_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
+{
+    ngx_http_vod_call_t *call = data;
+
+    ngx_http_vod_calls_t  *calls;
+
+    calls = call->calls;
+
+    call->rc = (rc == NGX_OK && call->header_done && call->body_done)
+               ? NGX_OK
+               : (rc == NGX_OK || rc == NGX_ERROR) ? NGX_HTTP_BAD_GATEWAY
+                                                   : rc;
+
+    if (call->rc == NGX_OK) {
+        call->status = call->status_line.code;
+    }
+
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "vod call %s %ui done: rc:%i status:%ui body:%uz",
+                   call->name, call->part, rc, call->status,
+                   call->response.len);
+
+    /*
+     * a client that went away marks the connection; nginx would then end
+     * the whole request here, before an abort of the upload could go out
+     */
+
+    if (sr->connection->error) {
+        sr->connection->error = 0;
+        calls->client_gone = 1;
+    }
+
+    calls->active--;
+
+    call->next = NULL;
+    *calls->last_done = call;
+    calls->last_done = &call->next;
+
+    ngx_post_event(&calls->wake, &ngx_posted_events);
+
+    return NGX_OK;
+}
+
+
+/* runs the handlers of finished calls, then the owner's next step */
+
+static void
+ngx_http_vod_calls_wake(ngx_event_t *ev)
+{
+    ngx_http_vod_calls_t *calls = ev->data;
+
+    ngx_connection_t     *c;
+    ngx_http_request_t   *r;
+    ngx_http_vod_call_t  *call;
+
+    r = calls->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    while (calls->done) {
+        call = calls->done;
+        calls->done = call->next;
+
+        if (calls->done == NULL) {
+            calls->last_done = &calls->done;
+        }
+
+        call->handler(r, call);
+        ngx_http_vod_call_free(call);
+    }
+
+    /* the step may end the request: nothing of it is used afterwards */
+
+    calls->step(r);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_vod_calls_cleanup(void *data)
+{
+    ngx_http_vod_calls_t *calls = data;
+
+    ngx_queue_t          *q;
+    ngx_http_vod_call_t  *call;
+
+    if (calls->wake.posted) {
+        ngx_delete_posted_event(&calls->wake);
+    }
+
+    while (!ngx_queue_empty(&calls->live)) {
+        q = ngx_queue_head(&calls->live);
+        call = ngx_queue_data(q, ngx_http_vod_call_t, queue);
+        ngx_http_vod_call_free(call);
+    }
+}
