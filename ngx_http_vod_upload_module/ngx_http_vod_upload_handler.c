@@ -124,8 +124,13 @@ struct ngx_http_vod_upload_ctx_s {
 };
 
 
+static ngx_int_t ngx_http_vod_check(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_bad(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_uint_t status, const char *code,
+    const char *fmt, ...);
 static ngx_int_t ngx_http_vod_refuse(ngx_http_request_t *r,
-    ngx_uint_t status, const char *code, const char *fmt, ...);
+    ngx_http_vod_upload_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_value(ngx_http_request_t *r,
@@ -231,7 +236,6 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
 {
     ngx_int_t                        rc;
     ngx_str_t                        error;
-    ngx_table_elt_t                 *allow;
     ngx_http_cleanup_t              *cln;
     ngx_http_vod_upload_ctx_t       *ctx;
     ngx_http_vod_upload_loc_conf_t  *conf;
@@ -241,38 +245,6 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
     }
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
-
-    if (!(r->method & NGX_HTTP_PUT)) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "PUT");
-
-        return ngx_http_vod_refuse(r, NGX_HTTP_NOT_ALLOWED, "MethodNotAllowed",
-                                   "method \"%V\" is not allowed, only PUT "
-                                   "uploads media here", &r->method_name);
-    }
-
-    if (r->headers_in.content_length_n == 0
-        || (r->headers_in.content_length_n < 0 && !r->headers_in.chunked))
-    {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST, "EmptyBody",
-                                   "the request has no body: the media must "
-                                   "be the body of the PUT");
-    }
-
-    if (r->headers_in.content_length_n > (off_t) NGX_VOD_OBJECT_SIZE_MAX) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                   "EntityTooLarge",
-                                   "a body of %O bytes is over the %uL bytes "
-                                   "COS can store as one object",
-                                   r->headers_in.content_length_n,
-                                   (uint64_t) NGX_VOD_OBJECT_SIZE_MAX);
-    }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_upload_ctx_t));
     if (ctx == NULL) {
@@ -285,9 +257,14 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
 
-    rc = ngx_http_vod_params(r, ctx);
+    rc = ngx_http_vod_check(r, ctx);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_vod_refuse(r, ctx);
+    }
+
     if (rc != NGX_OK) {
-        return rc;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* added first, run last: after the calls and their upstreams ended */
@@ -313,8 +290,9 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
     rc = ngx_http_vod_apply_start(r, ctx, &error);
 
     if (rc == NGX_DECLINED) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST, "InvalidParameter",
-                                   "%V", &error);
+        (void) ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                "InvalidParameter", "%V", &error);
+        return ngx_http_vod_refuse(r, ctx);
     }
 
     if (rc != NGX_OK) {
@@ -327,30 +305,95 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
 }
 
 
+/* the request itself: method, body, then the ApplyUpload parameters */
+
+static ngx_int_t
+ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    ngx_table_elt_t  *allow;
+
+    if (!(r->method & NGX_HTTP_PUT)) {
+        allow = ngx_list_push(&r->headers_out.headers);
+        if (allow == NULL) {
+            return NGX_ERROR;
+        }
+
+        allow->hash = 1;
+        ngx_str_set(&allow->key, "Allow");
+        ngx_str_set(&allow->value, "PUT");
+
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_NOT_ALLOWED,
+                                "MethodNotAllowed",
+                                "method \"%V\" is not allowed, only PUT "
+                                "uploads media here", &r->method_name);
+    }
+
+    if (r->headers_in.content_length_n == 0
+        || (r->headers_in.content_length_n < 0 && !r->headers_in.chunked))
+    {
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST, "EmptyBody",
+                                "the request has no body: the media must be "
+                                "the body of the PUT");
+    }
+
+    if (r->headers_in.content_length_n > (off_t) NGX_VOD_OBJECT_SIZE_MAX) {
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                "EntityTooLarge",
+                                "a body of %O bytes is over the %uL bytes COS "
+                                "can store as one object",
+                                r->headers_in.content_length_n,
+                                (uint64_t) NGX_VOD_OBJECT_SIZE_MAX);
+    }
+
+    return ngx_http_vod_params(r, ctx);
+}
+
+
 /*
- * A client mistake found before the body is read: the answer goes out at
- * once, without "100 Continue", and the unread body is not waited for.
+ * A client mistake found before anything was sent: the reason is kept
+ * in ctx and logged here; the handler answers with ngx_http_vod_refuse().
  */
 
 static ngx_int_t
-ngx_http_vod_refuse(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *fmt, ...)
+ngx_http_vod_bad(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_uint_t status, const char *code, const char *fmt, ...)
 {
-    u_char     *p;
-    va_list     args;
-    ngx_str_t   message;
-    u_char      buf[NGX_MAX_ERROR_STR];
+    u_char   *p;
+    va_list   args;
+    u_char    buf[NGX_MAX_ERROR_STR];
 
     va_start(args, fmt);
     p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
     va_end(args);
 
-    message.data = buf;
-    message.len = p - buf;
+    ctx->failed = 1;
+    ctx->status = status;
+    ctx->code.data = (u_char *) code;
+    ctx->code.len = ngx_strlen(code);
+
+    ctx->message.len = p - buf;
+    ctx->message.data = ngx_pnalloc(r->pool, ctx->message.len);
+    if (ctx->message.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ctx->message.data, buf, ctx->message.len);
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "vod upload: %V", &message);
+                  "vod upload: %V", &ctx->message);
 
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The answer to a client mistake found before the body is read goes out
+ * at once, without "100 Continue", and the unread body is not waited for.
+ */
+
+static ngx_int_t
+ngx_http_vod_refuse(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
     if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
         r->expect_tested = 1;
 
@@ -363,7 +406,9 @@ ngx_http_vod_refuse(ngx_http_request_t *r, ngx_uint_t status,
         }
     }
 
-    return ngx_http_vod_send_error(r, status, code, &message, NULL);
+    return ngx_http_vod_send_error(r, ctx->status,
+                                   (const char *) ctx->code.data,
+                                   &ctx->message, NULL);
 }
 
 
@@ -407,7 +452,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 
     if (v.len == 0) {
         if (dot == NULL || dot + 1 == last) {
-            return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "MissingMediaType",
                                        "the file name \"%V\" has no "
                                        "extension to take the media type "
@@ -424,7 +469,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     }
 
     if (!ngx_vod_media_type_valid(v.data, v.len)) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                    "InvalidMediaType",
                                    "\"%V\" is not a media type VOD accepts",
                                    &v);
@@ -443,7 +488,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     }
 
     if (v.len == 0) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                    "MissingMediaName",
                                    "the path has no file name to take the "
                                    "media name from");
@@ -457,7 +502,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     }
 
     if (v.len > NGX_VOD_SOURCE_CONTEXT_MAX) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                    "SourceContextTooLong",
                                    "the source context is %uz characters "
                                    "long, over the limit of %d", v.len,
@@ -472,7 +517,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     }
 
     if (v.len > NGX_VOD_SESSION_CONTEXT_MAX) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                    "SessionContextTooLong",
                                    "the session context is %uz characters "
                                    "long, over the limit of %d", v.len,
@@ -488,7 +533,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 
     if (v.len) {
         if (!ngx_vod_int64_parse(v.data, v.len, &n) || n < 0) {
-            return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                        "InvalidClassId",
                                        "\"%V\" is not a category id", &v);
         }
@@ -502,7 +547,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     }
 
     if (v.len && !ngx_vod_region_valid(v.data, v.len)) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                    "InvalidStorageRegion",
                                    "\"%V\" is not a region name", &v);
     }
@@ -515,7 +560,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     }
 
     if (v.len && !ngx_vod_iso8601_valid(v.data, v.len)) {
-        return ngx_http_vod_refuse(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                    "InvalidExpireTime",
                                    "\"%V\" is not an ISO 8601 time", &v);
     }
@@ -823,6 +868,13 @@ ngx_http_vod_pump(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 
     for ( ;; ) {
 
+        /* what nginx has read: preread with the header, or just now */
+
+        if (ctx->pending == NULL) {
+            ctx->pending = r->request_body->bufs;
+            r->request_body->bufs = NULL;
+        }
+
         while (ctx->pending) {
             cl = ctx->pending;
             b = cl->buf;
@@ -873,10 +925,7 @@ ngx_http_vod_pump(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
             return;
         }
 
-        ctx->pending = r->request_body->bufs;
-        r->request_body->bufs = NULL;
-
-        if (ctx->pending == NULL && rc == NGX_AGAIN) {
+        if (r->request_body->bufs == NULL && rc == NGX_AGAIN) {
             return;
         }
     }
