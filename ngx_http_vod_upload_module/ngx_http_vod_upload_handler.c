@@ -68,6 +68,7 @@ typedef struct {
     ngx_md5_t                       md5;
     ngx_uint_t                      tries;
     ngx_event_t                     retry;
+    const char                     *bad;        /* answer refused: why */
 } ngx_http_vod_slot_t;
 
 
@@ -168,7 +169,7 @@ static ngx_int_t ngx_http_vod_part_start(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_slot_t *slot);
 static void ngx_http_vod_part_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
-static ngx_int_t ngx_http_vod_part_check(ngx_http_request_t *r,
+static const char *ngx_http_vod_part_check(ngx_http_request_t *r,
     ngx_http_vod_slot_t *slot, ngx_http_vod_call_t *call);
 static void ngx_http_vod_part_retry(ngx_event_t *ev);
 static ngx_int_t ngx_http_vod_complete_start(ngx_http_request_t *r,
@@ -1505,6 +1506,7 @@ failed:
 static void
 ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
+    ngx_str_t                   msg;
     ngx_msec_t                  delay;
     ngx_http_vod_slot_t        *slot;
     ngx_vod_cos_part_t         *part;
@@ -1519,9 +1521,13 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK
-        && ngx_http_vod_part_check(r, slot, call) == NGX_OK)
-    {
+    slot->bad = NULL;
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
+        slot->bad = ngx_http_vod_part_check(r, slot, call);
+    }
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK && !slot->bad) {
         if (ctx->etags.nelts < slot->part) {
             part = ngx_array_push_n(&ctx->etags,
                                     slot->part - ctx->etags.nelts);
@@ -1560,13 +1566,22 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     {
         delay = ngx_http_vod_backoff(slot->tries);
 
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "vod upload: %s %ui failed (%s%ui), trying again in "
-                      "%M ms (try %ui of %ui)", call->name, slot->part,
-                      call->rc != NGX_OK ? "no answer, " : "status ",
-                      call->rc != NGX_OK ? (ngx_uint_t) call->rc
-                                         : call->status,
-                      delay, slot->tries + 1, ctx->conf->part_tries);
+        if (slot->bad) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod upload: %s %ui failed (%s), trying again in "
+                          "%M ms (try %ui of %ui)", call->name, slot->part,
+                          slot->bad, delay, slot->tries + 1,
+                          ctx->conf->part_tries);
+
+        } else {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod upload: %s %ui failed (%s%ui), trying again "
+                          "in %M ms (try %ui of %ui)", call->name, slot->part,
+                          call->rc != NGX_OK ? "no answer, " : "status ",
+                          call->rc != NGX_OK ? (ngx_uint_t) call->rc
+                                             : call->status,
+                          delay, slot->tries + 1, ctx->conf->part_tries);
+        }
 
         slot->state = NGX_HTTP_VOD_SLOT_WAITING;
         slot->retry.handler = ngx_http_vod_part_retry;
@@ -1580,16 +1595,35 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     slot->state = NGX_HTTP_VOD_SLOT_FREE;
     ctx->sending--;
 
+    if (slot->bad) {
+        msg.data = ngx_pnalloc(r->pool, 128);
+        if (msg.data == NULL) {
+            return;
+        }
+
+        msg.len = ngx_snprintf(msg.data, 128, "%s %ui: COS did not store "
+                               "what was sent (%s) in %ui tries", call->name,
+                               slot->part, slot->bad, slot->tries)
+                  - msg.data;
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: %V", &msg);
+
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, slot->bad, &msg);
+        return;
+    }
+
     ngx_http_vod_cos_failed(r, ctx, call);
 }
 
 
 /*
  * The part as COS stored it: its CRC-64 must be the one computed while
- * it streamed in (and its MD5 the ETag, with vod_upload_md5 on).
+ * it streamed in (and its MD5 the ETag, with vod_upload_md5 on).  NULL,
+ * or the code of what is wrong.
  */
 
-static ngx_int_t
+static const char *
 ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
     ngx_http_vod_call_t *call)
 {
@@ -1603,7 +1637,7 @@ ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
                       "vod upload: %s %ui: COS answered no valid "
                       "x-cos-hash-crc64ecma (\"%V\")", call->name,
                       slot->part, &call->crc64);
-        return NGX_ERROR;
+        return "InvalidCosAnswer";
     }
 
     if (crc != slot->crc) {
@@ -1611,7 +1645,7 @@ ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
                       "vod upload: %s %ui: COS stored CRC-64 %uL, "
                       "%uL was sent", call->name, slot->part, crc,
                       slot->crc);
-        return NGX_ERROR;
+        return "CRC64Mismatch";
     }
 
     etag = call->etag;
@@ -1627,11 +1661,11 @@ ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vod upload: %s %ui: COS answered no ETag",
                       call->name, slot->part);
-        return NGX_ERROR;
+        return "InvalidCosAnswer";
     }
 
     if (!slot->ctx->conf->md5) {
-        return NGX_OK;
+        return NULL;
     }
 
     md5 = slot->md5;
@@ -1640,13 +1674,13 @@ ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
 
     if (etag.len != 32 || ngx_strncasecmp(etag.data, hex, 32) != 0) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "vod upload: %s %ui: COS answered the ETag \"%V\", "
+                      "vod upload: %s %ui: COS answered the ETag %V, "
                       "the MD5 sent is %*s", call->name, slot->part,
                       &call->etag, (size_t) 32, hex);
-        return NGX_ERROR;
+        return "ETagMismatch";
     }
 
-    return NGX_OK;
+    return NULL;
 }
 
 
@@ -2361,10 +2395,20 @@ ngx_http_vod_send_result(ngx_http_request_t *r,
 static ngx_msec_t
 ngx_http_vod_backoff(ngx_uint_t tries)
 {
+    ngx_uint_t  shift;
     ngx_msec_t  delay;
 
-    delay = NGX_HTTP_VOD_BACKOFF_BASE << ngx_min(tries ? tries - 1 : 0, 6);
-    delay = ngx_min(delay, NGX_HTTP_VOD_BACKOFF_MAX);
+    shift = (tries > 1) ? tries - 1 : 0;
+
+    if (shift > 6) {
+        shift = 6;
+    }
+
+    delay = NGX_HTTP_VOD_BACKOFF_BASE << shift;
+
+    if (delay > NGX_HTTP_VOD_BACKOFF_MAX) {
+        delay = NGX_HTTP_VOD_BACKOFF_MAX;
+    }
 
     return delay + (ngx_msec_t) ngx_random() % (delay / 2 + 1);
 }
