@@ -2311,6 +2311,7 @@ static void
 ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 {
     ngx_int_t   rc;
+    ngx_str_t  *id;
     ngx_msec_t  ms;
 
     ctx->state = NGX_HTTP_VOD_FINISHED;
@@ -2323,11 +2324,14 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     }
 
     if (ctx->failed) {
+        /* a request id helps with VOD's and COS's failures only */
+
+        id = (ctx->status >= NGX_HTTP_INTERNAL_SERVER_ERROR
+              && ctx->request_id.len) ? &ctx->request_id : NULL;
+
         rc = ngx_http_vod_send_error(r, ctx->status,
                                      (const char *) ctx->code.data,
-                                     &ctx->message,
-                                     ctx->request_id.len ? &ctx->request_id
-                                                         : NULL);
+                                     &ctx->message, id);
         ngx_http_finalize_request(r, rc);
         return;
     }

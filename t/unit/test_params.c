@@ -94,8 +94,9 @@ test_names(void)
     ngx_vod_test_ok(ngx_vod_cos_host(host, &bucket, &evil) == 0,
                     "a region that would redirect the host is refused");
 
-    longest.data = (u_char *) "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    longest.data = (u_char *)
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     longest.len = NGX_VOD_BUCKET_MAX;
     region.len = NGX_VOD_REGION_MAX;
     region.data = longest.data;

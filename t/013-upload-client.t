@@ -1,0 +1,131 @@
+# The client's side: a client that goes away or stalls, a chunked body
+# over client_max_body_size, and backpressure: while every part buffer is
+# taken nginx stops reading the client, and client_body_timeout does not
+# fire meanwhile.  A started multipart upload is always aborted.
+
+use FindBin ();
+use lib "$FindBin::Bin/emulator/lib";
+
+use Test::Nginx::Socket 'no_plan';
+use VodTest;
+
+VodTest::setup();
+
+# nginx with a master process, as in production: a graceful stop waits
+# for the upload that is still aborting after its client went away (a
+# single-process nginx exits at once)
+master_on();
+
+our $Head = "PUT /upload/a.mp4 HTTP/1.1\r\nHost: localhost\r\n"
+          . "Content-Length: 5000000\r\n\r\n";
+
+repeat_each(1);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: the client goes away mid-upload: 499, the upload is aborted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+--- raw_request eval
+$::Head . VodTest::bytes(2_500_000, 31)
+--- timeout: 1
+--- abort
+--- ignore_response
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*2 AbortMultipartUpload
+--- landed_md5: none
+--- error_log eval
+[qr/\[info\] .*vod upload: the client closed the connection during the upload after 2500000 bytes/,
+ qr/\[info\] .*vod upload: aborted the multipart upload "[^"]+"/]
+--- access_log eval
+qr/"PUT \/upload\/a\.mp4 HTTP\/1\.1" 499 /
+
+
+
+=== TEST 2: a client that stops sending: 408 after client_body_timeout
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    client_body_timeout 500ms;
+}
+--- raw_request eval
+$::Head . VodTest::bytes(2_500_000, 32)
+--- timeout: 5
+--- error_code: 408
+--- response_body_like: ^\{"error":\{"code":"RequestTimeout","message":"the client sent no data for client_body_timeout"\}\}$
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*2 AbortMultipartUpload
+--- landed_md5: none
+
+
+
+=== TEST 3: a chunked body over client_max_body_size: 413, aborted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    client_max_body_size 2m;
+}
+--- more_headers
+Transfer-Encoding: chunked
+--- request eval
+my $b = VodTest::bytes(3_000_000, 33);
+my $chunked = '';
+for (my $i = 0; $i < length $b; $i += 100_000) {
+    my $c = substr $b, $i, 100_000;
+    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
+}
+"PUT /upload/big.mp4\n" . $chunked . "0\r\n\r\n"
+--- error_code: 413
+--- response_body_like: "code":"EntityTooLarge","message":"the body is larger than client_max_body_size"
+--- landed_md5: none
+--- error_log
+client intended to send too large chunked body
+
+
+
+=== TEST 4: backpressure: reading pauses while the parts are under way
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_body_timeout 300ms;
+}
+--- init
+$VodTest::Emu->fault(op => 'UploadPart', count => 0, delay_ms => 600);
+--- request eval
+"PUT /upload/slow.mp4\n" . VodTest::bytes(4_000_000, 34)
+--- timeout: 10
+--- error_code: 200
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*4 CompleteMultipartUpload CommitUpload
+--- landed_md5 eval: VodTest::md5(4_000_000, 34)
+--- error_log
+vod upload: pause reading, 1 part(s) under way
+vod upload: resume reading
+--- no_error_log
+[error]
+client timed out
+
+
+
+=== TEST 5: a body of unknown length that ends early is not stored
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+--- raw_request eval
+"PUT /upload/a.mp4 HTTP/1.1\r\nHost: localhost\r\n"
+. "Transfer-Encoding: chunked\r\n\r\n"
+. sprintf("%x\r\n", 2_200_000) . VodTest::bytes(1_500_000, 35)
+--- timeout: 1
+--- abort
+--- ignore_response
+--- landed_md5: none
+--- error_log
+vod upload: the client closed the connection during the upload
