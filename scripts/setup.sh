@@ -8,11 +8,14 @@ set -euo pipefail
 packages=(
     # building the module the way Debian builds nginx modules
     gcc make libc6-dev nginx nginx-dev libssl-dev libcjson-dev
+    # the system's CA bundle, which vod_ssl_trusted_certificate defaults to
+    ca-certificates
     # command-line tools (load client, emulator helpers) use libcurl
     libcurl4-openssl-dev
     # the tests: Test::Base for the Test::Nginx format (perl itself brings
-    # the headers for the emulator's small XS part), curl for HTTP/2 requests
-    perl libtest-base-perl curl
+    # the headers for the emulator's small XS part), curl for HTTP/2
+    # requests, openssl to make a test certificate
+    perl libtest-base-perl curl openssl
 )
 
 missing=()

@@ -1,0 +1,67 @@
+# A 1 GiB upload: it lands byte for byte, and the worker's memory stays
+# within part_size x (parts_in_flight + 1) plus a small constant, because
+# the body streams through reused part buffers (nothing is buffered whole
+# or written to a temporary file).  The peak RSS (VmHWM) of the nginx
+# process is read from /proc once the answer is in.
+
+use FindBin ();
+use lib "$FindBin::Bin/emulator/lib";
+
+use Digest::MD5 ();
+use Test::Nginx::Socket 'no_plan';
+use VodTest;
+
+VodTest::setup();
+
+# 1024 blocks of 1 MiB, each different (it starts with its number), so
+# that parts landing out of order would change the MD5
+our $Block = VodTest::bytes(1 << 20, 14);
+our $Body = join '', map { pack('N', $_) . substr($Block, 4) } 0 .. 1023;
+our $Md5 = Digest::MD5::md5_hex($Body);
+our $Size = length $Body;
+
+# 8 MiB parts, 4 in flight: 40 MiB of part buffers, 16 MB for the rest
+our $RssMax = (8 * 5 + 16) * 1024 * 1024;
+
+add_response_body_check(sub {
+    my ($block) = @_;
+    my $pid = do {
+        open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid file: $!";
+        local $/;
+        <$fh> + 0;
+    };
+    open my $fh, '<', "/proc/$pid/status" or die "/proc/$pid/status: $!";
+    my ($hwm) = map { /^VmHWM:\s+(\d+) kB/ ? $1 * 1024 : () } <$fh>;
+
+    ok $hwm && $hwm <= $RssMax,
+       $block->name . sprintf(' - peak worker RSS %.1f MB <= %.1f MB',
+                              $hwm / 1e6, $RssMax / 1e6);
+});
+
+repeat_each(1);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: 1 GiB with 8 MiB parts, 4 in flight, in bounded memory
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 8m;
+    vod_upload_parts_in_flight 4;
+    client_max_body_size 0;
+}
+--- request eval
+"PUT /upload/big.mp4\n$::Body"
+--- timeout: 120
+--- log_level: info
+--- error_code: 200
+--- response_body_like eval
+qr/"Size":$::Size\}/
+--- landed_md5 eval: $::Md5
+--- error_log eval
+qr/vod upload: FileId "\d+", 1073741824 bytes in 128 parts/
+--- no_error_log
+[error]
+a client request body is buffered to a temporary file
