@@ -337,6 +337,17 @@ ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
                                 "the body of the PUT");
     }
 
+    if (ctx->conf->max_body_size
+        && r->headers_in.content_length_n > ctx->conf->max_body_size)
+    {
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                "EntityTooLarge",
+                                "a body of %O bytes is over the %O bytes "
+                                "client_max_body_size allows",
+                                r->headers_in.content_length_n,
+                                ctx->conf->max_body_size);
+    }
+
     if (r->headers_in.content_length_n > (off_t) NGX_VOD_OBJECT_SIZE_MAX) {
         return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                 "EntityTooLarge",
@@ -910,6 +921,14 @@ ngx_http_vod_pump(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
             b->pos += n;
             ctx->received += n;
 
+            if (ctx->conf->max_body_size
+                && ctx->received > ctx->conf->max_body_size)
+            {
+                ngx_http_vod_client_error(r, ctx,
+                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+                return;
+            }
+
             if (slot->len == slot->want) {
                 ngx_http_vod_slot_seal(ctx, slot);
             }
@@ -1137,6 +1156,9 @@ ngx_http_vod_client_error(ngx_http_request_t *r,
 
     case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
         ngx_str_set(&msg, "the body is larger than client_max_body_size");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V (%O bytes)", &msg,
+                      ctx->conf->max_body_size);
         ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                           "EntityTooLarge", &msg);
         return;

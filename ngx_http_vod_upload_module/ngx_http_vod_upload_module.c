@@ -887,7 +887,8 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_vod_upload_loc_conf_t *prev = parent;
     ngx_http_vod_upload_loc_conf_t *conf = child;
 
-    ngx_str_t  url;
+    ngx_str_t                  url;
+    ngx_http_core_loc_conf_t  *clcf;
 
     ngx_conf_merge_str_value(conf->secret_id, prev->secret_id, "");
     ngx_conf_merge_str_value(conf->secret_key, prev->secret_key, "");
@@ -972,6 +973,17 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (ngx_http_vod_upload_merge_calls(cf, conf, prev) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
+
+    /*
+     * The module enforces client_max_body_size itself (for Content-Length,
+     * chunked and HTTP/2 bodies alike), so that nginx's own check, which
+     * answers before the module runs, does not send an HTML page.
+     */
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    conf->max_body_size = clcf->client_max_body_size;
+    clcf->client_max_body_size = 0;
 
     return NGX_CONF_OK;
 }

@@ -76,6 +76,12 @@ typedef struct {
     ngx_http_complex_value_t       *media_type;
     ngx_http_complex_value_t       *expire_time;
 
+    /*
+     * client_max_body_size of the location: the module enforces it itself,
+     * so that a body too large gets a JSON answer like any other mistake
+     */
+    off_t                           max_body_size;
+
     size_t                          part_size;
     ngx_uint_t                      parts_in_flight;
     ngx_uint_t                      part_tries;

@@ -84,7 +84,7 @@ for (my $i = 0; $i < length $b; $i += 100_000) {
 --- response_body_like: "code":"EntityTooLarge","message":"the body is larger than client_max_body_size"
 --- landed_md5: none
 --- error_log
-client intended to send too large chunked body
+vod upload: the body is larger than client_max_body_size (2097152 bytes)
 
 
 
@@ -129,3 +129,20 @@ location /upload/ {
 --- landed_md5: none
 --- error_log
 vod upload: the client closed the connection during the upload
+
+
+
+=== TEST 6: a Content-Length over client_max_body_size: 413 in JSON
+--- config
+location /upload/ {
+    vod_upload;
+    client_max_body_size 1k;
+}
+--- request eval
+"PUT /upload/big.mp4\n" . VodTest::bytes(5000, 36)
+--- error_code: 413
+--- response_body
+{"error":{"code":"EntityTooLarge","message":"a body of 5000 bytes is over the 1024 bytes client_max_body_size allows"}}
+--- emulator_ops:
+--- no_error_log
+client intended to send too large body

@@ -64,7 +64,7 @@ our $ServerPortForClient = $ENV{TEST_NGINX_CLIENT_PORT} || $ServerPort;
 
 our (@EnvToNginx, @BlockPreprocessors, @CleanupHandlers,
      @TestCleanupHandlers);
-our ($NginxVersion, $NginxRawVersion, $NginxPid, $RandPorts);
+our ($NginxVersion, $NginxRawVersion, $NginxPid, $NginxSockets, $RandPorts);
 
 our ($ServRoot, $LogDir, $ErrLogFile, $AccLogFile, $StderrFile, $HtmlDir,
      $ConfDir, $ConfFile, $PidFile, $CacheDir);
@@ -487,7 +487,10 @@ sub start_nginx {
             undef $NginxPid;
             return { died => 1, status => $? };
         }
-        return { pid => $pid } if pidfile_says($pid);
+        if (pidfile_says($pid)) {
+            $NginxSockets = nginx_sockets($pid);
+            return { pid => $pid };
+        }
         if (time > $deadline) {
             stop_nginx();
             return { error => "nginx wrote no pid file in time" };
@@ -498,11 +501,41 @@ sub start_nginx {
 
 # Stops the running nginx and reaps it at once. Returns { status => $?,
 # early => 1 if it had exited by itself, killed => 1 if it needed KILL }.
+# The sockets nginx holds (listening and connections), from /proc; undef
+# where /proc cannot tell.
+sub nginx_sockets {
+    my $pid = shift;
+    opendir my $dh, "/proc/$pid/fd" or return undef;
+    my $n = grep { (readlink("/proc/$pid/fd/$_") // '') =~ /^socket:/ }
+            readdir $dh;
+    closedir $dh;
+    return $n;
+}
+
+# A single-process nginx exits on QUIT at once: a connection it is still
+# closing (lingering close after a request body, which writes the access
+# log line when the client's FIN is read) would be cut short.  So wait,
+# briefly and bounded, until it holds no more sockets than when it
+# started.
+sub wait_nginx_idle {
+    my $pid = shift;
+    return if $MasterProcessEnabled eq 'on' || !defined $NginxSockets;
+
+    my $deadline = time + 2;
+    while (time < $deadline) {
+        my $n = nginx_sockets($pid) // return;
+        return if $n <= $NginxSockets;
+        sleep 0.002;
+    }
+}
+
 sub stop_nginx {
     my $pid = $NginxPid // return undef;
     undef $NginxPid;
 
     return { status => $?, early => 1 } if waitpid($pid, WNOHANG) == $pid;
+
+    wait_nginx_idle($pid);
 
     kill $ENV{TEST_NGINX_FAST_SHUTDOWN} ? 'TERM' : 'QUIT', $pid;
     my $deadline = time + ($Timeout > 5 ? $Timeout : 5);
