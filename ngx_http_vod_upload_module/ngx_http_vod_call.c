@@ -52,6 +52,7 @@ ngx_http_vod_calls_init(ngx_http_request_t *r, ngx_http_vod_calls_t *calls,
     calls->request = r;
     calls->conf = conf;
     calls->step = step;
+    calls->action = "uploading to VOD";
     calls->last_done = &calls->done;
 
     ngx_queue_init(&calls->live);
@@ -812,6 +813,7 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
     c = r->connection;
 
     ngx_http_set_log_request(c->log, r);
+    c->log->action = calls->action;
 
     while (calls->done) {
         call = calls->done;

@@ -858,6 +858,8 @@ ngx_http_vod_body_read_handler(ngx_http_request_t *r)
         return;
     }
 
+    r->connection->log->action = ctx->calls.action;
+
     ngx_http_vod_pump(r, ctx);
     ngx_http_vod_step(r);
 }
@@ -1720,6 +1722,7 @@ ngx_http_vod_part_retry(ngx_event_t *ev)
     c = r->connection;
 
     ngx_http_set_log_request(c->log, r);
+    c->log->action = ctx->calls.action;
 
     if (ngx_http_vod_part_start(r, ctx, slot) != NGX_OK) {
         slot->state = NGX_HTTP_VOD_SLOT_FREE;
@@ -2014,6 +2017,7 @@ ngx_http_vod_api_retry(ngx_event_t *ev)
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
     ngx_http_set_log_request(c->log, r);
+    c->log->action = ctx->calls.action;
 
     if (!ctx->failed) {
 

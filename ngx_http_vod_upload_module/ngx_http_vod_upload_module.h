@@ -151,6 +151,7 @@ struct ngx_http_vod_calls_s {
     ngx_http_request_t             *request;
     ngx_http_vod_upload_loc_conf_t *conf;
     ngx_http_vod_step_pt            step;         /* after calls finish */
+    char                           *action;       /* for the error log */
 
     ngx_queue_t                     live;         /* every call's pool */
     ngx_http_vod_call_t            *done;         /* finished, not handled */

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The main job: start Debian's nginx with the module on loopback and show
-# it answering.  Run through `make demo`, which installs and builds first.
-#
-# Until the relay to VOD exists, the upload location answers a PUT with
-# 501 and anything else with 405; both answers are JSON.
+# The main job, run by `make demo` (which installs and builds first):
+# the local VOD + COS emulator, Debian's nginx with the module, a generated
+# sample uploaded end to end, the JSON answer printed, and the bytes that
+# landed compared with the sample.
 
 set -euo pipefail
 
@@ -12,9 +11,37 @@ nginx=${NGINX:-/usr/sbin/nginx}
 module=$root/build/nginx/ngx_http_vod_upload_module.so
 port=${DEMO_PORT:-8480}
 prefix=$root/build/demo
+secret_id=AKIDdemo0123456789abcdefghijklmnopqrs
+secret_key=demoSecretKey0123456789abcdefghij
 
 rm -rf "$prefix"
 mkdir -p "$prefix"/{conf,logs,tmp}
+
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+
+echo "== the VOD + COS emulator (t/emulator/vod-emulator)"
+"$root/t/emulator/vod-emulator" --listen 127.0.0.1:0 --data "$prefix/emulator" \
+    --secret-id "$secret_id" --secret-key "$secret_key" \
+    > "$prefix/emulator.out" 2> "$prefix/emulator.err" &
+pids+=($!)
+
+emulator=
+for _ in $(seq 1 100); do
+    emulator=$(sed -n 's/^vod-emulator: ready on //p' "$prefix/emulator.out")
+    [ -n "$emulator" ] && break
+    kill -0 "${pids[0]}" 2>/dev/null \
+        || { cat "$prefix/emulator.err" >&2; exit 1; }
+    sleep 0.05
+done
+[ -n "$emulator" ] || { echo "the emulator did not start" >&2; exit 1; }
+echo "listening on $emulator"
 
 cat > "$prefix/conf/nginx.conf" <<CONF
 load_module $module;
@@ -25,25 +52,36 @@ error_log logs/error.log info;
 pid logs/nginx.pid;
 
 events {
-    worker_connections 64;
+    worker_connections 256;
 }
 
 http {
-    access_log logs/access.log;
+    log_format vod '\$status file=\$vod_file_id parts=\$vod_upload_parts '
+                   'bytes=\$vod_upload_bytes err=\$vod_upload_error '
+                   '\$request_time s';
+    access_log logs/access.log vod;
+
     client_body_temp_path tmp;
     proxy_temp_path tmp;
     fastcgi_temp_path tmp;
     uwsgi_temp_path tmp;
     scgi_temp_path tmp;
 
-    vod_secret_id     AKIDdemoEXAMPLE;
-    vod_secret_key    demoSecretKeyEXAMPLE;
+    vod_secret_id     $secret_id;
+    vod_secret_key    $secret_key;
+    vod_api_endpoint  http://$emulator;    # instead of vod.tencentcloudapi.com
+    vod_cos_endpoint  http://$emulator;    # instead of <bucket>.cos.<region>...
 
     server {
         listen 127.0.0.1:$port;
 
         location /upload/ {
             vod_upload;
+            vod_upload_part_size        8m;
+            vod_upload_parts_in_flight  4;
+            vod_upload_source_context   "demo-\$msec";
+            client_max_body_size        1g;
+            client_body_buffer_size     1m;
         }
 
         location = /health {
@@ -53,26 +91,56 @@ http {
 }
 CONF
 
+echo
 echo "== nginx -t with the module loaded"
 "$nginx" -t -p "$prefix" -c conf/nginx.conf
 
 "$nginx" -p "$prefix" -c conf/nginx.conf &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+pids+=($!)
 
 for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
-    kill -0 $pid 2>/dev/null || { echo "nginx did not start" >&2; exit 1; }
+    kill -0 "${pids[1]}" 2>/dev/null || { echo "nginx did not start" >&2; exit 1; }
     sleep 0.05
 done
 
+sample=$prefix/sample.mp4
+head -c $((20 * 1024 * 1024)) /dev/urandom > "$sample"
+sent=$(md5sum < "$sample" | cut -d' ' -f1)
+
 echo
-echo "== GET /upload/sample.mp4"
-curl -s -i "http://127.0.0.1:$port/upload/sample.mp4"
+echo "== PUT /upload/sample.mp4 (20 MiB, MD5 $sent)"
+answer=$(curl -sS -T "$sample" "http://127.0.0.1:$port/upload/sample.mp4")
+echo "$answer"
+
+media_url=$(printf '%s' "$answer" | sed -n 's/.*"MediaUrl":"\([^"]*\)".*/\1/p')
+if [ -z "$media_url" ]; then
+    echo "the upload failed" >&2
+    exit 1
+fi
+
+landed=$(curl -sS "$media_url" | md5sum | cut -d' ' -f1)
 echo
-echo "== PUT /upload/sample.mp4 (1 MiB)"
-head -c 1048576 /dev/urandom > "$prefix/sample.mp4"
-curl -s -i -T "$prefix/sample.mp4" "http://127.0.0.1:$port/upload/sample.mp4"
+echo "== GET $media_url"
+if [ "$landed" = "$sent" ]; then
+    echo "MD5 $landed: the bytes that landed are the sample's"
+else
+    echo "MD5 $landed: not the sample's ($sent)" >&2
+    exit 1
+fi
+
 echo
-echo "== error log"
-cat "$prefix/logs/error.log"
+echo "== GET /upload/sample.mp4 (not an upload)"
+curl -sS "http://127.0.0.1:$port/upload/sample.mp4"
+
+echo
+echo "== what the emulator received"
+curl -sS "http://$emulator/__emulator/state?md5=0" \
+    | perl -MJSON::PP -e 'my $s = decode_json(join "", <STDIN>);
+        print join(" ", map { $_->{op} } grep { $_->{op} ne "control" }
+                        @{ $s->{requests} }), "\n"'
+
+echo
+echo "== nginx's error log (info) and access log"
+grep 'vod upload' "$prefix/logs/error.log" | sed 's/, client: .*//'
+cat "$prefix/logs/access.log"

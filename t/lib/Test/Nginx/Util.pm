@@ -244,9 +244,13 @@ sub expand_env_in_text {
     $text =~ s{\$(TEST_NGINX_[_A-Z0-9]+)}{
         my $var = $1;
         if ($var =~ /^TEST_NGINX_RAND_PORT_\d+$/) {
-            $rand_ports->{$var} //= gen_rand_port(
-                { $ServerPort => 1, map { $_ => 1 } values %$rand_ports })
-                // bail_out("$name - no free port for $var");
+            if (!defined $rand_ports->{$var}) {
+                my %used = ($ServerPort => 1,
+                            map { $_ => 1 } values %$rand_ports);
+                $rand_ports->{$var} = gen_rand_port(\%used)
+                    // bail_out("$name - no free port for $var");
+            }
+            $rand_ports->{$var};
         } elsif (!defined $ENV{$var}) {
             bail_out("$name - No environment $var defined.\n");
         } else {
