@@ -927,7 +927,11 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 60000);
     ngx_conf_merge_msec_value(conf->read_timeout, prev->read_timeout, 60000);
 
-    ngx_conf_merge_value(conf->upload, prev->upload, 0);
+    /* like a content handler, vod_upload is not inherited */
+
+    if (conf->upload == NGX_CONF_UNSET) {
+        conf->upload = 0;
+    }
 
     ngx_conf_merge_ptr_value(conf->procedure, prev->procedure, NULL);
     ngx_conf_merge_ptr_value(conf->class_id, prev->class_id, NULL);

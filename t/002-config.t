@@ -488,3 +488,27 @@ location /upload/ {
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*SSL_CTX_load_verify_locations\("\/nonexistent\/ca\.pem"\) failed/
+
+
+
+=== TEST 34: a location inside an upload location is not one, keeps its limit
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+vod_api_endpoint http://127.0.0.1:9;
+vod_cos_endpoint http://127.0.0.1:9;
+--- config
+location /upload/ {
+    vod_upload;
+    client_max_body_size 10;
+
+    location /upload/inner/ {
+        return 200 "inner\n";
+    }
+}
+--- request
+PUT /upload/inner/a.mp4
+this body is longer than ten bytes
+--- error_code: 413
+--- error_log
+client intended to send too large body
