@@ -396,3 +396,31 @@ $VodTest::Emu->config(cert_lifetime => 0);
 --- emulator_ops: ApplyUpload
 --- error_log eval
 qr/vod upload: InitiateMultipartUpload: the temporary credentials of ApplyUpload expired \d+ s ago|vod InitiateMultipartUpload: the temporary credentials of ApplyUpload expired/
+
+
+
+=== TEST 27: an ApplyUpload answer that would send the body elsewhere: 502
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->config(answer_bucket => 'evil.example.com:8080/x#');
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- response_body_like: "code":"InvalidApplyUploadAnswer"
+--- emulator_ops: ApplyUpload
+--- error_log eval
+qr/\[error\] .*vod upload: ApplyUpload answered the bucket "evil\.example\.com:8080\/x#" in the region "ap-guangzhou": not a valid COS host name/
+
+
+
+=== TEST 28: an ApplyUpload answer with a relative storage path: 502
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->config(answer_media_path => 'relative/a.mp4');
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- response_body_like: "code":"InvalidApplyUploadAnswer"
+--- emulator_ops: ApplyUpload
+--- error_log
+not an absolute object key

@@ -54,6 +54,8 @@ sub setup {
 
         $Emu->reset;
         $Emu->clear_faults;
+        $Emu->config(cert_lifetime => 3600, answer_bucket => undef,
+                     answer_media_path => undef);
 
         return if defined $block->no_vod_config;
 

@@ -20,7 +20,7 @@ use VodEmulator::Util qw(json_encode json_decode);
 
 my %CONFIG = map { $_ => 1 } qw(callback_url callback_sign_key
     callback_sign_in cert_lifetime task_delay_ms pull_wait_ms
-    confirm_timeout_ms callback_timeout_ms);
+    confirm_timeout_ms callback_timeout_ms answer_bucket answer_media_path);
 
 sub new {
     my ($class, $srv) = @_;
@@ -165,6 +165,11 @@ sub post_config {
         if defined $new{callback_sign_in};
     $cfg->{cert_lifetime} = $new{cert_lifetime} + 0
         if defined $new{cert_lifetime};
+
+    # for tests of hostile answers: ApplyUpload answers these verbatim
+    for my $k (qw(answer_bucket answer_media_path)) {
+        $cfg->{$k} = $new{$k} if exists $new{$k};
+    }
     $cfg->{task_delay_ms} = $new{task_delay_ms} + 0
         if defined $new{task_delay_ms};
     $cfg->{pull_wait} = $new{pull_wait_ms} / 1000

@@ -64,6 +64,8 @@ sub content_type { $CONTENT_TYPE{ lc($_[1] // '') } }
 
 sub bucket_for {
     my ($self, $region) = @_;
+    my $forced = $self->{srv}{cfg}{answer_bucket};
+    return $forced if defined $forced;
     (my $compact = $region) =~ s/-//g;
     my $bucket = "vodemu$compact-$self->{srv}{cfg}{app_id}";
     $self->{srv}{buckets}{$bucket} = $region;
@@ -92,7 +94,8 @@ sub new_session {
         bucket     => $self->bucket_for($s{storage_region}),
         region     => $s{storage_region},
         name       => $name,
-        media_path => $s{media_path} // "/$dir/$name.$s{media_type}",
+        media_path => $cfg->{answer_media_path} // $s{media_path}
+                      // "/$dir/$name.$s{media_type}",
         cover_path => $s{cover_type} ? "/$dir/cover.$s{cover_type}" : undef,
         created    => $srv->now,
     };
