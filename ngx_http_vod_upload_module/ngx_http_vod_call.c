@@ -194,6 +194,7 @@ ngx_http_vod_call_retryable(ngx_http_vod_call_t *call)
 static void
 ngx_http_vod_call_run(ngx_http_request_t *sr)
 {
+    ngx_str_t                       *host;
     ngx_connection_t                *c;
     ngx_http_upstream_t             *u;
     ngx_http_vod_call_t             *call;
@@ -237,7 +238,17 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
             return;
         }
 
-        u->resolved->host = ep ? ep->host : call->host;
+        /* nginx's resolver lower-cases the name in place: a copy */
+
+        host = ep ? &ep->host : &call->host;
+
+        u->resolved->host.data = ngx_pstrdup(sr->pool, host);
+        if (u->resolved->host.data == NULL) {
+            ngx_http_finalize_request(sr, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        u->resolved->host.len = host->len;
         u->resolved->port = ep ? ep->port : 443;
     }
 
