@@ -4,6 +4,8 @@
 #   make test       install what is missing, build, run every test
 #   make demo       install what is missing, build, run the demo
 #   make bench      benchmarks (never part of the tests)
+#   make bench-upload  1 GiB PUT: the module against proxy_pass (MB/s, ratio,
+#                   peak worker RSS)
 #   make setup      install the Debian packages the project needs
 #
 # The module is built the way Debian builds nginx modules: configure with
@@ -45,7 +47,8 @@ export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
-.PHONY: all module unit test unit-test nginx-test setup demo bench clean
+.PHONY: all module unit test unit-test nginx-test setup demo bench \
+        bench-upload clean
 
 all: module unit emulator
 
@@ -109,6 +112,10 @@ demo: setup
 # benchmarks print figures and ratios; a timing never fails them
 bench:
 	@$(MAKE) --no-print-directory -C $(ROOT)/bench
+
+# the upload benchmark alone (UPLOAD_BENCH_ARGS, see bench/upload_bench)
+bench-upload:
+	@$(MAKE) --no-print-directory -C $(ROOT)/bench upload
 
 clean:
 	rm -rf $(BUILD) $(ROOT)/t/servroot*
