@@ -181,8 +181,11 @@ static ngx_int_t ngx_http_vod_commit_start(ngx_http_request_t *r,
 static void ngx_http_vod_commit_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static void ngx_http_vod_api_retry(ngx_event_t *ev);
-static ngx_int_t ngx_http_vod_api_again(ngx_http_request_t *r,
+static ngx_int_t ngx_http_vod_api_answer(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_api_result(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
+    ngx_vod_api_result_t *res, int rc);
 static void ngx_http_vod_abort_start(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
 static void ngx_http_vod_abort_done(ngx_http_request_t *r,
@@ -667,11 +670,7 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    if (ngx_http_vod_api_again(r, ctx, call) == NGX_OK) {
-        return;
-    }
-
-    if (ctx->failed) {
+    if (ngx_http_vod_api_answer(r, ctx, call) != NGX_OK) {
         return;
     }
 
@@ -681,11 +680,7 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     rc = ngx_vod_api_parse_apply_upload(&a, call->response.data,
                                         call->response.len, &out, &res);
 
-    ngx_http_vod_copy(r->pool, &ctx->request_id, res.request_id.data,
-                      res.request_id.len);
-
-    if (rc != NGX_VOD_OK) {
-        ngx_http_vod_api_failed(r, ctx, call, &res, rc);
+    if (ngx_http_vod_api_result(r, ctx, call, &res, rc) != NGX_OK) {
         return;
     }
 
@@ -1930,11 +1925,7 @@ ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    if (ngx_http_vod_api_again(r, ctx, call) == NGX_OK) {
-        return;
-    }
-
-    if (ctx->failed) {
+    if (ngx_http_vod_api_answer(r, ctx, call) != NGX_OK) {
         return;
     }
 
@@ -1944,11 +1935,7 @@ ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     rc = ngx_vod_api_parse_commit_upload(&a, call->response.data,
                                          call->response.len, &out, &res);
 
-    ngx_http_vod_copy(r->pool, &ctx->request_id, res.request_id.data,
-                      res.request_id.len);
-
-    if (rc != NGX_VOD_OK) {
-        ngx_http_vod_api_failed(r, ctx, call, &res, rc);
+    if (ngx_http_vod_api_result(r, ctx, call, &res, rc) != NGX_OK) {
         return;
     }
 
@@ -1968,25 +1955,26 @@ ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 /*
  * ApplyUpload and CommitUpload are tried again on a transport failure
  * (no answer, or not HTTP 200), never on an API error, as the official
- * SDKs do.  NGX_OK: another try is scheduled.
+ * SDKs do.  NGX_OK: there is an answer to read; otherwise another try is
+ * scheduled or the upload failed.
  */
 
 static ngx_int_t
-ngx_http_vod_api_again(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
     ngx_http_vod_call_t *call)
 {
     ngx_msec_t  delay;
 
-    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
+    if (ctx->failed) {
         return NGX_DECLINED;
     }
 
-    if (ctx->failed || ++ctx->api_tries >= NGX_HTTP_VOD_API_TRIES) {
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
+        return NGX_OK;
+    }
 
-        if (!ctx->failed) {
-            ngx_http_vod_api_failed(r, ctx, call, NULL, NGX_VOD_ERROR);
-        }
-
+    if (++ctx->api_tries >= NGX_HTTP_VOD_API_TRIES) {
+        ngx_http_vod_api_failed(r, ctx, call, NULL, NGX_VOD_ERROR);
         return NGX_ERROR;
     }
 
@@ -1999,6 +1987,24 @@ ngx_http_vod_api_again(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
                   delay);
 
     ngx_add_timer(&ctx->api_retry, delay);
+
+    return NGX_AGAIN;
+}
+
+
+/* the parsed answer: its request id kept; an API error fails the upload */
+
+static ngx_int_t
+ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_call_t *call, ngx_vod_api_result_t *res, int rc)
+{
+    ngx_http_vod_copy(r->pool, &ctx->request_id, res->request_id.data,
+                      res->request_id.len);
+
+    if (rc != NGX_VOD_OK) {
+        ngx_http_vod_api_failed(r, ctx, call, res, rc);
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }
