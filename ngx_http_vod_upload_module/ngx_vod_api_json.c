@@ -67,6 +67,10 @@ static void ngx_vod_api_commit_upload_write(ngx_vod_json_out_t *o,
     const void *data);
 static void ngx_vod_api_process_media_write(ngx_vod_json_out_t *o,
     const void *data);
+static void ngx_vod_api_process_by_procedure_write(ngx_vod_json_out_t *o,
+    const void *data);
+static int ngx_vod_api_task_check(const ngx_vod_api_process_media_req_t *req,
+    const char **error);
 static void ngx_vod_api_pull_events_write(ngx_vod_json_out_t *o,
     const void *data);
 static void ngx_vod_api_confirm_events_write(ngx_vod_json_out_t *o,
@@ -184,13 +188,6 @@ ngx_vod_api_process_media_body(ngx_vod_alloc_t *a,
     const ngx_vod_api_process_media_req_t *req, ngx_vod_str_t *body,
     const char **error)
 {
-    const char  *e;
-
-    if (req->file_id.len == 0) {
-        *error = "FileId is required";
-        return NGX_VOD_ERROR;
-    }
-
     if (req->ndefinitions == 0 || req->definitions == NULL) {
         *error = "MediaProcessTask.TranscodeTaskSet needs a Definition";
         return NGX_VOD_ERROR;
@@ -200,6 +197,54 @@ ngx_vod_api_process_media_body(ngx_vod_alloc_t *a,
         *error = "MediaProcessTask.TranscodeTaskSet has more than "
                  ngx_vod_api_number(NGX_VOD_API_DEFINITIONS_MAX)
                  " Definitions";
+        return NGX_VOD_ERROR;
+    }
+
+    if (ngx_vod_api_task_check(req, error) != NGX_VOD_OK) {
+        return NGX_VOD_ERROR;
+    }
+
+    return ngx_vod_api_body(a, ngx_vod_api_process_media_write, req, body,
+                            error);
+}
+
+
+int
+ngx_vod_api_process_media_by_procedure_body(ngx_vod_alloc_t *a,
+    const ngx_vod_api_process_media_req_t *req, ngx_vod_str_t *body,
+    const char **error)
+{
+    const char  *e;
+
+    if (req->procedure.len == 0) {
+        *error = "ProcedureName is required";
+        return NGX_VOD_ERROR;
+    }
+
+    if ((e = ngx_vod_api_check(&req->procedure, "ProcedureName"))) {
+        *error = e;
+        return NGX_VOD_ERROR;
+    }
+
+    if (ngx_vod_api_task_check(req, error) != NGX_VOD_OK) {
+        return NGX_VOD_ERROR;
+    }
+
+    return ngx_vod_api_body(a, ngx_vod_api_process_by_procedure_write, req,
+                            body, error);
+}
+
+
+/* what ProcessMedia and ProcessMediaByProcedure share */
+
+static int
+ngx_vod_api_task_check(const ngx_vod_api_process_media_req_t *req,
+    const char **error)
+{
+    const char  *e;
+
+    if (req->file_id.len == 0) {
+        *error = "FileId is required";
         return NGX_VOD_ERROR;
     }
 
@@ -221,8 +266,7 @@ ngx_vod_api_process_media_body(ngx_vod_alloc_t *a,
         return NGX_VOD_ERROR;
     }
 
-    return ngx_vod_api_body(a, ngx_vod_api_process_media_write, req, body,
-                            error);
+    return NGX_VOD_OK;
 }
 
 
@@ -455,6 +499,26 @@ ngx_vod_api_process_media_write(ngx_vod_json_out_t *o, const void *data)
 
 
 static void
+ngx_vod_api_process_by_procedure_write(ngx_vod_json_out_t *o,
+    const void *data)
+{
+    const ngx_vod_api_process_media_req_t  *req;
+
+    req = data;
+
+    ngx_vod_json_raw(o, "{", 1);
+    ngx_vod_json_str_member(o, "FileId", &req->file_id);
+    ngx_vod_json_int_member(o, "SubAppId", &req->sub_app_id);
+    ngx_vod_json_str_member(o, "ProcedureName", &req->procedure);
+    ngx_vod_json_int_member(o, "TasksPriority", &req->tasks_priority);
+    ngx_vod_json_str_member(o, "TasksNotifyMode", &req->tasks_notify_mode);
+    ngx_vod_json_str_member(o, "SessionContext", &req->session_context);
+    ngx_vod_json_str_member(o, "SessionId", &req->session_id);
+    ngx_vod_json_raw(o, "}", 1);
+}
+
+
+static void
 ngx_vod_api_pull_events_write(ngx_vod_json_out_t *o, const void *data)
 {
     const ngx_vod_api_int_t  *sub_app_id;
@@ -644,6 +708,26 @@ ngx_vod_api_parse_commit_upload(ngx_vod_alloc_t *a, const u_char *data,
 {
     return ngx_vod_api_parse(a, data, len, ngx_vod_api_commit_upload_read,
                              out, sizeof(ngx_vod_api_commit_upload_t), res);
+}
+
+
+/* an answer with nothing but the envelope: ConfirmEvents's */
+
+int
+ngx_vod_api_parse_result(ngx_vod_alloc_t *a, const u_char *data, size_t len,
+    ngx_vod_api_result_t *res)
+{
+    int     rc;
+    cJSON  *root, *resp;
+
+    rc = ngx_vod_api_envelope(a, data, len, &root, &resp, res);
+    if (rc != NGX_VOD_OK) {
+        return rc;
+    }
+
+    cJSON_Delete(root);
+
+    return NGX_VOD_OK;
 }
 
 

@@ -100,6 +100,9 @@ typedef struct {
     const int64_t          *definitions;
     size_t                  ndefinitions;
 
+    /* ProcessMediaByProcedure only, instead: the task-flow template */
+    ngx_vod_str_t           procedure;
+
     ngx_vod_api_int_t       tasks_priority;     /* -10..10 */
     ngx_vod_str_t           tasks_notify_mode;  /* Finish, Change, None */
     ngx_vod_str_t           session_context;
@@ -130,6 +133,15 @@ int ngx_vod_api_commit_upload_body(ngx_vod_alloc_t *a,
     const ngx_vod_api_commit_upload_req_t *req, ngx_vod_str_t *body,
     const char **error);
 int ngx_vod_api_process_media_body(ngx_vod_alloc_t *a,
+    const ngx_vod_api_process_media_req_t *req, ngx_vod_str_t *body,
+    const char **error);
+
+/*
+ * ProcessMediaByProcedure: FileId, SubAppId, ProcedureName (req->procedure,
+ * required), TasksPriority, TasksNotifyMode, SessionContext, SessionId;
+ * its answer is ProcessMedia's (a TaskId).
+ */
+int ngx_vod_api_process_media_by_procedure_body(ngx_vod_alloc_t *a,
     const ngx_vod_api_process_media_req_t *req, ngx_vod_str_t *body,
     const char **error);
 
@@ -267,6 +279,10 @@ int ngx_vod_api_parse_commit_upload(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_commit_upload_t *out, ngx_vod_api_result_t *res);
 int ngx_vod_api_parse_process_media(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_process_media_t *out, ngx_vod_api_result_t *res);
+
+/* an answer of the envelope only (ConfirmEvents): RequestId or Error */
+int ngx_vod_api_parse_result(ngx_vod_alloc_t *a, const u_char *data,
+    size_t len, ngx_vod_api_result_t *res);
 
 /* Response.EventSet: each item needs a string EventHandle and EventType */
 int ngx_vod_api_parse_pull_events(ngx_vod_alloc_t *a, const u_char *data,

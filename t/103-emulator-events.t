@@ -141,6 +141,27 @@ subtest 'ProcessMedia: one Transcode result per definition, served' => sub {
     }
 };
 
+subtest 'ProcessMediaByProcedure: a task flow, SessionId de-duplicates' => sub {
+    my ($a, $c) = upload(MediaName => 'byproc');
+    pushed();
+    my ($r) = $emu->api(ProcessMediaByProcedure => { FileId => $c->{FileId},
+        ProcedureName => 'AnyFlow', SessionId => 'proc-once',
+        SessionContext => 'ctx-9' });
+    like $r->{TaskId}, qr/procedure/, 'a TaskId';
+    my $ev = pushed()->{json}{ProcedureStateChangeEvent};
+    is $ev->{TaskId}, $r->{TaskId}, 'ProcedureStateChanged for that task';
+    is $ev->{SessionContext}, 'ctx-9', 'with the session context';
+    is join(' ', map { $_->{TranscodeTask}{Input}{Definition} }
+                 @{ $ev->{MediaProcessResultSet} }),
+       '100010 100020', 'the default flow transcodes twice';
+    ($r) = $emu->api(ProcessMediaByProcedure => { FileId => $c->{FileId},
+        ProcedureName => 'AnyFlow', SessionId => 'proc-once' });
+    is $r->{Error}{Code}, 'InvalidParameterValue.SessionId',
+       'the same SessionId again is refused';
+    ($r) = $emu->api(ProcessMediaByProcedure => { FileId => $c->{FileId} });
+    is $r->{Error}{Code}, 'MissingParameter', 'ProcedureName is required';
+};
+
 subtest 'TasksNotifyMode Change and None' => sub {
     my ($a, $c) = upload(MediaName => 'modes');
     pushed();
@@ -302,6 +323,45 @@ subtest 'SubAppId keeps events apart; injected events' => sub {
         'as given';
     ($r) = $emu->api(PullEvents => {});
     is $r->{EventSet}[0]{EventType}, 'FileDeleted', 'and can be pulled';
+};
+
+subtest 'a media file made for a test: ProcessMedia knows its FileId' => sub {
+    $emu->reset;
+    $emu->config(callback_url => undef);
+    my ($r) = $emu->api(ProcessMedia => { FileId => '5285890784273533167',
+        MediaProcessTask => { TranscodeTaskSet => [ { Definition => 100010 } ] } });
+    is $r->{Error}{Code}, 'ResourceNotFound.FileNotExist', 'unknown at first';
+    my $m = $emu->control(POST => 'media', { FileId => '5285890784273533167' });
+    is $m->{FileId}, '5285890784273533167', 'made';
+    ($r) = $emu->api(ProcessMedia => { FileId => '5285890784273533167',
+        MediaProcessTask => { TranscodeTaskSet => [ { Definition => 100010 } ] } });
+    like $r->{TaskId}, qr/procedurev2/, 'then ProcessMedia starts a task';
+    ok $emu->wait_for(sub { grep { $_->{type} eq 'ProcedureStateChanged' }
+                            @{ $_[0]{events} } }),
+       'which finishes with ProcedureStateChanged';
+    ok !eval { $emu->control(POST => 'media', { FileId => 'abc' }) },
+       'a FileId is digits';
+};
+
+subtest 'the application endpoint records what it is sent' => sub {
+    $emu->reset;
+    my $c = $emu->client;
+    my $r = $c->request(method => 'POST', target => '/__emulator/app',
+        headers => [ [ 'X-VOD-Event-Type', 'FileDeleted' ] ],
+        body => 'not even JSON');
+    is $r->{status}, 200, 'answered 200';
+    $emu->config(app_status => 503);
+    $r = $c->request(method => 'PUT', target => '/__emulator/app', body => 'x');
+    is $r->{status}, 503, 'then app_status';
+    my $app = $emu->state->{app};
+    is scalar @$app, 2, 'both recorded';
+    is $app->[0]{body}, 'not even JSON', 'the body as sent';
+    is $app->[0]{headers}{'x-vod-event-type'}, 'FileDeleted', 'the headers';
+    is $app->[1]{method}, 'PUT', 'the method';
+    ok !eval { $emu->config(app_status => 99) }, 'app_status is 200..599';
+    $emu->config(app_status => undef);
+    $emu->reset;
+    is scalar @{ $emu->state->{app} }, 0, 'reset forgets them';
 };
 
 is $emu->stop, 0, 'stopped';

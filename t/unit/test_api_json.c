@@ -276,6 +276,29 @@ test_other_bodies(void)
     rc = ngx_vod_api_process_media_body(&a, &pm, &body, &err);
     test_error(err, "FileId is required", "ProcessMedia without FileId");
 
+    pm.file_id = (ngx_vod_str_t) ngx_vod_string("5285890784273533167");
+    rc = ngx_vod_api_process_media_by_procedure_body(&a, &pm, &body, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_ERROR, "ProcessMediaByProcedure needs a "
+                    "procedure");
+    test_error(err, "ProcedureName is required", "... says so");
+
+    pm.procedure = (ngx_vod_str_t) ngx_vod_string("LongVideo\"Preset");
+    rc = ngx_vod_api_process_media_by_procedure_body(&a, &pm, &body, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_OK, "ProcessMediaByProcedure body");
+    ngx_vod_test_is(body.data, body.len,
+                    "{\"FileId\":\"5285890784273533167\",\"SubAppId\":0,"
+                    "\"ProcedureName\":\"LongVideo\\\"Preset\","
+                    "\"TasksNotifyMode\":\"Finish\",\"SessionContext\":"
+                    "\"ctx\",\"SessionId\":\"id1\"}",
+                    "... with the name escaped and no MediaProcessTask");
+
+    pm.procedure.data = (u_char *) "\xff";
+    pm.procedure.len = 1;
+    rc = ngx_vod_api_process_media_by_procedure_body(&a, &pm, &body, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_ERROR, "a ProcedureName that is not UTF-8");
+
+    pm.procedure.len = 0;
+
     sub.set = 0;
     rc = ngx_vod_api_pull_events_body(&a, &sub, &body, &err);
     ngx_vod_test_ok(rc == NGX_VOD_OK, "PullEvents body");
@@ -476,6 +499,23 @@ test_answers(void)
         S("{\"Response\":{\"TaskId\":\"t\",\"RequestId\":1}}"), &pm, &res);
     test_error(res.error, "Response.RequestId is not a string",
                "RequestId as a number");
+
+    rc = ngx_vod_api_parse_result(&a,
+        S("{\"Response\":{\"RequestId\":\"c-1\"}}"), &res);
+    ngx_vod_test_ok(rc == NGX_VOD_OK, "ConfirmEvents answer: the envelope");
+    ngx_vod_test_is(res.request_id.data, res.request_id.len, "c-1",
+                    "... RequestId");
+
+    rc = ngx_vod_api_parse_result(&a,
+        S("{\"Response\":{\"Error\":{\"Code\":\"InvalidParameter\","
+          "\"Message\":\"m\"},\"RequestId\":\"c-2\"}}"), &res);
+    ngx_vod_test_ok(rc == NGX_VOD_API_ERROR, "... an error envelope");
+    ngx_vod_test_is(res.code.data, res.code.len, "InvalidParameter",
+                    "... its Code");
+
+    rc = ngx_vod_api_parse_result(&a, S("{\"RequestId\":\"c-3\"}"), &res);
+    test_error(res.error, "Response is missing or not an object",
+               "... not an envelope");
 }
 
 

@@ -12,6 +12,10 @@ package VodEmulator::Admin;
 #   POST   /__emulator/clock           {"skew_seconds":N}
 #   POST   /__emulator/config          change settings at run time
 #   POST   /__emulator/event           queue and push an event as given
+#   POST   /__emulator/media           a media file, known by its FileId
+#                                      (for events written by hand)
+#   ANY    /__emulator/app             an application backend for tests:
+#                                      recorded, answered app_status
 
 use strict;
 use warnings;
@@ -20,7 +24,8 @@ use VodEmulator::Util qw(json_encode json_decode);
 
 my %CONFIG = map { $_ => 1 } qw(callback_url callback_sign_key
     callback_sign_in cert_lifetime task_delay_ms pull_wait_ms
-    confirm_timeout_ms callback_timeout_ms answer_bucket answer_media_path);
+    confirm_timeout_ms callback_timeout_ms answer_bucket answer_media_path
+    app_status);
 
 sub new {
     my ($class, $srv) = @_;
@@ -57,6 +62,7 @@ sub handle {
     my ($what) = $req->{path} =~ m{^/__emulator/([a-z]+)/?$}
         or return $self->fail(404, "no such control path $req->{path}");
     my $m = $req->{method};
+    return $self->app($req) if $what eq 'app';
     my $body;
     if ($m eq 'POST') {
         return $self->fail(413, 'body too large') if $req->{too_large};
@@ -172,6 +178,10 @@ sub post_config {
     }
     $cfg->{task_delay_ms} = $new{task_delay_ms} + 0
         if defined $new{task_delay_ms};
+    return $self->fail(400, 'app_status is 200..599 or null')
+        if defined $new{app_status}
+        && ($new{app_status} !~ /^\d{3}$/ || $new{app_status} < 200);
+    $cfg->{app_status} = $new{app_status} if exists $new{app_status};
     $cfg->{pull_wait} = $new{pull_wait_ms} / 1000
         if defined $new{pull_wait_ms};
     $cfg->{confirm_timeout} = $new{confirm_timeout_ms} / 1000
@@ -192,6 +202,59 @@ sub post_event {
     my $ev = $self->{srv}{events}->emit($type, \%content,
                                         sub_app_id => $sub);
     return $self->json(200, { seq => $ev->{seq} });
+}
+
+# a media file with no bytes, for events written by hand (the examples of
+# the documentation): ProcessMedia accepts its FileId
+sub post_media {
+    my ($self, $req, $body) = @_;
+    my $srv = $self->{srv};
+    return $self->fail(400, 'give {"FileId": "<digits>", "Name": "...", '
+                       . '"Type": "mp4", "SubAppId": N}')
+        unless ref $body eq 'HASH' && defined $body->{FileId}
+        && $body->{FileId} =~ /^\d{1,32}$/;
+    my $id = $body->{FileId};
+    my $type = $body->{Type} // 'mp4';
+    my $name = $body->{Name} // $id;
+    $srv->{media}{$id} = {
+        FileId          => $id,
+        MediaUrl        => $srv->{cfg}{media_base_url} . "/vod/$id/$name.$type",
+        CoverUrl        => '',
+        Name            => $name,
+        Type            => $type,
+        StorageRegion   => $srv->{cfg}{storage_region},
+        ClassId         => 0,
+        SourceContext   => $body->{SourceContext} // '',
+        SessionContext  => '',
+        Procedure       => undef,
+        ProcedureTaskId => '',
+        ExpireTime      => '9999-12-31T23:59:59Z',
+        CreateTime      => VodEmulator::Util::iso8601($srv->now),
+        sub_app_id      => $body->{SubAppId},
+        bucket          => undef,
+        key             => undef,
+        size            => 0,
+        crc64           => 0,
+        session_key     => undef,
+    };
+    return $self->json(200, { FileId => $id });
+}
+
+# the application a vod_callback_pass location hands events to: any
+# method, any body; the request is kept in the state's "app" list
+sub app {
+    my ($self, $req) = @_;
+    my $srv = $self->{srv};
+    my %h = %{ $req->{headers} };
+    push @{ $srv->{app} }, {
+        method  => $req->{method},
+        target  => $req->{target},
+        headers => \%h,
+        body    => $req->{too_large} ? undef : $req->{body},
+    };
+    my $status = $srv->{cfg}{app_status} // 200;
+    return $self->json($status, { ok => $status < 300 ? JSON::PP::true
+                                                      : JSON::PP::false });
 }
 
 sub get_state {
@@ -260,7 +323,8 @@ sub get_state {
 
     my @media = map {
         my %m = %$_;
-        my $obj = $store->get_object($m{bucket}, $m{key});
+        my $obj = defined $m{bucket} ? $store->get_object($m{bucket}, $m{key})
+                                     : undef;
         $m{md5} = $md5 && $obj ? $store->object_md5($obj) : undef;
         $m{crc64} = "$m{crc64}";
         $m{SubAppId} = delete $m{sub_app_id};
@@ -279,6 +343,7 @@ sub get_state {
         tasks              => $srv->{tasks},
         events             => $srv->{events}->summary,
         faults             => $srv->{faults}->list,
+        app                => $srv->{app} // [],
         requests           => ($q{requests} // 1) ne '0'
                               ? $srv->{requests} : [],
     });

@@ -37,6 +37,9 @@ my %PARAMS = (
     ProcessMedia  => [qw(FileId SubAppId MediaProcessTask AiContentReviewTask
                          AiAnalysisTask AiRecognitionTask TasksPriority
                          TasksNotifyMode SessionContext SessionId ExtInfo)],
+    ProcessMediaByProcedure => [qw(FileId SubAppId ProcedureName
+                         TasksPriority TasksNotifyMode SessionContext
+                         SessionId ExtInfo)],
     PullEvents    => [qw(SubAppId ExtInfo)],
     ConfirmEvents => [qw(EventHandles SubAppId ExtInfo)],
 );
@@ -444,49 +447,83 @@ sub action_CommitUpload {
 
 sub action_ProcessMedia {
     my ($self, $req, $p) = @_;
+    my ($media, @e) = $self->task_common($p);
+    return $self->error(@e) if @e;
+
+    my ($defs, @err) = $self->check_tasks($p);
+    return $self->error(@err) if @err;
+
+    return $self->start($media, $defs, $p);
+}
+
+# a task-flow template (as --procedure defines them) on a file
+sub action_ProcessMediaByProcedure {
+    my ($self, $req, $p) = @_;
+    my @e;
+    return $self->error(@e) if @e = $self->check_string($p, 'ProcedureName',
+                                                         required => 1);
+    my ($media, @e2) = $self->task_common($p);
+    return $self->error(@e2) if @e2;
+
+    my $name = $p->{ProcedureName};
+    my $cfg = $self->{srv}{cfg};
+    my $defs = $cfg->{procedures} ? $cfg->{procedures}{$name}
+                                  : $cfg->{procedure_defs};
+    return $self->error('InvalidParameter.ProcedureNameNotExist',
+        "The task flow `$name` does not exist.") unless $defs;
+
+    return $self->start($media, $defs, $p, procedure => $name);
+}
+
+# the checks ProcessMedia and ProcessMediaByProcedure share; the media, or
+# (undef, code, message)
+sub task_common {
+    my ($self, $p) = @_;
     my $srv = $self->{srv};
     my @e;
-    return $self->error(@e) if @e = $self->check_string($p, 'FileId',
-                                                         required => 1);
-    return $self->error(@e) if @e = $self->check_string($p,
+    return (undef, @e) if @e = $self->check_string($p, 'FileId',
+                                                   required => 1);
+    return (undef, @e) if @e = $self->check_string($p,
         'SessionContext', max => 1000,
         code => 'InvalidParameterValue.SessionContextTooLong');
-    return $self->error(@e) if @e = $self->check_string($p, 'SessionId',
+    return (undef, @e) if @e = $self->check_string($p, 'SessionId',
         max => 50, code => 'InvalidParameterValue.SessionId');
-    return $self->error(@e) if @e = $self->check_string($p,
-                                                         'TasksNotifyMode');
+    return (undef, @e) if @e = $self->check_string($p, 'TasksNotifyMode');
     if (defined(my $m = $p->{TasksNotifyMode})) {
-        return $self->error('InvalidParameterValue.TasksNotifyMode',
+        return (undef, 'InvalidParameterValue.TasksNotifyMode',
             "TasksNotifyMode `$m` is not Finish, Change or None.")
             unless $m =~ /^(?:Finish|Change|None)$/;
     }
     if (exists $p->{TasksPriority}) {
-        return $self->error('InvalidParameterValue.TasksPriority',
+        return (undef, 'InvalidParameterValue.TasksPriority',
             'TasksPriority must be an integer from -10 to 10.')
             unless json_is_int($p->{TasksPriority})
             && $p->{TasksPriority} >= -10 && $p->{TasksPriority} <= 10;
     }
 
     my $media = $srv->{media}{ $p->{FileId} };
-    return $self->error('ResourceNotFound.FileNotExist',
+    return (undef, 'ResourceNotFound.FileNotExist',
         "The file `$p->{FileId}` does not exist.")
         unless $media && ($media->{sub_app_id} // 0) == ($p->{SubAppId} // 0);
 
-    my ($defs, @err) = $self->check_tasks($p);
-    return $self->error(@err) if @err;
-
     if (defined $p->{SessionId} && $p->{SessionId} ne '') {
         my $prev = $srv->{task_sessions}{ $p->{SessionId} };
-        return $self->error('InvalidParameterValue.SessionId',
+        return (undef, 'InvalidParameterValue.SessionId',
             "A task with SessionId `$p->{SessionId}` was already started "
           . "($prev) in the last 3 days.") if $prev;
     }
 
-    my $task_id = $srv->start_task($media, $defs,
+    return ($media);
+}
+
+sub start {
+    my ($self, $media, $defs, $p, %o) = @_;
+    my $task_id = $self->{srv}->start_task($media, $defs,
         session_context => $p->{SessionContext} // '',
         session_id      => $p->{SessionId} // '',
         notify_mode     => $p->{TasksNotifyMode} // 'Finish',
-        priority        => $p->{TasksPriority} // 0);
+        priority        => $p->{TasksPriority} // 0,
+        %o);
     return $self->answer({ TaskId => $task_id });
 }
 

@@ -17,8 +17,8 @@ package VodEmulator::Faults;
 use strict;
 use warnings;
 
-our @API_OPS = qw(ApplyUpload CommitUpload ProcessMedia PullEvents
-                  ConfirmEvents);
+our @API_OPS = qw(ApplyUpload CommitUpload ProcessMedia
+                  ProcessMediaByProcedure PullEvents ConfirmEvents);
 our @COS_OPS = qw(PutObject InitiateMultipartUpload UploadPart
                   CompleteMultipartUpload AbortMultipartUpload ListParts
                   GetObject HeadObject DeleteObject);

@@ -277,7 +277,8 @@ sub task_event {
     my ($self, $m, $task, $status) = @_;
     my $srv = $self->{srv};
     $task->{Status} = $status;
-    my $obj = $srv->{store}->get_object($m->{bucket}, $m->{key});
+    my $obj = defined $m->{bucket}
+              ? $srv->{store}->get_object($m->{bucket}, $m->{key}) : undef;
     my $size = $obj ? $obj->{size} : 0;
     my $md5 = $obj ? $srv->{store}->object_md5($obj) : '';
     my @results;

@@ -110,6 +110,7 @@ sub public_config {
         pull_wait_ms        => int($c->{pull_wait} * 1000),
         confirm_timeout_ms  => int($c->{confirm_timeout} * 1000),
         callback_timeout_ms => int($c->{callback_timeout} * 1000),
+        app_status          => $c->{app_status},
         data                => $c->{data},
     };
 }
@@ -168,6 +169,7 @@ sub reset {
     $self->{faults}->clear;
     $self->{skew} = 0;
     $self->{requests} = [];
+    $self->{app} = [];
 }
 
 
