@@ -31,6 +31,8 @@ static ngx_int_t ngx_http_vod_call_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
 static void ngx_http_vod_calls_wake(ngx_event_t *ev);
 static void ngx_http_vod_calls_cleanup(void *data);
+static ngx_int_t ngx_http_vod_call_own(ngx_http_vod_call_t *call,
+    ngx_http_request_t *sr);
 
 
 ngx_int_t
@@ -154,6 +156,10 @@ ngx_http_vod_call_start(ngx_http_vod_call_t *call)
         return NGX_ERROR;
     }
 
+    if (ngx_http_vod_call_own(call, sr) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     /* the call sends its own body; no phases run for it */
 
     sr->request_body = NULL;
@@ -167,6 +173,185 @@ ngx_http_vod_call_start(ngx_http_vod_call_t *call)
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod call %s %ui start: %V", call->name, call->part,
                    &call->uri);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A call to a location of this nginx (vod_callback_pass): a background
+ * subrequest, in the call's pool as above, that runs the location's
+ * phases and handlers (proxy_pass, typically) with call->body as its
+ * request body and request headers of its own: Content-Type,
+ * Content-Length and call->headers, nothing of the parent's.  Only the
+ * status of the answer is kept (the body is not read).
+ */
+
+ngx_int_t
+ngx_http_vod_call_location(ngx_http_vod_call_t *call, ngx_str_t *uri)
+{
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_uint_t                   i;
+    ngx_pool_t                  *pool;
+    ngx_chain_t                 *cl;
+    ngx_table_elt_t             *h;
+    ngx_http_request_t          *r, *sr;
+    ngx_http_request_body_t     *rb;
+    ngx_http_post_subrequest_t  *ps;
+    ngx_keyval_t                 std[2];
+    u_char                       length[NGX_SIZE_T_LEN];
+
+    r = call->calls->request;
+
+    ps = ngx_palloc(call->pool, sizeof(ngx_http_post_subrequest_t));
+    rb = ngx_pcalloc(call->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(call->pool);
+    cl = ngx_alloc_chain_link(call->pool);
+
+    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    ps->handler = ngx_http_vod_call_done;
+    ps->data = call;
+
+    pool = r->pool;
+    r->pool = call->pool;
+
+    rc = ngx_http_subrequest(r, uri, NULL, &sr, ps,
+                             NGX_HTTP_SUBREQUEST_BACKGROUND);
+
+    r->pool = pool;
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&call->method, "POST");
+
+    if (ngx_http_vod_call_own(call, sr) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* the status is what counts: the answer's body is not read */
+    sr->header_only = 1;
+
+    b->memory = 1;
+    b->start = call->body.data;
+    b->pos = call->body.data;
+    b->last = call->body.data + call->body.len;
+    b->end = b->last;
+    b->last_buf = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    rb->bufs = cl;
+    sr->request_body = rb;
+
+    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+
+    if (ngx_list_init(&sr->headers_in.headers, call->pool,
+                      call->nheaders + 2, sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&std[0].key, "Content-Type");
+    ngx_str_set(&std[0].value, "application/json");
+    ngx_str_set(&std[1].key, "Content-Length");
+    std[1].value.data = length;
+    std[1].value.len = ngx_sprintf(length, "%uz", call->body.len) - length;
+
+    for (i = 0; i < call->nheaders + 2; i++) {
+        h = ngx_list_push(&sr->headers_in.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (i < 2) {
+            h->key = std[i].key;
+            h->value.data = ngx_pstrdup(call->pool, &std[i].value);
+            h->value.len = std[i].value.len;
+
+        } else {
+            h->key = call->headers[i - 2].key;
+            h->value = call->headers[i - 2].value;
+        }
+
+        h->lowcase_key = ngx_pnalloc(call->pool, h->key.len);
+        if (h->lowcase_key == NULL || h->value.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+
+        if (i == 0) {
+            sr->headers_in.content_type = h;
+
+        } else if (i == 1) {
+            sr->headers_in.content_length = h;
+        }
+    }
+
+    sr->headers_in.content_length_n = call->body.len;
+    sr->headers_in.keep_alive_n = -1;
+
+    call->sr = sr;
+    call->location = 1;
+    call->calls->active++;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod call %s start: location \"%V\"", call->name, uri);
+
+    return NGX_OK;
+}
+
+
+/*
+ * What a subrequest must not share with its parent: the variables (their
+ * values would be cached in the parent's array from the call's pool, and
+ * read after the pool is gone) and the method, which is the call's own
+ * (nginx does not send a POST to another server once it was sent).
+ */
+
+static ngx_int_t
+ngx_http_vod_call_own(ngx_http_vod_call_t *call, ngx_http_request_t *sr)
+{
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_get_module_main_conf(sr, ngx_http_core_module);
+
+    sr->variables = ngx_pcalloc(call->pool, cmcf->variables.nelts
+                                            * sizeof(ngx_http_variable_value_t));
+    if (sr->variables == NULL) {
+        return NGX_ERROR;
+    }
+
+    sr->method_name = call->method;
+
+    switch (call->method.len) {
+
+    case 3:
+        sr->method = (call->method.data[0] == 'P') ? NGX_HTTP_PUT
+                                                    : NGX_HTTP_GET;
+        break;
+
+    case 4:
+        sr->method = (call->method.data[0] == 'P') ? NGX_HTTP_POST
+                                                    : NGX_HTTP_HEAD;
+        break;
+
+    case 6:
+        sr->method = NGX_HTTP_DELETE;
+        break;
+
+    default:
+        sr->method = NGX_HTTP_UNKNOWN;
+        break;
+    }
 
     return NGX_OK;
 }
@@ -773,13 +958,38 @@ ngx_http_vod_call_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
     calls = call->calls;
 
-    call->rc = (rc == NGX_OK && call->header_done && call->body_done)
-               ? NGX_OK
-               : (rc == NGX_OK || rc == NGX_ERROR) ? NGX_HTTP_BAD_GATEWAY
-                                                   : rc;
+    /* a subrequest may be finalized more than once: one outcome counts */
 
-    if (call->rc == NGX_OK) {
-        call->status = call->status_line.code;
+    if (call->finished) {
+        return NGX_OK;
+    }
+
+    call->finished = 1;
+
+    if (call->location) {
+        /* an error page is an answer too: 502 from proxy_pass, say */
+
+        call->status = (rc >= NGX_HTTP_OK && rc < 600) ? (ngx_uint_t) rc
+                                                       : sr->headers_out.status;
+        call->rc = call->status ? NGX_OK : NGX_HTTP_BAD_GATEWAY;
+
+    } else {
+        /* an answer of neither length nor chunks ends with its connection */
+
+        if (rc == NGX_OK && call->header_done && !call->chunked_body
+            && call->content_length == -1)
+        {
+            call->body_done = 1;
+        }
+
+        call->rc = (rc == NGX_OK && call->header_done && call->body_done)
+                   ? NGX_OK
+                   : (rc == NGX_OK || rc == NGX_ERROR) ? NGX_HTTP_BAD_GATEWAY
+                                                       : rc;
+
+        if (call->rc == NGX_OK) {
+            call->status = call->status_line.code;
+        }
     }
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,

@@ -86,7 +86,24 @@ typedef struct {
     ngx_uint_t                      parts_in_flight;
     ngx_uint_t                      part_tries;
     ngx_flag_t                      md5;
+
+    /* vod_callback */
+    ngx_flag_t                      callback;
+    ngx_str_t                       callback_file;
+    ngx_uint_t                      callback_line;
+    ngx_http_conf_ctx_t            *callback_ctx;   /* for pulled events */
+    ngx_str_t                       callback_sign_key;
+    ngx_array_t                    *callback_transcode;  /* of int64_t */
+    ngx_str_t                       callback_procedure;
+    ngx_str_t                       callback_pass;
+    ngx_flag_t                      callback_pull;
 } ngx_http_vod_upload_loc_conf_t;
+
+
+typedef struct {
+    /* the vod_callback location that pulls events, in worker 0 */
+    ngx_http_vod_upload_loc_conf_t *pull;
+} ngx_http_vod_upload_main_conf_t;
 
 
 /*
@@ -117,6 +134,7 @@ struct ngx_http_vod_call_s {
     ngx_str_t                       body;         /* may be a part's memory */
     size_t                          response_max;
     unsigned                        cos:1;        /* COS, not the API */
+    unsigned                        location:1;   /* a location of nginx's */
     ngx_http_vod_call_handler_pt    handler;
     void                           *data;
 
@@ -142,6 +160,7 @@ struct ngx_http_vod_call_s {
     unsigned                        connection_close:1;
     unsigned                        header_done:1;
     unsigned                        body_done:1;
+    unsigned                        finished:1;
 };
 
 
@@ -174,11 +193,17 @@ ngx_http_vod_call_t *ngx_http_vod_call_create(ngx_http_vod_calls_t *calls,
 ngx_int_t ngx_http_vod_call_header(ngx_http_vod_call_t *call,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_vod_call_start(ngx_http_vod_call_t *call);
+ngx_int_t ngx_http_vod_call_location(ngx_http_vod_call_t *call,
+    ngx_str_t *uri);
 void ngx_http_vod_call_free(ngx_http_vod_call_t *call);
 ngx_int_t ngx_http_vod_call_retryable(ngx_http_vod_call_t *call);
 
 ngx_int_t ngx_http_vod_upload_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_vod_callback_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_callback_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_vod_pull_init_process(ngx_cycle_t *cycle);
+void ngx_http_vod_pull_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_vod_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json);
 ngx_int_t ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
