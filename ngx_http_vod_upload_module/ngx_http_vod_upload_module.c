@@ -49,6 +49,16 @@ static char *ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_number(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_vod_callback(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vod_callback_sign_key(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_vod_callback_transcode(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_vod_callback_pass(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_vod_read_secret_file(ngx_conf_t *cf,
+    ngx_str_t *path, ngx_str_t *secret);
 static ngx_int_t ngx_http_vod_parse_endpoint(ngx_conf_t *cf, ngx_str_t *url,
     ngx_http_vod_endpoint_t *ep);
 static ngx_int_t ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name,
@@ -56,13 +66,20 @@ static ngx_int_t ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name,
 static int ngx_http_vod_decimal_valid(const u_char *p, size_t len);
 static int ngx_http_vod_printable_valid(const u_char *p, size_t len);
 static ngx_int_t ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf);
+static void *ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static void ngx_http_vod_upstream_conf(ngx_http_vod_upload_loc_conf_t *conf,
     ngx_http_upstream_conf_t *u, ngx_http_vod_endpoint_t *ep);
-static ngx_int_t ngx_http_vod_upload_merge_calls(ngx_conf_t *cf,
-    ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_upload_loc_conf_t *prev);
+static char *ngx_http_vod_merge_callback(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf);
+static char *ngx_http_vod_merge_handler(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf, const char *name, ngx_str_t *file,
+    ngx_uint_t line, ngx_uint_t calls);
+static ngx_int_t ngx_http_vod_merge_calls(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf, const char *name, ngx_str_t *file,
+    ngx_uint_t line, ngx_uint_t cos);
 #if (NGX_HTTP_SSL)
 static ngx_int_t ngx_http_vod_set_ssl(ngx_conf_t *cf,
     ngx_http_vod_upload_loc_conf_t *conf);
@@ -286,6 +303,55 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       offsetof(ngx_http_vod_upload_loc_conf_t, md5),
       NULL },
 
+    { ngx_string("vod_callback"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_vod_callback,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_callback_sign_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_callback_sign_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_callback_sign_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_callback_sign_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_callback_transcode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_vod_callback_transcode,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_callback_procedure"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, callback_procedure),
+      NULL },
+
+    { ngx_string("vod_callback_pass"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_callback_pass,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_callback_pull"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, callback_pull),
+      NULL },
+
       ngx_null_command
 };
 
@@ -294,7 +360,7 @@ static ngx_http_module_t  ngx_http_vod_upload_module_ctx = {
     ngx_http_vod_upload_preconfiguration,  /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_vod_upload_create_main_conf,  /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -312,10 +378,10 @@ ngx_module_t  ngx_http_vod_upload_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_vod_pull_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_vod_pull_exit_process,        /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -338,6 +404,160 @@ ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_vod_upload_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vod_callback(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (vlcf->callback != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    vlcf->callback = 1;
+    vlcf->callback_file = cf->conf_file->file.name;
+    vlcf->callback_line = cf->conf_file->line;
+
+    /* the location's configuration, for the events pulled in worker 0 */
+    vlcf->callback_ctx = cf->ctx;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_vod_callback_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * vod_callback_sign_key, vod_callback_sign_key_file: VOD's SignKey is
+ * letters and digits, at most 32 of them
+ */
+
+static char *
+ngx_http_vod_callback_sign_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    size_t      i;
+    ngx_str_t  *value, key;
+
+    if (vlcf->callback_sign_key.data) {
+        return "is duplicate (the sign key is already set in this block)";
+    }
+
+    value = cf->args->elts;
+    key = value[1];
+
+    if (cmd->name.len == sizeof("vod_callback_sign_key_file") - 1
+        && ngx_http_vod_read_secret_file(cf, &value[1], &key) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < key.len; i++) {
+        if (!((key.data[i] >= 'a' && key.data[i] <= 'z')
+              || (key.data[i] >= 'A' && key.data[i] <= 'Z')
+              || (key.data[i] >= '0' && key.data[i] <= '9')))
+        {
+            break;
+        }
+    }
+
+    if (key.len == 0 || key.len > 32 || i < key.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be 1 to 32 letters and digits, as "
+                           "VOD's SignKey is", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->callback_sign_key = key;
+
+    return NGX_CONF_OK;
+}
+
+
+/* vod_callback_transcode 100010 100020 ...: preset or own templates */
+
+static char *
+ngx_http_vod_callback_transcode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    int64_t     *def;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (vlcf->callback_transcode != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    if (cf->args->nelts - 1 > 64) {
+        return "takes at most 64 definitions";
+    }
+
+    vlcf->callback_transcode = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                                sizeof(int64_t));
+    if (vlcf->callback_transcode == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        def = ngx_array_push(vlcf->callback_transcode);
+        if (def == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (!ngx_vod_int64_parse(value[i].data, value[i].len, def)
+            || *def <= 0 || *def > NGX_MAX_INT32_VALUE)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" \"%V\" is not a transcoding template "
+                               "id (a positive integer such as 100010)",
+                               &cmd->name, &value[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* vod_callback_pass URI: a location (typically internal) of this server */
+
+static char *
+ngx_http_vod_callback_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->callback_pass.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].data[0] != '/'
+        || ngx_strlchr(value[1].data, value[1].data + value[1].len, '?'))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not a URI of a location: it "
+                           "starts with \"/\" and has no arguments",
+                           &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->callback_pass = value[1];
 
     return NGX_CONF_OK;
 }
@@ -381,22 +601,49 @@ ngx_http_vod_secret_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_vod_upload_loc_conf_t *vlcf = conf;
 
-    char       *rv;
-    u_char     *p, *last;
-    ssize_t     n;
-    ngx_fd_t    fd;
-    ngx_str_t  *value, file, key;
-    u_char      buf[NGX_HTTP_VOD_SECRET_MAX + 2];
+    ngx_str_t  *value, key;
 
     if (vlcf->secret_key.data) {
         return "is duplicate (the secret key is already set in this block)";
     }
 
     value = cf->args->elts;
-    file = value[1];
+
+    if (ngx_http_vod_read_secret_file(cf, &value[1], &key) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_vod_check_secret(cf, &cmd->name, &key) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->secret_key = key;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Reads a secret from a file when the configuration is read (before nginx
+ * drops privileges, so the file may be root-only); surrounding white
+ * space and a final newline are ignored.  The copy on the stack is wiped.
+ */
+
+static ngx_int_t
+ngx_http_vod_read_secret_file(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *secret)
+{
+    u_char     *p, *last;
+    ssize_t     n;
+    ngx_fd_t    fd;
+    ngx_int_t   rc;
+    ngx_str_t   file;
+    u_char      buf[NGX_HTTP_VOD_SECRET_MAX + 2];
+
+    file = *path;
 
     if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
@@ -404,7 +651,7 @@ ngx_http_vod_secret_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (fd == NGX_INVALID_FILE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            ngx_open_file_n " \"%s\" failed", file.data);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     n = ngx_read_fd(fd, buf, sizeof(buf));
@@ -420,10 +667,10 @@ ngx_http_vod_secret_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (n == -1) {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
-    rv = NGX_CONF_ERROR;
+    rc = NGX_ERROR;
 
     if ((size_t) n == sizeof(buf)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -446,34 +693,27 @@ ngx_http_vod_secret_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         last--;
     }
 
-    key.data = p;
-    key.len = last - p;
-
-    if (key.len == 0) {
+    if (last == p) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "the secret key file \"%s\" is empty", file.data);
         goto done;
     }
 
-    if (ngx_http_vod_check_secret(cf, &cmd->name, &key) != NGX_OK) {
+    secret->len = last - p;
+    secret->data = ngx_pnalloc(cf->pool, secret->len);
+    if (secret->data == NULL) {
         goto done;
     }
 
-    vlcf->secret_key.data = ngx_pnalloc(cf->pool, key.len);
-    if (vlcf->secret_key.data == NULL) {
-        goto done;
-    }
+    ngx_memcpy(secret->data, p, secret->len);
 
-    ngx_memcpy(vlcf->secret_key.data, key.data, key.len);
-    vlcf->secret_key.len = key.len;
-
-    rv = NGX_CONF_OK;
+    rc = NGX_OK;
 
 done:
 
     ngx_explicit_memzero(buf, sizeof(buf));
 
-    return rv;
+    return rc;
 }
 
 
@@ -829,7 +1069,18 @@ ngx_http_vod_printable_valid(const u_char *p, size_t len)
 static ngx_int_t
 ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_vod_upload_add_variables(cf);
+    if (ngx_http_vod_upload_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_vod_callback_add_variables(cf);
+}
+
+
+static void *
+ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_vod_upload_main_conf_t));
 }
 
 
@@ -877,6 +1128,10 @@ ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
     conf->part_tries = NGX_CONF_UNSET_UINT;
     conf->md5 = NGX_CONF_UNSET;
 
+    conf->callback = NGX_CONF_UNSET;
+    conf->callback_transcode = NGX_CONF_UNSET_PTR;
+    conf->callback_pull = NGX_CONF_UNSET;
+
     return conf;
 }
 
@@ -887,8 +1142,7 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_vod_upload_loc_conf_t *prev = parent;
     ngx_http_vod_upload_loc_conf_t *conf = child;
 
-    ngx_str_t                  url;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_str_t  url;
 
     ngx_conf_merge_str_value(conf->secret_id, prev->secret_id, "");
     ngx_conf_merge_str_value(conf->secret_key, prev->secret_key, "");
@@ -951,31 +1205,135 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->part_tries, prev->part_tries, 3);
     ngx_conf_merge_value(conf->md5, prev->md5, 0);
 
-    if (!conf->upload) {
-        return NGX_CONF_OK;
+    /* vod_callback: like vod_upload, not inherited */
+
+    if (conf->callback == NGX_CONF_UNSET) {
+        conf->callback = 0;
     }
 
-    /* a vod_upload location must be able to sign its requests */
+    ngx_conf_merge_str_value(conf->callback_sign_key, prev->callback_sign_key,
+                             "");
+    ngx_conf_merge_ptr_value(conf->callback_transcode,
+                             prev->callback_transcode, NULL);
+    ngx_conf_merge_str_value(conf->callback_procedure,
+                             prev->callback_procedure, "");
+    ngx_conf_merge_str_value(conf->callback_pass, prev->callback_pass, "");
 
-    if (conf->secret_id.len == 0) {
+    if (conf->callback_pull == NGX_CONF_UNSET) {
+        conf->callback_pull = 0;
+    }
+
+    if (conf->upload) {
+        return ngx_http_vod_merge_handler(cf, conf, "vod_upload",
+                                          &conf->upload_file,
+                                          conf->upload_line, 1);
+    }
+
+    if (conf->callback) {
+        return ngx_http_vod_merge_callback(cf, conf);
+    }
+
+    if (conf->callback_pull) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_callback_pull\" needs \"vod_callback\" "
+                           "in the same location");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vod_merge_callback(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf)
+{
+    ngx_flag_t                        calls;
+    ngx_http_vod_upload_main_conf_t  *vmcf;
+
+    if (conf->callback_transcode && conf->callback_procedure.len) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"vod_upload\" in %V:%ui has no secret id: set "
-                      "\"vod_secret_id\" in this location or an enclosing "
-                      "block", &conf->upload_file, conf->upload_line);
+                      "\"vod_callback\" in %V:%ui has both "
+                      "\"vod_callback_transcode\" and "
+                      "\"vod_callback_procedure\": a new file is processed "
+                      "one way or the other", &conf->callback_file,
+                      conf->callback_line);
         return NGX_CONF_ERROR;
     }
 
-    if (conf->secret_key.len == 0) {
+    if (conf->callback_pull) {
+        vmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_vod_upload_module);
+
+        if (vmcf->pull) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"vod_callback_pull\" in %V:%ui: events are "
+                          "already pulled by the location in %V:%ui, and "
+                          "only one location may pull them",
+                          &conf->callback_file, conf->callback_line,
+                          &vmcf->pull->callback_file,
+                          vmcf->pull->callback_line);
+            return NGX_CONF_ERROR;
+        }
+
+        vmcf->pull = conf;
+    }
+
+    calls = conf->callback_transcode || conf->callback_procedure.len
+            || conf->callback_pull;
+
+    return ngx_http_vod_merge_handler(cf, conf, "vod_callback",
+                                      &conf->callback_file,
+                                      conf->callback_line, calls ? 2 : 0);
+}
+
+
+/*
+ * A location with a handler of the module: calls = 1 for VOD and COS,
+ * 2 for VOD only, 0 for none.  The credentials, endpoints and TLS a
+ * location that calls needs; client_max_body_size taken over.
+ */
+
+static char *
+ngx_http_vod_merge_handler(ngx_conf_t *cf,
+    ngx_http_vod_upload_loc_conf_t *conf, const char *name, ngx_str_t *file,
+    ngx_uint_t line, ngx_uint_t calls)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (conf->upload && conf->callback) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"vod_upload\" in %V:%ui has no secret key: set "
-                      "\"vod_secret_key_file\" (or \"vod_secret_key\") in "
-                      "this location or an enclosing block",
-                      &conf->upload_file, conf->upload_line);
+                      "\"vod_upload\" and \"vod_callback\" in %V:%ui: a "
+                      "location is one or the other", file, line);
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_vod_upload_merge_calls(cf, conf, prev) != NGX_OK) {
-        return NGX_CONF_ERROR;
+    if (calls) {
+
+        /* the requests to VOD must be signed */
+
+        if (conf->secret_id.len == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%s\" in %V:%ui has no secret id: set "
+                          "\"vod_secret_id\" in this location or an "
+                          "enclosing block", name, file, line);
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->secret_key.len == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%s\" in %V:%ui has no secret key: set "
+                          "\"vod_secret_key_file\" (or \"vod_secret_key\") "
+                          "in this location or an enclosing block",
+                          name, file, line);
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_vod_merge_calls(cf, conf, name, file, line, calls == 1)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
     }
 
     /*
@@ -994,28 +1352,29 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 
 /*
- * What a location that calls VOD and COS needs: the upstream settings of
- * both, TLS for https endpoints, a resolver for the hosts resolved at
- * run time, the TC3 key cache.
+ * What a location that calls VOD (and COS) needs: the upstream settings,
+ * TLS for https endpoints, a resolver for the hosts resolved at run time,
+ * the TC3 key cache.
  */
 
 static ngx_int_t
-ngx_http_vod_upload_merge_calls(ngx_conf_t *cf,
-    ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_upload_loc_conf_t *prev)
+ngx_http_vod_merge_calls(ngx_conf_t *cf, ngx_http_vod_upload_loc_conf_t *conf,
+    const char *name, ngx_str_t *file, ngx_uint_t line, ngx_uint_t cos)
 {
     const char                *what, *set;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
-    if ((conf->api_endpoint->upstream == NULL || conf->cos_endpoint == NULL)
+    if ((conf->api_endpoint->upstream == NULL
+         || (cos && conf->cos_endpoint == NULL))
         && (clcf->resolver == NULL || clcf->resolver->connections.nelts == 0))
     {
         if (conf->api_endpoint->upstream) {
             what = "the COS host names that ApplyUpload answers";
             set = "\"vod_cos_endpoint\"";
 
-        } else if (conf->cos_endpoint) {
+        } else if (!cos || conf->cos_endpoint) {
             what = NGX_HTTP_VOD_API_HOST;
             set = "\"vod_api_endpoint\"";
 
@@ -1025,9 +1384,9 @@ ngx_http_vod_upload_merge_calls(ngx_conf_t *cf,
         }
 
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"vod_upload\" in %V:%ui needs a \"resolver\" at "
-                      "run time to look up %s: set \"resolver\" or %s",
-                      &conf->upload_file, conf->upload_line, what, set);
+                      "\"%s\" in %V:%ui needs a \"resolver\" at run time "
+                      "to look up %s: set \"resolver\" or %s",
+                      name, file, line, what, set);
         return NGX_ERROR;
     }
 
@@ -1037,7 +1396,7 @@ ngx_http_vod_upload_merge_calls(ngx_conf_t *cf,
                                conf->cos_endpoint);
 
     if (conf->api_endpoint->ssl
-        || conf->cos_endpoint == NULL || conf->cos_endpoint->ssl)
+        || (cos && (conf->cos_endpoint == NULL || conf->cos_endpoint->ssl)))
     {
 #if (NGX_HTTP_SSL)
         if (ngx_http_vod_set_ssl(cf, conf) != NGX_OK) {
@@ -1045,9 +1404,9 @@ ngx_http_vod_upload_merge_calls(ngx_conf_t *cf,
         }
 #else
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"vod_upload\" in %V:%ui needs nginx built with the "
+                      "\"%s\" in %V:%ui needs nginx built with the "
                       "http_ssl_module for its https endpoints",
-                      &conf->upload_file, conf->upload_line);
+                      name, file, line);
         return NGX_ERROR;
 #endif
     }

@@ -21,6 +21,31 @@ package VodTest;
 #                        (MediaName, SourceContext, ...); "(none)" for
 #                        one that was not sent
 #   --- no_vod_config    do not add the standard http{} lines
+#   --- emulator_config  "key: value" lines for the emulator's run-time
+#                        settings (callback_url, app_status, ...; "null"
+#                        unsets; $TEST_NGINX_* is expanded), set before
+#                        nginx starts (every block starts from the
+#                        defaults)
+#   --- emulator_media   FileIds the emulator knows without an upload (for
+#                        events written by hand)
+#   --- emulator_inject  eval: events (hashes) queued before nginx starts,
+#                        so that the first PullEvents has them all
+#   --- emulator_faults  eval: faults (an array of hashes) set before nginx
+#                        starts (--- init sets them after)
+#   --- emulator_wait    Perl code, true once the emulator's state ($s) is
+#                        as the block expects: polled after the last
+#                        request, at most 15 s, while nginx still runs
+#   --- api_params       "Op Field: value" lines: the parameters of the
+#                        first Op request as the emulator received them
+#                        (JSON for objects and arrays, "(none)")
+#   --- app_events       "EventType FileId TaskId" lines, "-" for none and
+#                        "*" for any: what the application behind
+#                        vod_callback_pass (the emulator's /__emulator/app)
+#                        received, in order, from the X-VOD-* headers; each
+#                        body is JSON of that EventType
+#   --- app_body         the body the application received first, exactly
+#   --- emulator_tasks   how many tasks (ProcessMedia, ...) were started
+#   --- emulator_events  "EventType pull_state" lines, in order
 # and every block checks that no multipart upload is left open.
 #
 # VodTest::bytes(N, SEED) makes N reproducible bytes that do not begin or
@@ -30,11 +55,22 @@ use strict;
 use warnings;
 
 use Digest::MD5 ();
+use JSON::PP ();
 use Test::More;
 
 use VodEmulator::Control;
 
 our $Emu;
+
+# the run-time settings a block may change, and their values at start
+our %ConfigDefaults = (
+    cert_lifetime => 3600, answer_bucket => undef, answer_media_path => undef,
+    callback_url => undef, callback_sign_key => undef,
+    callback_sign_in => 'body', app_status => undef, task_delay_ms => 200,
+    pull_wait_ms => 5000, confirm_timeout_ms => 30000,
+);
+
+my $Json = JSON::PP->new->canonical(1);
 
 our $HttpConfig = <<'_EOC_';
     vod_secret_id       $TEST_NGINX_VOD_SECRET_ID;
@@ -54,8 +90,17 @@ sub setup {
 
         $Emu->reset;
         $Emu->clear_faults;
-        $Emu->config(cert_lifetime => 3600, answer_bucket => undef,
-                     answer_media_path => undef);
+        $Emu->config(%ConfigDefaults, block_config($block));
+
+        for my $id (split ' ', $block->emulator_media // '') {
+            $Emu->control(POST => 'media', { FileId => $id });
+        }
+
+        for my $ev (@{ $block->emulator_inject // [] }) {
+            $Emu->inject_event($ev);
+        }
+
+        $Emu->fault($block->emulator_faults) if $block->emulator_faults;
 
         return if defined $block->no_vod_config;
 
@@ -63,7 +108,33 @@ sub setup {
                                          . ($block->http_config // ''));
     });
 
+    main::add_response_body_check(\&wait_emulator);
     main::add_test_cleanup_handler(\&check_block);
+}
+
+sub block_config {
+    my $block = shift;
+    my %c;
+    for my $line (grep { /\S/ } split /\n/, $block->emulator_config // '') {
+        my ($k, $v) = $line =~ /^\s*(\w+):\s*(.*?)\s*$/
+            or die $block->name . ": bad emulator_config line \"$line\"\n";
+        $v =~ s/\$(TEST_NGINX_\w+)/$ENV{$1} \/\/ die "no \$$1\n"/ge;
+        $c{$k} = $v eq 'null' ? undef : $v =~ /^\d+$/ ? $v + 0 : $v;
+    }
+    return %c;
+}
+
+# after the last request: poll the emulator until --- emulator_wait holds
+sub wait_emulator {
+    my ($block, $body, $i) = @_;
+    my $code = $block->emulator_wait // return;
+    my $req = $block->request // $block->raw_request // $block->pipelined_requests;
+    return if ref $req eq 'ARRAY' && $i < $#$req;
+
+    my $cond = eval "sub { my \$s = shift; $code }"
+        or die $block->name . ": emulator_wait: $@";
+    ok $Emu->wait_for($cond, 15),
+       $block->name . ' - the emulator got where expected';
 }
 
 sub check_block {
@@ -88,6 +159,64 @@ sub check_block {
             utf8::encode($got) if defined $got && utf8::is_utf8($got);
             is $got // '(none)', $value, "$name - ApplyUpload sent $field";
         }
+    }
+
+    if (defined(my $want = $block->api_params)) {
+        for my $line (grep { /\S/ } split /\n/, $want) {
+            my ($op, $field, $value) = $line =~ /^\s*(\w+)\s+(\w+):\s?(.*?)\s*$/
+                or die "$name: bad api_params line \"$line\"\n";
+            my ($req) = grep { ($_->{op} // '') eq $op }
+                        @{ $state->{requests} };
+            my $got = $req ? $req->{params}{$field} : undef;
+            $got = $Json->encode($got) if ref $got;
+            utf8::encode($got) if defined $got && utf8::is_utf8($got);
+            if ($value =~ m{^/(.*)/$}) {
+                like $got // '(none)', qr/$1/, "$name - $op sent $field";
+            } else {
+                is $got // '(none)', $value, "$name - $op sent $field";
+            }
+        }
+    }
+
+    if (defined(my $want = $block->app_events)) {
+        my @want = map { [ split ' ' ] } grep { /\S/ } split /\n/, $want;
+        my @got = @{ $state->{app} };
+        is scalar @got, scalar @want,
+           "$name - the application received " . scalar(@want) . ' event(s)';
+        for my $k (0 .. $#want) {
+            my $h = $got[$k] ? $got[$k]{headers} : {};
+            my @v = map { $h->{$_} // '-' }
+                    qw(x-vod-event-type x-vod-file-id x-vod-task-id);
+            my @w = @{ $want[$k] };
+            my $ok = @w == 3 && !grep { $w[$_] ne '*' && $w[$_] ne $v[$_] }
+                                  0 .. 2;
+            ok $ok, "$name - application event $k is @w"
+                or diag "got @v";
+            my $ev = $got[$k] ? eval { JSON::PP->new->decode($got[$k]{body}) }
+                              : undef;
+            is ref $ev && $ev->{EventType}, $v[0],
+               "$name - application event $k: the body is the $v[0] JSON";
+        }
+    }
+
+    if (defined(my $want = $block->app_body)) {
+        my ($first) = @{ $state->{app} };
+        my $got = $first ? $first->{body} : undef;
+        utf8::encode($got) if defined $got && utf8::is_utf8($got);
+        is $got, $want, "$name - the application received the event as sent";
+    }
+
+    if (defined(my $want = $block->emulator_tasks)) {
+        $want =~ s/^\s+|\s+$//g;
+        is scalar @{ $state->{tasks} }, $want, "$name - $want task(s) started";
+    }
+
+    if (defined(my $want = $block->emulator_events)) {
+        my $w = join "\n", map { s/^\s+|\s+$//gr } grep { /\S/ }
+                split /\n/, $want;
+        is join("\n", map { "$_->{type} $_->{pull_state}" }
+                      @{ $state->{events} }), $w,
+           "$name - the emulator's events";
     }
 
     if (defined(my $want = $block->landed_md5)) {

@@ -1,0 +1,2052 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * The event receiver: VOD's event notifications pushed to a vod_callback
+ * location, and, with vod_callback_pull, the events of VOD's reliable
+ * queue pulled by worker 0.  An event is checked (JSON, EventType, and
+ * for pushed ones Sign/T), logged, may start ProcessMedia
+ * (vod_callback_transcode) or ProcessMediaByProcedure
+ * (vod_callback_procedure) on a new file, and is handed on to
+ * vod_callback_pass.  It is answered 200 (pushed) or confirmed (pulled)
+ * only once all of that succeeded; otherwise VOD sends it again.
+ *
+ * Both kinds run on a request: the pushed event's, or a request of the
+ * module's own for the pulled ones, since calls to VOD and to the pass
+ * location are subrequests (ngx_http_vod_call.c).
+ */
+
+
+#include "ngx_http_vod_upload_module.h"
+#include "ngx_http_vod_request.h"
+#include "ngx_vod_api_json.h"
+
+#include <ngx_md5.h>
+
+
+#define NGX_HTTP_VOD_EVENT_API_TRIES   3
+#define NGX_HTTP_VOD_PULL_BACKOFF_MIN  1000        /* ms */
+#define NGX_HTTP_VOD_PULL_BACKOFF_MAX  30000       /* ms */
+#define NGX_HTTP_VOD_PULL_EMPTY_MIN    1000        /* ms between empty pulls */
+#define NGX_HTTP_VOD_PULL_WATCH        250         /* ms: is the worker going */
+#define NGX_HTTP_VOD_PULL_CONFIRM_BY   20000       /* ms after the pull */
+
+
+typedef struct ngx_http_vod_puller_s  ngx_http_vod_puller_t;
+
+
+typedef struct {
+    ngx_http_vod_calls_t            calls;
+    ngx_http_vod_upload_loc_conf_t *conf;
+
+    /* the event */
+    ngx_pool_t                     *pool;       /* what the event needs */
+    ngx_str_t                       body;
+    ngx_vod_api_event_t             event;
+    ngx_str_t                       task_id;    /* of what it started */
+    ngx_str_t                       query_sign; /* ?Sign=, copied */
+    ngx_str_t                       query_t;    /* ?T= */
+    ngx_uint_t                      api_tries;
+    ngx_event_t                     retry;
+
+    unsigned                        reading:1;
+    unsigned                        begun:1;
+    unsigned                        processing:1;
+    unsigned                        passing:1;
+    unsigned                        passed:1;
+    unsigned                        failed:1;
+    unsigned                        answered:1;
+
+    ngx_uint_t                      status;
+    ngx_str_t                       code;
+    ngx_str_t                       message;
+
+    ngx_http_vod_puller_t          *puller;     /* NULL: a pushed event */
+} ngx_http_vod_event_ctx_t;
+
+
+typedef enum {
+    NGX_HTTP_VOD_PULL_IDLE = 0,
+    NGX_HTTP_VOD_PULL_PULLING,
+    NGX_HTTP_VOD_PULL_HANDLING,
+    NGX_HTTP_VOD_PULL_CONFIRMING,
+    NGX_HTTP_VOD_PULL_DONE
+} ngx_http_vod_pull_state_e;
+
+
+/* the pulling of worker 0 */
+
+struct ngx_http_vod_puller_s {
+    ngx_pool_t                     *pool;
+    ngx_http_vod_upload_loc_conf_t *conf;
+    ngx_event_t                     timer;      /* the next round */
+    ngx_event_t                     watch;      /* a quit, while pulling */
+    ngx_msec_t                      backoff;
+    ngx_msec_t                      delay;      /* to the next round */
+
+    /* the round under way, all of it in its request's pool */
+    ngx_http_request_t             *request;
+    ngx_http_vod_event_ctx_t       *ctx;
+    ngx_http_vod_pull_state_e       state;
+    ngx_msec_t                      started;    /* PullEvents sent */
+    ngx_msec_t                      pulled;     /* and answered */
+    ngx_vod_api_event_item_t       *items;
+    ngx_uint_t                      nitems;
+    ngx_uint_t                      next;
+    ngx_array_t                    *confirm;    /* of ngx_vod_str_t */
+};
+
+
+static void ngx_http_vod_event_body_handler(ngx_http_request_t *r);
+static void ngx_http_vod_event_read_handler(ngx_http_request_t *r);
+static void ngx_http_vod_event_read(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static off_t ngx_http_vod_event_max(ngx_http_vod_upload_loc_conf_t *conf);
+static void ngx_http_vod_callback_step(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vod_event_begin(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_event_query(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static void ngx_http_vod_event_mask(ngx_str_t *s, ngx_str_t *value);
+static ngx_int_t ngx_http_vod_event_verify(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static void ngx_http_vod_event_log(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_event_progress(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_process_start(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static void ngx_http_vod_process_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static void ngx_http_vod_process_retry(ngx_event_t *ev);
+static ngx_int_t ngx_http_vod_pass_start(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static void ngx_http_vod_pass_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static void ngx_http_vod_event_fail(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx, ngx_uint_t status, const char *code,
+    const char *fmt, ...);
+static ngx_int_t ngx_http_vod_event_answer(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx);
+static void ngx_http_vod_event_reset(ngx_http_vod_event_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_event_refuse(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message);
+static void ngx_http_vod_event_cleanup(void *data);
+
+static void ngx_http_vod_pull_round(ngx_event_t *ev);
+static void ngx_http_vod_pull_watch(ngx_event_t *ev);
+static void ngx_http_vod_pull_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static void ngx_http_vod_pull_next(ngx_http_vod_puller_t *p);
+static void ngx_http_vod_pull_step(ngx_http_request_t *r);
+static void ngx_http_vod_confirm_start(ngx_http_vod_puller_t *p);
+static void ngx_http_vod_confirm_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static ngx_msec_t ngx_http_vod_pull_backoff(ngx_http_vod_puller_t *p);
+static ngx_uint_t ngx_http_vod_pull_stopping(void);
+static ngx_http_request_t *ngx_http_vod_puller_request(
+    ngx_http_vod_upload_loc_conf_t *conf);
+static u_char *ngx_http_vod_puller_log_error(ngx_log_t *log, u_char *buf,
+    size_t len);
+static void ngx_http_vod_puller_close(ngx_http_request_t *r);
+static void ngx_http_vod_puller_free_connection(ngx_connection_t *c);
+static ngx_int_t ngx_http_vod_event_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_vod_puller_t  *ngx_http_vod_puller;
+
+
+static ngx_http_variable_t  ngx_http_vod_event_vars[] = {
+
+    { ngx_string("vod_event_type"), NULL, ngx_http_vod_event_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("vod_event_file_id"), NULL, ngx_http_vod_event_variable,
+      1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("vod_event_task_id"), NULL, ngx_http_vod_event_variable,
+      2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+/* a pushed event: POST, then its body is read into memory */
+
+ngx_int_t
+ngx_http_vod_callback_handler(ngx_http_request_t *r)
+{
+    off_t                            max;
+    ngx_int_t                        rc;
+    ngx_table_elt_t                 *allow;
+    ngx_http_cleanup_t              *cln;
+    ngx_http_vod_event_ctx_t        *ctx;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+    u_char                           buf[64];
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
+
+    if (!(r->method & NGX_HTTP_POST)) {
+        allow = ngx_list_push(&r->headers_out.headers);
+        if (allow == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        allow->hash = 1;
+        ngx_str_set(&allow->key, "Allow");
+        ngx_str_set(&allow->value, "POST");
+
+        return ngx_http_vod_event_refuse(r, NGX_HTTP_NOT_ALLOWED,
+                                         "MethodNotAllowed",
+                                         "only POST delivers events here");
+    }
+
+    if (r->headers_in.content_length_n == 0
+        || (r->headers_in.content_length_n < 0 && !r->headers_in.chunked))
+    {
+        return ngx_http_vod_event_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                         "InvalidEvent",
+                                         "the request has no body");
+    }
+
+    max = ngx_http_vod_event_max(conf);
+
+    if (r->headers_in.content_length_n > max) {
+        ngx_snprintf(buf, sizeof(buf), "the event is over %O bytes%Z", max);
+
+        return ngx_http_vod_event_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                         "EventTooLarge", (char *) buf);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_event_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->conf = conf;
+    ctx->pool = r->pool;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
+
+    if (ngx_http_vod_event_query(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_vod_event_cleanup;
+    cln->data = ctx;
+
+    if (ngx_http_vod_calls_init(r, &ctx->calls, conf,
+                                ngx_http_vod_callback_step)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->calls.action = "handling a VOD event";
+
+    ctx->retry.handler = ngx_http_vod_process_retry;
+    ctx->retry.data = r;
+    ctx->retry.log = r->connection->log;
+
+    ctx->reading = 1;
+
+    r->request_body_no_buffering = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_vod_event_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_vod_event_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message)
+{
+    ngx_str_t  msg;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "vod event: %s", message);
+
+    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
+        r->expect_tested = 1;
+
+        if (r->stream) {
+            (void) ngx_http_discard_request_body(r);
+
+        } else {
+            r->keepalive = 0;
+            r->lingering_close = 1;
+        }
+    }
+
+    msg.data = (u_char *) message;
+    msg.len = ngx_strlen(message);
+
+    return ngx_http_vod_send_error(r, status, code, &msg, NULL);
+}
+
+
+static void
+ngx_http_vod_event_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    r->read_event_handler = ngx_http_vod_event_read_handler;
+
+    ngx_http_vod_event_read(r, ctx);
+
+    /* called from inside ngx_http_read_client_request_body(): go on later */
+
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+}
+
+
+static void
+ngx_http_vod_event_read_handler(ngx_http_request_t *r)
+{
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (!ctx->reading) {
+        return;
+    }
+
+    ngx_http_vod_event_read(r, ctx);
+    ngx_http_vod_callback_step(r);
+}
+
+
+/* the event's body, into memory, at most NGX_VOD_API_EVENT_MAX bytes */
+
+static void
+ngx_http_vod_event_read(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+{
+    off_t         max;
+    size_t        n, size;
+    u_char       *p;
+    ngx_buf_t    *b;
+    ngx_int_t     rc;
+    ngx_chain_t  *cl, *next;
+
+    max = ngx_http_vod_event_max(ctx->conf);
+
+    for ( ;; ) {
+
+        for (cl = r->request_body->bufs; cl; cl = next) {
+            next = cl->next;
+            b = cl->buf;
+            n = b->last - b->pos;
+
+            if (n && (off_t) (ctx->body.len + n) > max) {
+                r->request_body->bufs = NULL;
+                ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "EventTooLarge",
+                                        "the event is over %O bytes", max);
+                goto stop;
+            }
+
+            if (n) {
+                size = (r->headers_in.content_length_n > 0)
+                       ? (size_t) r->headers_in.content_length_n
+                       : ngx_max(2 * ctx->body.len, 4096);
+
+                if (ctx->body.data == NULL || ctx->body.len + n > size) {
+                    size = ngx_max(size, ctx->body.len + n);
+
+                    p = ngx_pnalloc(r->pool, size);
+                    if (p == NULL) {
+                        ngx_http_vod_event_fail(r, ctx,
+                                         NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                         "InternalError", "out of memory");
+                        goto stop;
+                    }
+
+                    ngx_memcpy(p, ctx->body.data, ctx->body.len);
+                    ctx->body.data = p;
+                }
+
+                ngx_memcpy(ctx->body.data + ctx->body.len, b->pos, n);
+                ctx->body.len += n;
+                b->pos = b->last;
+            }
+
+            ngx_free_chain(r->pool, cl);
+        }
+
+        r->request_body->bufs = NULL;
+
+        if (!r->reading_body) {
+            break;
+        }
+
+        rc = ngx_http_read_unbuffered_request_body(r);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
+
+            if (r->connection->error) {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "vod event: the client closed the connection");
+                r->connection->error = 0;
+                ctx->calls.client_gone = 1;
+            }
+
+            ngx_http_vod_event_fail(r, ctx,
+                                    rc == NGX_ERROR ? NGX_HTTP_BAD_REQUEST
+                                                    : (ngx_uint_t) rc,
+                                    "InvalidEvent",
+                                    "the event's body could not be read");
+            goto stop;
+        }
+
+        if (r->request_body->bufs == NULL && rc == NGX_AGAIN) {
+            return;
+        }
+    }
+
+stop:
+
+    ctx->reading = 0;
+    r->read_event_handler = ngx_http_block_reading;
+}
+
+
+/* at most 1 MiB, less with a client_max_body_size below that */
+
+static off_t
+ngx_http_vod_event_max(ngx_http_vod_upload_loc_conf_t *conf)
+{
+    if (conf->max_body_size && conf->max_body_size < NGX_VOD_API_EVENT_MAX) {
+        return conf->max_body_size;
+    }
+
+    return NGX_VOD_API_EVENT_MAX;
+}
+
+
+/* a pushed event: begins once read, is answered once handled */
+
+static void
+ngx_http_vod_callback_step(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (ctx->answered || ctx->reading) {
+        return;
+    }
+
+    if (!ctx->begun && !ctx->failed) {
+        ctx->begun = 1;
+
+        if (ngx_http_vod_event_begin(r, ctx) != NGX_OK) {
+            ctx->failed = 1;
+        }
+    }
+
+    rc = ngx_http_vod_event_progress(r, ctx);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    ctx->answered = 1;
+
+    if (ctx->calls.client_gone) {
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_http_finalize_request(r,
+                                  ngx_http_vod_send_error(r, ctx->status,
+                                      (const char *) ctx->code.data,
+                                      &ctx->message, NULL));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_vod_event_answer(r, ctx));
+}
+
+
+/*
+ * The event read: parsed, for a pushed one its signature checked, logged,
+ * and what it starts started.
+ */
+
+static ngx_int_t
+ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+{
+    const char      *err;
+    ngx_vod_alloc_t  a;
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = ctx->pool;
+
+    if (ngx_vod_api_parse_event(&a, ctx->body.data, ctx->body.len,
+                                NGX_VOD_API_EVENT_MAX, &ctx->event, &err)
+        != NGX_VOD_OK)
+    {
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "InvalidEvent",
+                                "%s", err);
+        return NGX_ERROR;
+    }
+
+    if (ctx->puller == NULL && ngx_http_vod_event_verify(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_vod_event_log(r, ctx);
+
+    if (ctx->event.event_type.len == sizeof("NewFileUpload") - 1
+        && ngx_strncmp(ctx->event.event_type.data, "NewFileUpload",
+                       ctx->event.event_type.len) == 0
+        && (ctx->conf->callback_transcode
+            || ctx->conf->callback_procedure.len))
+    {
+        return ngx_http_vod_process_start(r, ctx);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Sign and T as query parameters: kept, and the Sign masked in the
+ * request line and the arguments ($request, $request_uri, $args, the
+ * error log's "request:"), so that no log shows a signature.
+ */
+
+static ngx_int_t
+ngx_http_vod_event_query(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+{
+    ngx_str_t  v;
+
+    if (r->args.len == 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_arg(r, (u_char *) "T", 1, &v) == NGX_OK) {
+        ctx->query_t.data = ngx_pstrdup(r->pool, &v);
+        ctx->query_t.len = v.len;
+
+        if (ctx->query_t.data == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_arg(r, (u_char *) "Sign", 4, &v) != NGX_OK || v.len == 0) {
+        return NGX_OK;
+    }
+
+    ctx->query_sign.data = ngx_pstrdup(r->pool, &v);
+    ctx->query_sign.len = v.len;
+
+    if (ctx->query_sign.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* HTTP/1 has them in one buffer; HTTP/2 makes a request line apart */
+
+    ngx_http_vod_event_mask(&r->args, &ctx->query_sign);
+    ngx_http_vod_event_mask(&r->request_line, &ctx->query_sign);
+
+    return NGX_OK;
+}
+
+
+/* every "sign=<value>" in s: the value becomes asterisks */
+
+static void
+ngx_http_vod_event_mask(ngx_str_t *s, ngx_str_t *value)
+{
+    u_char  *p, *last;
+
+    p = s->data;
+    last = s->data + s->len;
+
+    while (p + 5 + value->len <= last) {
+        p = ngx_strlcasestrn(p, last, (u_char *) "sign=", 5 - 1);
+
+        if (p == NULL || p + 5 + value->len > last) {
+            return;
+        }
+
+        p += 5;
+
+        if (ngx_strncmp(p, value->data, value->len) == 0) {
+            ngx_memset(p, '*', value->len);
+            p += value->len;
+        }
+    }
+}
+
+
+/*
+ * Sign = md5_hex(SignKey . T), T the time it expires: as JSON members of
+ * the event or as query parameters (where VOD puts them is not
+ * documented).
+ */
+
+static ngx_int_t
+ngx_http_vod_event_verify(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+{
+    time_t                           t;
+    ngx_str_t                        sign, ts, key;
+    ngx_md5_t                        md5;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+    u_char                           digest[16], hex[32];
+
+    conf = ctx->conf;
+    key = conf->callback_sign_key;
+
+    if (key.len == 0) {
+        return NGX_OK;
+    }
+
+    sign.data = ctx->event.sign.data;
+    sign.len = ctx->event.sign.len;
+    ts.data = ctx->event.t.data;
+    ts.len = ctx->event.t.len;
+
+    if (sign.len == 0) {
+        sign = ctx->query_sign;
+    }
+
+    if (ts.len == 0) {
+        ts = ctx->query_t;
+    }
+
+    if (sign.len == 0 || ts.len == 0) {
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_FORBIDDEN, "MissingSignature",
+                                "the event has no Sign and T");
+        return NGX_ERROR;
+    }
+
+    t = ngx_atotm(ts.data, ts.len);
+
+    if (t == NGX_ERROR) {
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_FORBIDDEN, "InvalidSignature",
+                                "the event's T is not a time");
+        return NGX_ERROR;
+    }
+
+    ngx_md5_init(&md5);
+    ngx_md5_update(&md5, key.data, key.len);
+    ngx_md5_update(&md5, ts.data, ts.len);
+    ngx_md5_final(digest, &md5);
+    ngx_hex_dump(hex, digest, 16);
+
+    if (sign.len != 32 || ngx_strncasecmp(sign.data, hex, 32) != 0) {
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_FORBIDDEN, "InvalidSignature",
+                                "the event's Sign is not the one of its T");
+        return NGX_ERROR;
+    }
+
+    if (t < ngx_time()) {
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_FORBIDDEN, "SignatureExpired",
+                                "the event's signature expired %T s ago",
+                                ngx_time() - t);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_event_log(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+{
+    ngx_uint_t                level, i;
+    ngx_vod_api_event_t      *ev;
+    ngx_vod_api_transcode_t  *t;
+
+    ev = &ctx->event;
+
+    if (ev->event_type.len == sizeof("NewFileUpload") - 1
+        && ngx_strncmp(ev->event_type.data, "NewFileUpload",
+                       ev->event_type.len) == 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod event: NewFileUpload FileId \"%s\", MediaUrl "
+                      "\"%s\", SourceContext \"%s\"", ev->file_id.data,
+                      ev->media_url.data ? ev->media_url.data : (u_char *) "",
+                      ev->source_context.data ? ev->source_context.data
+                                              : (u_char *) "");
+        return;
+    }
+
+    if (ev->event_type.len == sizeof("ProcedureStateChanged") - 1
+        && ngx_strncmp(ev->event_type.data, "ProcedureStateChanged",
+                       ev->event_type.len) == 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod event: ProcedureStateChanged TaskId \"%s\", "
+                      "FileId \"%s\", Status %s, ErrCode %L",
+                      ev->task_id.data,
+                      ev->file_id.data ? ev->file_id.data : (u_char *) "",
+                      ev->status.data, ev->err_code);
+
+        if (ev->status.len != 6
+            || ngx_strncmp(ev->status.data, "FINISH", 6) != 0)
+        {
+            return;
+        }
+
+        for (i = 0; i < ev->ntranscodes; i++) {
+            t = &ev->transcodes[i];
+
+            level = (t->err_code == 0
+                     && t->status.len == 7
+                     && ngx_strncmp(t->status.data, "SUCCESS", 7) == 0)
+                    ? NGX_LOG_INFO : NGX_LOG_WARN;
+
+            ngx_log_error(level, r->connection->log, 0,
+                          "vod event: Transcode Definition %L %s, ErrCode "
+                          "%L, Output.Url \"%s\"%s%s", t->definition,
+                          t->status.data, t->err_code,
+                          t->url.data ? t->url.data : (u_char *) "",
+                          level == NGX_LOG_WARN && t->message.len
+                          ? ", Message: " : "",
+                          level == NGX_LOG_WARN && t->message.len
+                          ? t->message.data : (u_char *) "");
+        }
+
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "vod event: %s", ev->event_type.data);
+}
+
+
+/* NGX_AGAIN while calls are under way; NGX_OK: handled; NGX_ERROR */
+
+static ngx_int_t
+ngx_http_vod_event_progress(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx)
+{
+    if (ctx->failed) {
+        return (ctx->calls.active || ctx->retry.timer_set) ? NGX_AGAIN
+                                                           : NGX_ERROR;
+    }
+
+    if (ctx->processing) {
+        return NGX_AGAIN;
+    }
+
+    if (ctx->conf->callback_pass.len && !ctx->passed) {
+
+        if (!ctx->passing && ngx_http_vod_pass_start(r, ctx) != NGX_OK) {
+            ngx_http_vod_event_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "InternalError",
+                                    "the event could not be handed on");
+            return ctx->calls.active ? NGX_AGAIN : NGX_ERROR;
+        }
+
+        return NGX_AGAIN;
+    }
+
+    return ctx->calls.active ? NGX_AGAIN : NGX_OK;
+}
+
+
+/*
+ * ProcessMedia (or ProcessMediaByProcedure) on the new file.  Its
+ * SessionId is made of the FileId and what is asked, so that VOD refuses
+ * a second start when the event is delivered again; the event's
+ * SourceContext goes on as SessionContext, to come back in
+ * ProcedureStateChanged.
+ */
+
+static ngx_int_t
+ngx_http_vod_process_start(ngx_http_request_t *r,
+    ngx_http_vod_event_ctx_t *ctx)
+{
+    u_char                           *p;
+    uint32_t                          crc;
+    ngx_uint_t                        i;
+    const char                       *action, *err;
+    ngx_vod_alloc_t                   a;
+    ngx_http_vod_call_t              *call;
+    ngx_vod_api_process_media_req_t   req;
+    ngx_http_vod_upload_loc_conf_t   *conf;
+
+    conf = ctx->conf;
+
+    ngx_memzero(&req, sizeof(ngx_vod_api_process_media_req_t));
+
+    req.file_id = ctx->event.file_id;
+    req.session_context = ctx->event.source_context;
+
+    if (conf->sub_app_id) {
+        req.sub_app_id.value = conf->sub_app_id;
+        req.sub_app_id.set = 1;
+    }
+
+    ngx_crc32_init(crc);
+
+    if (conf->callback_transcode) {
+        action = "ProcessMedia";
+        req.definitions = conf->callback_transcode->elts;
+        req.ndefinitions = conf->callback_transcode->nelts;
+
+        for (i = 0; i < req.ndefinitions; i++) {
+            ngx_crc32_update(&crc, (u_char *) &req.definitions[i],
+                             sizeof(int64_t));
+        }
+
+    } else {
+        action = "ProcessMediaByProcedure";
+        req.procedure.data = conf->callback_procedure.data;
+        req.procedure.len = conf->callback_procedure.len;
+
+        ngx_crc32_update(&crc, req.procedure.data, req.procedure.len);
+    }
+
+    ngx_crc32_final(crc);
+
+    /* "ngx-<FileId>-<crc32>", at most 50 characters */
+
+    p = ngx_pnalloc(ctx->pool, 50);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    req.session_id.data = p;
+    req.session_id.len = ngx_snprintf(p, 50, "ngx-%*s-%08xD",
+                                      ngx_min(req.file_id.len, 32),
+                                      req.file_id.data, crc)
+                         - p;
+
+    call = ngx_http_vod_call_create(&ctx->calls, action, 0);
+    if (call == NULL) {
+        return NGX_ERROR;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    if ((conf->callback_transcode
+         ? ngx_vod_api_process_media_body(&a, &req,
+                                          (ngx_vod_str_t *) &call->body, &err)
+         : ngx_vod_api_process_media_by_procedure_body(&a, &req,
+                                          (ngx_vod_str_t *) &call->body, &err))
+        != NGX_VOD_OK)
+    {
+        ngx_http_vod_call_free(call);
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "InvalidEvent",
+                                "%s: %s", action, err);
+        return NGX_ERROR;
+    }
+
+    call->handler = ngx_http_vod_process_done;
+
+    if (ngx_http_vod_api_prepare(call, action) != NGX_OK
+        || ngx_http_vod_call_start(call) != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                "InternalError", "%s could not be sent",
+                                action);
+        return NGX_ERROR;
+    }
+
+    ctx->processing = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_process_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    int                           rc;
+    ngx_msec_t                    delay;
+    ngx_vod_alloc_t               a;
+    ngx_vod_api_result_t          res;
+    ngx_http_vod_event_ctx_t     *ctx;
+    ngx_vod_api_process_media_t   out;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    /* like ApplyUpload: tried again on a transport failure only */
+
+    if (call->rc != NGX_OK || call->status != NGX_HTTP_OK) {
+
+        if (++ctx->api_tries < NGX_HTTP_VOD_EVENT_API_TRIES) {
+            delay = 100 << ctx->api_tries;
+
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod event: %s failed (%s%ui), trying again in "
+                          "%M ms", call->name,
+                          call->rc != NGX_OK ? "no answer, " : "status ",
+                          call->rc != NGX_OK ? (ngx_uint_t) call->rc
+                                             : call->status, delay);
+
+            ngx_add_timer(&ctx->retry, delay);
+            return;
+        }
+
+        ctx->processing = 0;
+
+        ngx_http_vod_event_fail(r, ctx,
+                                call->rc == NGX_HTTP_GATEWAY_TIME_OUT
+                                ? NGX_HTTP_GATEWAY_TIME_OUT
+                                : NGX_HTTP_BAD_GATEWAY,
+                                call->rc == NGX_HTTP_GATEWAY_TIME_OUT
+                                ? "VodApiTimeout" : "VodApiUnavailable",
+                                "%s: no answer from the VOD API after %ui "
+                                "tries", call->name, ctx->api_tries);
+        return;
+    }
+
+    ctx->processing = 0;
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = ctx->pool;
+
+    rc = ngx_vod_api_parse_process_media(&a, call->response.data,
+                                         call->response.len, &out, &res);
+
+    if (rc == NGX_VOD_API_ERROR
+        && res.code.len == sizeof("InvalidParameterValue.SessionId") - 1
+        && ngx_strncmp(res.code.data, "InvalidParameterValue.SessionId",
+                       res.code.len) == 0)
+    {
+        /* the event came again: its task was started the first time */
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod event: %s for FileId \"%s\" was already started "
+                      "(a second delivery)", call->name,
+                      ctx->event.file_id.data);
+        return;
+    }
+
+    if (rc == NGX_VOD_API_ERROR) {
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                                (const char *) res.code.data,
+                                "%s: %s (request id %s)", call->name,
+                                res.message.data, res.request_id.data
+                                ? res.request_id.data : (u_char *) "");
+        return;
+    }
+
+    if (rc != NGX_VOD_OK) {
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                                "InvalidVodAnswer", "%s: %s", call->name,
+                                res.error);
+        return;
+    }
+
+    ctx->task_id.data = out.task_id.data;
+    ctx->task_id.len = out.task_id.len;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "vod event: %s for FileId \"%s\" started, TaskId \"%V\"",
+                  call->name, ctx->event.file_id.data, &ctx->task_id);
+}
+
+
+static void
+ngx_http_vod_process_retry(ngx_event_t *ev)
+{
+    ngx_http_request_t *r = ev->data;
+
+    ngx_connection_t          *c;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    ngx_http_set_log_request(c->log, r);
+
+    ctx->processing = 0;
+
+    if (ngx_http_vod_process_start(r, ctx) != NGX_OK) {
+        ctx->failed = 1;
+    }
+
+    ctx->calls.step(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * vod_callback_pass: the event's JSON as it came, to a location of this
+ * nginx, with its type, file and task in headers.
+ */
+
+static ngx_int_t
+ngx_http_vod_pass_start(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+{
+    ngx_str_t             task;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_vod_call_create(&ctx->calls, "vod_callback_pass", 0);
+    if (call == NULL) {
+        return NGX_ERROR;
+    }
+
+    call->body = ctx->body;
+    call->handler = ngx_http_vod_pass_done;
+
+    task.data = ctx->task_id.len ? ctx->task_id.data
+                                 : ctx->event.task_id.data;
+    task.len = ctx->task_id.len ? ctx->task_id.len : ctx->event.task_id.len;
+
+    if (ngx_http_vod_call_header(call, "X-VOD-Event-Type",
+                                 (ngx_str_t *) &ctx->event.event_type)
+        != NGX_OK
+        || (ctx->event.file_id.len
+            && ngx_http_vod_call_header(call, "X-VOD-File-Id",
+                                        (ngx_str_t *) &ctx->event.file_id)
+               != NGX_OK)
+        || (task.len
+            && ngx_http_vod_call_header(call, "X-VOD-Task-Id", &task)
+               != NGX_OK)
+        || (ctx->event.event_handle.len
+            && ngx_http_vod_call_header(call, "X-VOD-Event-Handle",
+                                        (ngx_str_t *) &ctx->event.event_handle)
+               != NGX_OK)
+        || ngx_http_vod_call_location(call, &ctx->conf->callback_pass)
+           != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        return NGX_ERROR;
+    }
+
+    ctx->passing = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_pass_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx->passing = 0;
+
+    if (call->rc == NGX_OK && call->status >= NGX_HTTP_OK
+        && call->status < NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        ctx->passed = 1;
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod event: handed on to \"%V\", status %ui",
+                       &ctx->conf->callback_pass, call->status);
+        return;
+    }
+
+    ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, "EventNotHandedOn",
+                            "\"%V\" answered the %s event with status %ui",
+                            &ctx->conf->callback_pass,
+                            ctx->event.event_type.data, call->status);
+}
+
+
+/* the first failure is the one answered; it is logged here */
+
+static void
+ngx_http_vod_event_fail(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx,
+    ngx_uint_t status, const char *code, const char *fmt, ...)
+{
+    u_char      *p;
+    va_list      args;
+    ngx_uint_t   level;
+    u_char       buf[NGX_MAX_ERROR_STR];
+
+    if (ctx->failed) {
+        return;
+    }
+
+    ctx->failed = 1;
+    ctx->status = status;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    ctx->message.len = p - buf;
+    ctx->message.data = ngx_pnalloc(ctx->pool, ctx->message.len);
+    ctx->code.len = ngx_strlen(code);
+    ctx->code.data = ngx_pnalloc(ctx->pool, ctx->code.len + 1);
+
+    if (ctx->message.data == NULL || ctx->code.data == NULL) {
+        ngx_str_set(&ctx->message, "out of memory");
+        ngx_str_set(&ctx->code, "InternalError");
+
+    } else {
+        ngx_memcpy(ctx->message.data, buf, ctx->message.len);
+        ngx_memcpy(ctx->code.data, code, ctx->code.len + 1);
+    }
+
+    level = (status < NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_INFO
+                                                       : NGX_LOG_ERR;
+
+    ngx_log_error(level, r->connection->log, 0, "vod event: %V%s%s", &ctx->message,
+                  ctx->event.event_type.len ? ", event " : "",
+                  ctx->event.event_type.len
+                  ? (char *) ctx->event.event_type.data : "");
+}
+
+
+static ngx_int_t
+ngx_http_vod_event_answer(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+{
+    size_t      len;
+    u_char     *p;
+    ngx_str_t   json, *s[3];
+    ngx_uint_t  i;
+
+    static const char  *names[] = { "EventType", "FileId", "TaskId" };
+
+    s[0] = (ngx_str_t *) &ctx->event.event_type;
+    s[1] = (ngx_str_t *) &ctx->event.file_id;
+    s[2] = ctx->task_id.len ? &ctx->task_id
+                            : (ngx_str_t *) &ctx->event.task_id;
+
+    len = sizeof("{}\n") - 1;
+
+    for (i = 0; i < 3; i++) {
+        len += sizeof(",\"\":\"\"") - 1 + ngx_strlen(names[i]) + s[i]->len
+               + ngx_escape_json(NULL, s[i]->data, s[i]->len);
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json.data = p;
+    *p++ = '{';
+
+    for (i = 0; i < 3; i++) {
+        if (s[i]->len == 0) {
+            continue;
+        }
+
+        if (p > json.data + 1) {
+            *p++ = ',';
+        }
+
+        p = ngx_sprintf(p, "\"%s\":\"", names[i]);
+        p = (u_char *) ngx_escape_json(p, s[i]->data, s[i]->len);
+        *p++ = '"';
+    }
+
+    *p++ = '}';
+    *p++ = LF;
+
+    json.len = p - json.data;
+
+    return ngx_http_vod_send_json(r, NGX_HTTP_OK, &json);
+}
+
+
+static void
+ngx_http_vod_event_reset(ngx_http_vod_event_ctx_t *ctx)
+{
+    ngx_str_null(&ctx->body);
+    ngx_memzero(&ctx->event, sizeof(ngx_vod_api_event_t));
+    ngx_str_null(&ctx->task_id);
+    ngx_str_null(&ctx->code);
+    ngx_str_null(&ctx->message);
+    ctx->api_tries = 0;
+    ctx->status = 0;
+    ctx->reading = 0;
+    ctx->begun = 0;
+    ctx->processing = 0;
+    ctx->passing = 0;
+    ctx->passed = 0;
+    ctx->failed = 0;
+    ctx->answered = 0;
+}
+
+
+static void
+ngx_http_vod_event_cleanup(void *data)
+{
+    ngx_http_vod_event_ctx_t *ctx = data;
+
+    if (ctx->retry.timer_set) {
+        ngx_del_timer(&ctx->retry);
+    }
+}
+
+
+/*
+ * ---- pulled events: worker 0 ----
+ *
+ * A round: PullEvents, each event handled in turn, ConfirmEvents for those
+ * handled.  Each round runs on a request of its own, made for it and
+ * freed after it, so that what a round allocates (nginx puts some of a
+ * subrequest's memory in the main request's pool) goes with it.
+ */
+
+ngx_int_t
+ngx_http_vod_pull_init_process(ngx_cycle_t *cycle)
+{
+    ngx_pool_t                       *pool;
+    ngx_http_vod_puller_t            *p;
+    ngx_http_vod_upload_main_conf_t  *vmcf;
+
+    if ((ngx_process != NGX_PROCESS_WORKER
+         && ngx_process != NGX_PROCESS_SINGLE)
+        || ngx_worker != 0)
+    {
+        return NGX_OK;
+    }
+
+    vmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_vod_upload_module);
+    if (vmcf == NULL || vmcf->pull == NULL) {
+        return NGX_OK;
+    }
+
+    /* a failure to pull must not keep nginx from serving */
+
+    pool = ngx_create_pool(1024, cycle->log);
+    if (pool == NULL) {
+        return NGX_OK;
+    }
+
+    p = ngx_pcalloc(pool, sizeof(ngx_http_vod_puller_t));
+    if (p == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_OK;
+    }
+
+    p->pool = pool;
+    p->conf = vmcf->pull;
+
+    p->timer.handler = ngx_http_vod_pull_round;
+    p->timer.data = p;
+    p->timer.log = cycle->log;
+    p->timer.cancelable = 1;
+
+    p->watch.handler = ngx_http_vod_pull_watch;
+    p->watch.data = p;
+    p->watch.log = cycle->log;
+    p->watch.cancelable = 1;
+
+    ngx_http_vod_puller = p;
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "vod events: pulling events from VOD for the vod_callback "
+                  "location in %V:%ui", &p->conf->callback_file,
+                  p->conf->callback_line);
+
+    ngx_add_timer(&p->timer, 1);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_vod_pull_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_vod_puller_t  *p;
+
+    p = ngx_http_vod_puller;
+
+    if (p == NULL) {
+        return;
+    }
+
+    ngx_http_vod_puller = NULL;
+
+    if (p->timer.timer_set) {
+        ngx_del_timer(&p->timer);
+    }
+
+    if (p->watch.timer_set) {
+        ngx_del_timer(&p->watch);
+    }
+
+    if (p->request) {
+        ngx_http_vod_puller_close(p->request);
+        p->request = NULL;
+    }
+
+    ngx_destroy_pool(p->pool);
+}
+
+
+/* a round begins: its request, then PullEvents */
+
+static void
+ngx_http_vod_pull_round(ngx_event_t *ev)
+{
+    ngx_http_vod_puller_t *p = ev->data;
+
+    const char                *err;
+    ngx_vod_alloc_t            a;
+    ngx_vod_api_int_t          sub;
+    ngx_http_request_t        *r;
+    ngx_http_vod_call_t       *call;
+    ngx_http_cleanup_t        *cln;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    if (ngx_http_vod_pull_stopping()) {
+        return;
+    }
+
+    r = ngx_http_vod_puller_request(p->conf);
+    if (r == NULL) {
+        goto failed;
+    }
+
+    p->request = r;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_event_ctx_t));
+    cln = ngx_http_cleanup_add(r, 0);
+
+    if (ctx == NULL || cln == NULL) {
+        goto failed;
+    }
+
+    ctx->conf = p->conf;
+    ctx->puller = p;
+    ctx->pool = r->pool;
+    p->ctx = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
+
+    cln->handler = ngx_http_vod_event_cleanup;
+    cln->data = ctx;
+
+    if (ngx_http_vod_calls_init(r, &ctx->calls, p->conf,
+                                ngx_http_vod_pull_step)
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    ctx->calls.action = "handling a pulled VOD event";
+
+    ctx->retry.handler = ngx_http_vod_process_retry;
+    ctx->retry.data = r;
+    ctx->retry.log = r->connection->log;
+
+    p->confirm = ngx_array_create(r->pool, NGX_VOD_API_EVENT_HANDLES_MAX,
+                                  sizeof(ngx_vod_str_t));
+    if (p->confirm == NULL) {
+        goto failed;
+    }
+
+    p->items = NULL;
+    p->nitems = 0;
+    p->next = 0;
+
+    call = ngx_http_vod_call_create(&ctx->calls, "PullEvents", 0);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    sub.value = p->conf->sub_app_id;
+    sub.set = (p->conf->sub_app_id != 0);
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    call->handler = ngx_http_vod_pull_done;
+
+    if (ngx_vod_api_pull_events_body(&a, &sub, (ngx_vod_str_t *) &call->body,
+                                     &err) != NGX_VOD_OK
+        || ngx_http_vod_api_prepare(call, "PullEvents") != NGX_OK
+        || ngx_http_vod_call_start(call) != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    p->state = NGX_HTTP_VOD_PULL_PULLING;
+    p->started = ngx_current_msec;
+
+    /* VOD holds the answer up to 5 s: a quit must not wait for it */
+
+    ngx_add_timer(&p->watch, NGX_HTTP_VOD_PULL_WATCH);
+
+    ngx_http_run_posted_requests(r->connection);
+
+    return;
+
+failed:
+
+    ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                  "vod events: cannot pull events, trying again in %M ms",
+                  ngx_http_vod_pull_backoff(p));
+
+    if (p->request) {
+        ngx_http_vod_puller_close(p->request);
+        p->request = NULL;
+    }
+
+    ngx_add_timer(&p->timer, p->backoff);
+}
+
+
+/* while PullEvents waits: a worker going away ends the round at once */
+
+static void
+ngx_http_vod_pull_watch(ngx_event_t *ev)
+{
+    ngx_http_vod_puller_t *p = ev->data;
+
+    if (p->state != NGX_HTTP_VOD_PULL_PULLING || p->request == NULL) {
+        return;
+    }
+
+    if (!ngx_http_vod_pull_stopping()) {
+        ngx_add_timer(&p->watch, NGX_HTTP_VOD_PULL_WATCH);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                  "vod events: the worker is going away, pulling stops");
+
+    ngx_http_vod_puller_close(p->request);
+    p->request = NULL;
+    p->state = NGX_HTTP_VOD_PULL_IDLE;
+}
+
+
+static void
+ngx_http_vod_pull_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    int                         rc;
+    ngx_msec_t                  took;
+    ngx_vod_alloc_t             a;
+    ngx_vod_api_result_t        res;
+    ngx_http_vod_puller_t      *p;
+    ngx_http_vod_event_ctx_t   *ctx;
+    ngx_vod_api_pull_events_t   out;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    p = ctx->puller;
+
+    if (p->watch.timer_set) {
+        ngx_del_timer(&p->watch);
+    }
+
+    p->state = NGX_HTTP_VOD_PULL_DONE;
+
+    if (call->rc != NGX_OK || call->status != NGX_HTTP_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod events: PullEvents failed (%s%ui), trying again "
+                      "in %M ms", call->rc != NGX_OK ? "no answer, "
+                                                     : "status ",
+                      call->rc != NGX_OK ? (ngx_uint_t) call->rc
+                                         : call->status,
+                      ngx_http_vod_pull_backoff(p));
+        p->delay = p->backoff;
+        return;
+    }
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = r->pool;
+
+    rc = ngx_vod_api_parse_pull_events(&a, call->response.data,
+                                       call->response.len, &out, &res);
+
+    if (rc != NGX_VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod events: PullEvents failed: %s%s%s, trying again "
+                      "in %M ms",
+                      rc == NGX_VOD_API_ERROR ? (char *) res.code.data
+                                              : res.error,
+                      rc == NGX_VOD_API_ERROR ? ": " : "",
+                      rc == NGX_VOD_API_ERROR ? (char *) res.message.data
+                                              : "",
+                      ngx_http_vod_pull_backoff(p));
+        p->delay = p->backoff;
+        return;
+    }
+
+    p->backoff = 0;
+
+    if (out.nitems == 0) {
+
+        /* VOD holds an empty answer for a while; a quick one is spaced */
+
+        took = ngx_current_msec - p->started;
+        p->delay = (took < NGX_HTTP_VOD_PULL_EMPTY_MIN)
+                   ? NGX_HTTP_VOD_PULL_EMPTY_MIN - took : 1;
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod events: %uz event(s) pulled", out.nitems);
+
+    p->items = out.items;
+    p->nitems = out.nitems;
+    p->next = 0;
+    p->pulled = ngx_current_msec;
+    p->delay = 1;
+
+    ngx_http_vod_pull_next(p);
+}
+
+
+/* the next event of the batch, handled exactly like a pushed one */
+
+static void
+ngx_http_vod_pull_next(ngx_http_vod_puller_t *p)
+{
+    ngx_http_request_t        *r;
+    ngx_vod_api_event_item_t  *item;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    r = p->request;
+    ctx = p->ctx;
+    item = &p->items[p->next];
+
+    p->state = NGX_HTTP_VOD_PULL_HANDLING;
+
+    ngx_http_vod_event_reset(ctx);
+
+    ctx->body.data = item->json.data;
+    ctx->body.len = item->json.len;
+    ctx->begun = 1;
+
+    if (ngx_http_vod_event_begin(r, ctx) != NGX_OK) {
+        ctx->failed = 1;
+    }
+
+    ctx->event.event_handle = item->event_handle;
+}
+
+
+/*
+ * After the calls of a round: the event under way, then the next one,
+ * then ConfirmEvents; the round ends once no call is left.
+ */
+
+static void
+ngx_http_vod_pull_step(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_vod_str_t             *h;
+    ngx_http_vod_puller_t     *p;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    p = ctx->puller;
+
+    while (p->state == NGX_HTTP_VOD_PULL_HANDLING) {
+
+        rc = ngx_http_vod_event_progress(r, ctx);
+
+        if (rc == NGX_AGAIN) {
+            return;
+        }
+
+        if (rc == NGX_OK) {
+            h = ngx_array_push(p->confirm);
+            if (h) {
+                *h = p->items[p->next].event_handle;
+            }
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "vod events: the %V event is not confirmed, VOD "
+                          "will deliver it again",
+                          &p->items[p->next].event_type);
+        }
+
+        p->next++;
+
+        /* the handles expire 30 s after the pull: confirm in time */
+
+        if (p->next == p->nitems || ngx_http_vod_pull_stopping()
+            || (p->confirm->nelts
+                && ngx_current_msec - p->pulled >= NGX_HTTP_VOD_PULL_CONFIRM_BY))
+        {
+            ngx_http_vod_confirm_start(p);
+
+            if (p->state != NGX_HTTP_VOD_PULL_DONE
+                || p->next == p->nitems || ngx_http_vod_pull_stopping())
+            {
+                break;
+            }
+        }
+
+        ngx_http_vod_pull_next(p);
+    }
+
+    if (p->state != NGX_HTTP_VOD_PULL_DONE || ctx->calls.active
+        || ctx->retry.timer_set)
+    {
+        return;
+    }
+
+    /* the round is over; nothing of its request is used afterwards */
+
+    ngx_http_vod_puller_close(r);
+    p->request = NULL;
+    p->state = NGX_HTTP_VOD_PULL_IDLE;
+
+    if (!ngx_http_vod_pull_stopping()) {
+        ngx_add_timer(&p->timer, p->delay);
+    }
+}
+
+
+/* ConfirmEvents: the events handled since the last one */
+
+static void
+ngx_http_vod_confirm_start(ngx_http_vod_puller_t *p)
+{
+    const char                        *err;
+    ngx_vod_alloc_t                    a;
+    ngx_http_vod_call_t               *call;
+    ngx_vod_api_confirm_events_req_t   req;
+
+    p->state = NGX_HTTP_VOD_PULL_DONE;
+
+    if (p->confirm->nelts == 0) {
+        return;
+    }
+
+    call = ngx_http_vod_call_create(&p->ctx->calls, "ConfirmEvents", 0);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    ngx_memzero(&req, sizeof(ngx_vod_api_confirm_events_req_t));
+    req.handles = p->confirm->elts;
+    req.nhandles = p->confirm->nelts;
+    req.sub_app_id.value = p->conf->sub_app_id;
+    req.sub_app_id.set = (p->conf->sub_app_id != 0);
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    call->handler = ngx_http_vod_confirm_done;
+
+    if (ngx_vod_api_confirm_events_body(&a, &req,
+                                        (ngx_vod_str_t *) &call->body, &err)
+        != NGX_VOD_OK
+        || ngx_http_vod_api_prepare(call, "ConfirmEvents") != NGX_OK
+        || ngx_http_vod_call_start(call) != NGX_OK)
+    {
+        ngx_http_vod_call_free(call);
+        goto failed;
+    }
+
+    p->state = NGX_HTTP_VOD_PULL_CONFIRMING;
+
+    return;
+
+failed:
+
+    ngx_log_error(NGX_LOG_ERR, p->request->connection->log, 0,
+                  "vod events: ConfirmEvents of %ui event(s) could not be "
+                  "sent, VOD will deliver them again", p->confirm->nelts);
+
+    p->confirm->nelts = 0;
+}
+
+
+static void
+ngx_http_vod_confirm_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    int                        rc;
+    ngx_vod_alloc_t            a;
+    ngx_vod_api_result_t       res;
+    ngx_http_vod_puller_t     *p;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    p = ctx->puller;
+
+    rc = NGX_VOD_ERROR;
+    res.error = "no answer";
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
+        a.alloc = ngx_http_vod_palloc;
+        a.data = call->pool;
+
+        rc = ngx_vod_api_parse_result(&a, call->response.data,
+                                      call->response.len, &res);
+
+    } else if (call->rc == NGX_OK) {
+        res.error = "an error status";
+    }
+
+    if (rc != NGX_VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod events: ConfirmEvents of %ui event(s) failed "
+                      "(%s), VOD will deliver them again", p->confirm->nelts,
+                      rc == NGX_VOD_API_ERROR ? (char *) res.code.data
+                                              : res.error);
+
+    } else {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod events: %ui event(s) confirmed",
+                      p->confirm->nelts);
+    }
+
+    p->confirm->nelts = 0;
+    p->state = NGX_HTTP_VOD_PULL_DONE;
+
+    /* confirmed early: the rest of the batch */
+
+    if (p->next < p->nitems && !ngx_http_vod_pull_stopping()) {
+        ngx_http_vod_pull_next(p);
+    }
+}
+
+
+/* after a failure: 1 s, 2 s, 4 s, ... at most 30 s */
+
+static ngx_msec_t
+ngx_http_vod_pull_backoff(ngx_http_vod_puller_t *p)
+{
+    p->backoff = p->backoff ? ngx_min(2 * p->backoff,
+                                      NGX_HTTP_VOD_PULL_BACKOFF_MAX)
+                            : NGX_HTTP_VOD_PULL_BACKOFF_MIN;
+
+    return p->backoff;
+}
+
+
+/* the worker is going away (quit, reload) */
+
+static ngx_uint_t
+ngx_http_vod_pull_stopping(void)
+{
+    return ngx_exiting || ngx_quit || ngx_terminate;
+}
+
+
+/*
+ * The request of a round: no client and no socket, the configuration of
+ * the vod_callback location, enough of a request for subrequests and
+ * upstreams (lua-nginx-module's timers run on the same kind).
+ */
+
+static ngx_http_request_t *
+ngx_http_vod_puller_request(ngx_http_vod_upload_loc_conf_t *conf)
+{
+    ngx_log_t                  *log;
+    ngx_pool_t                 *pool;
+    ngx_connection_t           *c, *saved;
+    struct sockaddr_in         *sin;
+    ngx_http_request_t         *r;
+    ngx_http_log_ctx_t         *lctx;
+    ngx_http_conf_ctx_t        *cctx;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cctx = conf->callback_ctx;
+    clcf = cctx->loc_conf[ngx_http_core_module.ctx_index];
+
+    /* ngx_get_connection() wants a descriptor: 0, put back at once */
+
+    saved = ngx_cycle->files ? ngx_cycle->files[0] : NULL;
+
+    c = ngx_get_connection(0, clcf->error_log);
+
+    if (ngx_cycle->files) {
+        ngx_cycle->files[0] = saved;
+    }
+
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->fd = (ngx_socket_t) -1;
+    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
+
+    pool = ngx_create_pool(4096, clcf->error_log);
+    if (pool == NULL) {
+        ngx_http_vod_puller_free_connection(c);
+        return NULL;
+    }
+
+    c->pool = pool;
+
+    log = ngx_palloc(pool, sizeof(ngx_log_t));
+    lctx = ngx_pcalloc(pool, sizeof(ngx_http_log_ctx_t));
+    sin = ngx_pcalloc(pool, sizeof(struct sockaddr_in));
+    r = ngx_pcalloc(pool, sizeof(ngx_http_request_t));
+
+    if (log == NULL || lctx == NULL || sin == NULL || r == NULL) {
+        goto failed;
+    }
+
+    *log = *clcf->error_log;
+    log->connection = c->number;
+    log->handler = ngx_http_vod_puller_log_error;
+    log->data = lctx;
+    log->action = "pulling VOD events";
+
+    c->log = log;
+    c->log_error = NGX_ERROR_INFO;
+    c->read->log = log;
+    c->write->log = log;
+    c->read->handler = ngx_http_empty_handler;
+    c->write->handler = ngx_http_empty_handler;
+
+    /*
+     * no socket: its events count as added already (ngx_handle_read_event()
+     * and the upstreams' ngx_add_event() leave them alone), never ready to
+     * read, always ready to write
+     */
+    c->read->active = 1;
+    c->write->active = 1;
+    c->write->ready = 1;
+
+    /* and no socket options to set */
+    c->tcp_nodelay = NGX_TCP_NODELAY_DISABLED;
+    c->tcp_nopush = NGX_TCP_NOPUSH_DISABLED;
+
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    c->sockaddr = (struct sockaddr *) sin;
+    c->socklen = sizeof(struct sockaddr_in);
+    c->local_sockaddr = (struct sockaddr *) sin;
+    c->local_socklen = sizeof(struct sockaddr_in);
+    ngx_str_set(&c->addr_text, "127.0.0.1");
+
+    c->data = r;
+
+    lctx->connection = c;
+    lctx->request = r;
+    lctx->current_request = r;
+
+    r->signature = NGX_HTTP_MODULE;
+    r->connection = c;
+    r->pool = pool;
+    r->main = r;
+    r->count = 1;
+
+    r->main_conf = cctx->main_conf;
+    r->srv_conf = cctx->srv_conf;
+    r->loc_conf = cctx->loc_conf;
+
+    r->ctx = ngx_pcalloc(pool, sizeof(void *) * ngx_http_max_module);
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    r->variables = ngx_pcalloc(pool, cmcf->variables.nelts
+                                     * sizeof(ngx_http_variable_value_t));
+
+    if (r->ctx == NULL || r->variables == NULL
+        || ngx_list_init(&r->headers_in.headers, pool, 2,
+                         sizeof(ngx_table_elt_t)) != NGX_OK
+        || ngx_list_init(&r->headers_out.headers, pool, 2,
+                         sizeof(ngx_table_elt_t)) != NGX_OK
+        || ngx_list_init(&r->headers_out.trailers, pool, 2,
+                         sizeof(ngx_table_elt_t)) != NGX_OK)
+    {
+        goto failed;
+    }
+
+    r->headers_in.content_length_n = -1;
+    r->headers_in.keep_alive_n = -1;
+    r->headers_out.content_length_n = -1;
+    r->headers_out.last_modified_time = -1;
+
+    r->method = NGX_HTTP_POST;
+    ngx_str_set(&r->method_name, "POST");
+    r->http_version = NGX_HTTP_VERSION_11;
+    ngx_str_set(&r->http_protocol, "HTTP/1.1");
+    r->uri = clcf->name;
+    r->unparsed_uri = r->uri;
+    r->request_line.len = 0;
+
+    r->uri_changes = NGX_HTTP_MAX_URI_CHANGES + 1;
+    r->subrequests = NGX_HTTP_MAX_SUBREQUESTS + 1;
+    r->http_state = NGX_HTTP_PROCESS_REQUEST_STATE;
+    r->start_sec = ngx_time();
+    r->start_msec = ngx_current_msec % 1000;
+
+    /* not a client's: no access log line */
+    r->logged = 1;
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    return r;
+
+failed:
+
+    ngx_destroy_pool(pool);
+    ngx_http_vod_puller_free_connection(c);
+
+    return NULL;
+}
+
+
+/* the error log's context of a round: " while <action>, pulled events" */
+
+static u_char *
+ngx_http_vod_puller_log_error(ngx_log_t *log, u_char *buf, size_t len)
+{
+    u_char  *p;
+
+    p = buf;
+
+    if (log->action) {
+        p = ngx_snprintf(p, len, " while %s", log->action);
+        len -= p - buf;
+    }
+
+    return ngx_snprintf(p, len, ", events pulled from VOD");
+}
+
+
+/*
+ * The request's cleanups end its calls (their upstreams first, then
+ * their pools, the wake event and the retry timer); the connection has
+ * no descriptor, and no events to delete.
+ */
+
+static void
+ngx_http_vod_puller_close(ngx_http_request_t *r)
+{
+    ngx_pool_t          *pool;
+    ngx_connection_t    *c;
+    ngx_http_cleanup_t  *cln;
+
+    c = r->connection;
+    pool = c->pool;
+
+    cln = r->cleanup;
+    r->cleanup = NULL;
+
+    while (cln) {
+        if (cln->handler) {
+            cln->handler(cln->data);
+        }
+
+        cln = cln->next;
+    }
+
+    if (r->count != 1) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "vod events: the round's request count is %ud",
+                      (unsigned) r->count);
+    }
+
+    c->destroyed = 1;
+    c->pool = NULL;
+
+    ngx_destroy_pool(pool);
+
+    ngx_http_vod_puller_free_connection(c);
+}
+
+
+/* ngx_free_connection() looks at files[fd]: 0, put back as it was */
+
+static void
+ngx_http_vod_puller_free_connection(ngx_connection_t *c)
+{
+    ngx_connection_t  *saved;
+
+    saved = ngx_cycle->files ? ngx_cycle->files[0] : NULL;
+    c->fd = 0;
+
+    ngx_free_connection(c);
+
+    c->fd = (ngx_socket_t) -1;
+
+    if (ngx_cycle->files) {
+        ngx_cycle->files[0] = saved;
+    }
+}
+
+
+ngx_int_t
+ngx_http_vod_callback_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_vod_event_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_event_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                 *s;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
+
+    /* the module's context of an upload is of another kind */
+
+    if (ctx == NULL
+        || (r->main->content_handler != ngx_http_vod_callback_handler
+            && (ngx_http_vod_puller == NULL
+                || r->main != ngx_http_vod_puller->request)))
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case 0:
+        s = (ngx_str_t *) &ctx->event.event_type;
+        break;
+
+    case 1:
+        s = (ngx_str_t *) &ctx->event.file_id;
+        break;
+
+    default:
+        s = ctx->task_id.len ? &ctx->task_id
+                             : (ngx_str_t *) &ctx->event.task_id;
+        break;
+    }
+
+    if (s->len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = s->data;
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}

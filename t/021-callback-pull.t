@@ -1,0 +1,326 @@
+# The event receiver, pulled events (vod_callback_pull): worker 0 long-polls
+# PullEvents, handles each event like a pushed one, and confirms with
+# ConfirmEvents only the events it handed on; it backs off when VOD
+# fails, and stops pulling on reload and quit.  nginx runs with a master
+# process and two workers, as in production.
+
+use FindBin ();
+use lib "$FindBin::Bin/emulator/lib";
+
+use Test::Nginx::Socket 'no_plan';
+use VodTest;
+
+VodTest::setup();
+
+master_on();
+workers(2);
+
+sub slurp_log {
+    open my $fh, '<', $Test::Nginx::Util::ErrLogFile or return '';
+    local $/;
+    return <$fh>;
+}
+
+# the last PullEvents the emulator received is still waiting for events
+sub pull_waiting {
+    my $s = shift;
+    my ($last) = grep { ($_->{op} // '') eq 'PullEvents' }
+                 reverse @{ $s->{requests} };
+    return $last && !defined $last->{status};
+}
+
+# reload while a PullEvents waits; then an event must be pulled and
+# confirmed by the new worker 0
+our $Reloaded;
+sub reload_then_pull {
+    my $s = shift;
+
+    if (!$Reloaded) {
+        return 0 unless pull_waiting($s);
+        open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!";
+        my $master = <$fh> + 0;
+        kill 'HUP', $master or die "HUP $master: $!";
+        $Reloaded = 1;
+        return 0;
+    }
+
+    my $log = slurp_log();
+    my $starts = () = $log =~ /vod events: pulling events from VOD/g;
+    return 0 unless $starts >= 2
+                    && $log =~ /vod events: the worker is going away/;
+
+    $VodTest::Emu->inject_event({ EventType => 'FileDeleted',
+        FileDeleteEvent => { FileIdSet => ['5285890784246869930'] } })
+        unless @{ $s->{events} };
+
+    return 1 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} };
+}
+
+repeat_each(1);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: upload -> NewFileUpload -> ProcessMedia -> ProcedureStateChanged, pulled and confirmed
+--- emulator_config
+task_delay_ms: 100
+--- config
+location /upload/ {
+    vod_upload;
+}
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_callback_transcode 100010 100020;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+--- request eval
+"PUT /upload/holiday.mp4\n" . VodTest::bytes(50_000, 1)
+--- error_code: 200
+--- emulator_wait
+2 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} }
+--- emulator_events
+NewFileUpload confirmed
+ProcedureStateChanged confirmed
+--- emulator_tasks: 1
+--- app_events
+NewFileUpload * *
+ProcedureStateChanged * *
+--- error_log eval
+[
+qr/\[notice\] .*vod events: pulling events from VOD for the vod_callback location in \S+nginx\.conf:\d+/,
+qr/\[info\] .*vod event: NewFileUpload FileId "\d+", MediaUrl "http:\/\/127\.0\.0\.1:\d+\/vod\/\d+\/holiday\.mp4", SourceContext "" while handling a pulled VOD event, events pulled from VOD/,
+qr/vod event: ProcessMedia for FileId "\d+" started, TaskId "1250000000-procedurev2-/,
+qr/vod event: Transcode Definition 100010 SUCCESS, ErrCode 0, Output.Url "http:\/\/127\.0\.0\.1:\d+\/vod\/\d+\/v\.f100010\.mp4"/,
+qr/vod event: Transcode Definition 100020 SUCCESS, ErrCode 0, Output.Url/,
+qr/\[info\] .*vod events: 1 event\(s\) confirmed/,
+]
+--- no_error_log
+[error]
+[warn]
+[alert]
+
+
+
+=== TEST 2: only worker 0 pulls; the application gets the handle and variables
+--- emulator_inject eval
+[{ EventType => 'FileDeleted', FileDeleteEvent => { FileIdSet => ['1'] } }]
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_set_header X-Type $vod_event_type;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+location = /t {
+    return 204;
+}
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait
+1 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} }
+    and $s->{app}[0]{headers}{'x-vod-event-handle'} =~ /^EventHandle\w+$/
+    and $s->{app}[0]{headers}{'x-type'} eq 'FileDeleted'
+--- app_events
+FileDeleted - -
+--- grep_error_log: vod events: pulling events from VOD
+--- grep_error_log_out
+vod events: pulling events from VOD
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a batch: the event the application refuses is not confirmed, the others are
+--- emulator_inject eval
+[map { { EventType => 'FileDeleted', FileDeleteEvent => { FileIdSet => ["$_"] } } } 1 .. 3]
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    if ($http_x_vod_event_handle = "") {
+        return 400;
+    }
+    if ($request_body ~ '"FileIdSet":\["2"\]') {
+        return 503;
+    }
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+location = /t {
+    return 204;
+}
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait
+2 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} }
+--- emulator_events
+FileDeleted confirmed
+FileDeleted inflight
+FileDeleted confirmed
+--- api_params
+ConfirmEvents EventHandles: /^\["EventHandle\w+","EventHandle\w+"\]$/
+--- app_events
+FileDeleted - -
+FileDeleted - -
+--- error_log eval
+[
+qr/\[error\] .*vod event: "\/app" answered the FileDeleted event with status 503, event FileDeleted while handling a pulled VOD event/,
+qr/\[error\] .*vod events: the FileDeleted event is not confirmed, VOD will deliver it again/,
+qr/\[info\] .*vod events: 2 event\(s\) confirmed/,
+]
+
+
+
+=== TEST 4: the application down: nothing is confirmed
+--- emulator_config
+app_status: 503
+--- config
+location /upload/ {
+    vod_upload;
+}
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+--- request eval
+"PUT /upload/a.mp4\n" . VodTest::bytes(10_000, 4)
+--- error_code: 200
+--- emulator_wait
+my ($app) = grep { $_->{path} eq '/__emulator/app' } @{ $s->{requests} };
+$app && grep { ($_->{op} // '') eq 'PullEvents' && $_->{seq} > $app->{seq} }
+            @{ $s->{requests} };
+--- emulator_events
+NewFileUpload inflight
+--- api_params
+ConfirmEvents EventHandles: (none)
+--- app_events
+NewFileUpload * -
+--- error_log
+"/app" answered the NewFileUpload event with status 503
+vod events: the NewFileUpload event is not confirmed, VOD will deliver it again
+
+
+
+=== TEST 5: an event not confirmed comes again; it is handled, its transcode not started twice
+--- emulator_config
+app_status: 503
+confirm_timeout_ms: 300
+--- config
+location /upload/ {
+    vod_upload;
+}
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_callback_transcode 100010;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+--- request eval
+"PUT /upload/a.mp4\n" . VodTest::bytes(10_000, 5)
+--- error_code: 200
+--- emulator_wait
+$VodTest::Emu->config(app_status => undef) if @{ $s->{app} } == 1;
+my ($ev) = grep { $_->{type} eq 'NewFileUpload' } @{ $s->{events} };
+$ev && $ev->{pull_state} eq 'confirmed'
+--- emulator_tasks: 1
+--- error_log
+vod event: ProcessMedia for FileId
+was already started (a second delivery)
+vod events: 1 event(s) confirmed
+
+
+
+=== TEST 6: PullEvents failing: tried again after 1 s, then 2 s
+--- emulator_faults eval
+[
+    { op => 'PullEvents', nth => 1, status => 502, code => 'InternalError' },
+    { op => 'PullEvents', nth => 2, code => 'InternalError',
+      message => 'try later' },
+]
+--- emulator_inject eval
+[{ EventType => 'FileDeleted', FileDeleteEvent => { FileIdSet => ['1'] } }]
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+}
+location = /t {
+    return 204;
+}
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait
+1 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} }
+--- error_log eval
+[
+qr/\[error\] .*vod events: PullEvents failed \(status 502\), trying again in 1000 ms/,
+qr/\[error\] .*vod events: PullEvents failed: InternalError: try later, trying again in 2000 ms/,
+qr/vod events: 1 event\(s\) confirmed/,
+]
+
+
+
+=== TEST 7: quit while PullEvents waits: the worker stops pulling at once
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+}
+location = /t {
+    return 204;
+}
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait: main::pull_waiting($s)
+--- error_log
+vod events: the worker is going away, pulling stops
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 8: reload while PullEvents waits: the old worker stops, the new one pulls
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+}
+location = /t {
+    return 204;
+}
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait: main::reload_then_pull($s)
+--- emulator_events
+FileDeleted confirmed
+--- no_error_log
+[error]
+[alert]
