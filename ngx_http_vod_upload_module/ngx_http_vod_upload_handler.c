@@ -132,6 +132,9 @@ static ngx_int_t ngx_http_vod_bad(ngx_http_request_t *r,
     const char *fmt, ...);
 static ngx_int_t ngx_http_vod_refuse(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
+static void ngx_http_vod_body_unread(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_vod_client_gone(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_value(ngx_http_request_t *r,
@@ -360,6 +363,20 @@ ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
                                 (uint64_t) NGX_VOD_OBJECT_SIZE_MAX);
     }
 
+    if (ctx->length > 0) {
+        ctx->part_size = ngx_vod_parts_size(ctx->length, ctx->conf->part_size,
+                                            ctx->conf->part_size_max);
+
+        if (ctx->part_size == 0) {
+            return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "EntityTooLarge",
+                                    "a body of %O bytes needs more than "
+                                    "10000 parts of %uz bytes "
+                                    "(vod_upload_max_part_size)",
+                                    ctx->length, ctx->conf->part_size_max);
+        }
+    }
+
     return ngx_http_vod_params(r, ctx);
 }
 
@@ -409,21 +426,39 @@ ngx_http_vod_bad(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
 static ngx_int_t
 ngx_http_vod_refuse(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 {
-    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
-        r->expect_tested = 1;
-
-        if (r->stream) {
-            (void) ngx_http_discard_request_body(r);
-
-        } else {
-            r->keepalive = 0;
-            r->lingering_close = 1;
-        }
-    }
+    ngx_http_vod_body_unread(r);
 
     return ngx_http_vod_send_error(r, ctx->status,
                                    (const char *) ctx->code.data,
                                    &ctx->message, NULL);
+}
+
+
+/*
+ * An answer before the body was read (refused, or ApplyUpload failed):
+ * the body must not be taken for the next request of the connection.
+ * HTTP/1 closes it after the answer (lingering, so that the client sees
+ * the answer); HTTP/2 discards the stream's data.
+ */
+
+static void
+ngx_http_vod_body_unread(ngx_http_request_t *r)
+{
+    if (r->request_body
+        || (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked))
+    {
+        return;
+    }
+
+    r->expect_tested = 1;
+
+    if (r->stream) {
+        (void) ngx_http_discard_request_body(r);
+
+    } else {
+        r->keepalive = 0;
+        r->lingering_close = 1;
+    }
 }
 
 
@@ -702,8 +737,6 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     ctx->state = NGX_HTTP_VOD_UPLOADING;
 
     if (ctx->length >= 0) {
-        ctx->part_size = ngx_vod_parts_size(ctx->length,
-                                            ctx->conf->part_size);
         ctx->multipart = ((uint64_t) ctx->length > ctx->part_size);
         ctx->single = !ctx->multipart;
     }
@@ -786,6 +819,12 @@ ngx_http_vod_body_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 {
     ngx_int_t  rc;
 
+    /* an HTTP/2 stream reset meanwhile: what nginx has is not the body */
+
+    if (ngx_http_vod_client_gone(r, ctx)) {
+        return;
+    }
+
     ctx->nslots = ctx->conf->parts_in_flight + 1;
 
     ctx->slots = ngx_pcalloc(r->pool,
@@ -849,14 +888,47 @@ ngx_http_vod_body_read_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
+    /* the log's request may still be a call's after an upstream event */
+
+    ngx_http_set_log_request(r->connection->log, r);
+    r->connection->log->action = ctx->calls.action;
+
+    /* a client gone while paused is noticed now, not when reading again */
+
+    if (ngx_http_vod_client_gone(r, ctx)) {
+        ngx_http_vod_step(r);
+        return;
+    }
+
     if (!ctx->reading || ctx->paused) {
         return;
     }
 
-    r->connection->log->action = ctx->calls.action;
-
     ngx_http_vod_pump(r, ctx);
     ngx_http_vod_step(r);
+}
+
+
+/*
+ * The client went away (a connection closed, an HTTP/2 stream reset)
+ * before the whole body was read: the upload fails with 499 and is
+ * aborted.  nginx would take an HTTP/2 stream reset for the end of a body
+ * of unknown length: the error must be seen before reading on.  Once the
+ * whole body is in, the upload goes on: the media is complete.
+ */
+
+static ngx_uint_t
+ngx_http_vod_client_gone(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+{
+    if (ctx->failed || ctx->body_done
+        || (!ctx->calls.client_gone && !r->connection->error))
+    {
+        return 0;
+    }
+
+    ngx_http_vod_client_error(r, ctx, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+
+    return 1;
 }
 
 
@@ -986,11 +1058,14 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
                            : ngx_min((uint64_t) rest, ctx->part_size);
 
     } else {
-        want = ngx_vod_parts_size_at(ctx->conf->part_size, ctx->parts + 1);
+        want = ngx_vod_parts_size_at(ctx->conf->part_size,
+                                     ctx->conf->part_size_max,
+                                     ctx->parts + 1);
 
         if (want == 0) {
             ngx_str_set(&msg, "the body needs more than the 10000 parts "
-                              "of a COS multipart upload");
+                              "of a COS multipart upload (see "
+                              "vod_upload_max_part_size)");
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: %V", &msg);
             ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
@@ -1127,7 +1202,9 @@ ngx_http_vod_client_error(ngx_http_request_t *r,
     ctx->calls.reading_body = 0;
     r->read_event_handler = ngx_http_block_reading;
 
-    if (r->connection->error) {
+    if (r->connection->error || ctx->calls.client_gone
+        || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
+    {
         /* the calls under way and the abort need the request alive */
         r->connection->error = 0;
         ctx->calls.client_gone = 1;
@@ -1210,6 +1287,11 @@ ngx_http_vod_step(ngx_http_request_t *r)
 
     if (ctx->committed) {
         ngx_http_vod_finish(r, ctx);
+        return;
+    }
+
+    if (ngx_http_vod_client_gone(r, ctx)) {
+        ngx_http_vod_step(r);
         return;
     }
 
@@ -1719,10 +1801,9 @@ ngx_http_vod_part_retry(ngx_event_t *ev)
     ngx_http_set_log_request(c->log, r);
     c->log->action = ctx->calls.action;
 
-    if (ngx_http_vod_part_start(r, ctx, slot) != NGX_OK) {
-        slot->state = NGX_HTTP_VOD_SLOT_FREE;
-        ctx->sending--;
-    }
+    /* a failure frees the waiting slots, this one with them */
+
+    (void) ngx_http_vod_part_start(r, ctx, slot);
 
     ngx_http_vod_step(r);
     ngx_http_run_posted_requests(c);
@@ -1902,7 +1983,11 @@ ngx_http_vod_commit_start(ngx_http_request_t *r,
         goto failed;
     }
 
-    ctx->state = NGX_HTTP_VOD_COMMITTING;
+    if (ctx->state != NGX_HTTP_VOD_COMMITTING) {
+        /* CommitUpload's tries are its own, not what ApplyUpload used */
+        ctx->api_tries = 0;
+        ctx->state = NGX_HTTP_VOD_COMMITTING;
+    }
 
     return NGX_OK;
 
@@ -2335,6 +2420,16 @@ ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         ctx->reading = 0;
         ctx->calls.reading_body = 0;
         r->read_event_handler = ngx_http_block_reading;
+
+        /*
+         * nobody reads now: client_body_timeout would mark the connection
+         * timed out, and the lingering close after the answer would then
+         * reset it instead of letting the client read the answer
+         */
+
+        if (r->connection->read->timer_set) {
+            ngx_del_timer(r->connection->read);
+        }
     }
 }
 
@@ -2360,6 +2455,8 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 
         id = (ctx->status >= NGX_HTTP_INTERNAL_SERVER_ERROR
               && ctx->request_id.len) ? &ctx->request_id : NULL;
+
+        ngx_http_vod_body_unread(r);
 
         rc = ngx_http_vod_send_error(r, ctx->status,
                                      (const char *) ctx->code.data,

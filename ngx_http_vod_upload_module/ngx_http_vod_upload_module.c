@@ -279,7 +279,14 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_part_size,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_vod_upload_loc_conf_t, part_size),
+      NULL },
+
+    { ngx_string("vod_upload_max_part_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_part_size,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, max_part_size),
       NULL },
 
     { ngx_string("vod_upload_parts_in_flight"),
@@ -882,15 +889,18 @@ ngx_http_vod_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* vod_upload_part_size, vod_upload_max_part_size */
+
 static char *
 ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
-
     off_t       size;
+    size_t     *field;
     ngx_str_t  *value;
 
-    if (vlcf->part_size != NGX_CONF_UNSET_SIZE) {
+    field = (size_t *) ((u_char *) conf + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_SIZE) {
         return "is duplicate";
     }
 
@@ -910,7 +920,7 @@ ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    vlcf->part_size = (size_t) size;
+    *field = (size_t) size;
 
     return NGX_CONF_OK;
 }
@@ -1124,6 +1134,7 @@ ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
     conf->expire_time = NGX_CONF_UNSET_PTR;
 
     conf->part_size = NGX_CONF_UNSET_SIZE;
+    conf->max_part_size = NGX_CONF_UNSET_SIZE;
     conf->parts_in_flight = NGX_CONF_UNSET_UINT;
     conf->part_tries = NGX_CONF_UNSET_UINT;
     conf->md5 = NGX_CONF_UNSET;
@@ -1201,6 +1212,24 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_size_value(conf->part_size, prev->part_size,
                               8 * 1024 * 1024);
+
+    /* parts grow only when allowed to: memory is what was configured */
+
+    ngx_conf_merge_size_value(conf->max_part_size, prev->max_part_size, 0);
+
+    if (conf->max_part_size == 0) {
+        conf->part_size_max = conf->part_size;
+
+    } else if (conf->max_part_size < conf->part_size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vod_upload_max_part_size\" %uz is smaller "
+                           "than \"vod_upload_part_size\" %uz",
+                           conf->max_part_size, conf->part_size);
+        return NGX_CONF_ERROR;
+
+    } else {
+        conf->part_size_max = conf->max_part_size;
+    }
     ngx_conf_merge_uint_value(conf->parts_in_flight, prev->parts_in_flight, 4);
     ngx_conf_merge_uint_value(conf->part_tries, prev->part_tries, 3);
     ngx_conf_merge_value(conf->md5, prev->md5, 0);

@@ -83,6 +83,8 @@ typedef struct {
     off_t                           max_body_size;
 
     size_t                          part_size;
+    size_t                          max_part_size;  /* 0: not set */
+    size_t                          part_size_max;  /* what applies */
     ngx_uint_t                      parts_in_flight;
     ngx_uint_t                      part_tries;
     ngx_flag_t                      md5;

@@ -882,6 +882,18 @@ ngx_vod_api_apply_upload_read(ngx_vod_alloc_t *a, const cJSON *resp,
         return NGX_VOD_ERROR;
     }
 
+    /* these two go into COS's request headers as they are */
+
+    if (!ngx_vod_header_value_valid(&out->secret_id)) {
+        *error = "Response.TempCertificate.SecretId holds control characters";
+        return NGX_VOD_ERROR;
+    }
+
+    if (!ngx_vod_header_value_valid(&out->token)) {
+        *error = "Response.TempCertificate.Token holds control characters";
+        return NGX_VOD_ERROR;
+    }
+
     return NGX_VOD_OK;
 }
 

@@ -8,7 +8,7 @@
 
 
 uint64_t
-ngx_vod_parts_size(uint64_t length, uint64_t configured)
+ngx_vod_parts_size(uint64_t length, uint64_t configured, uint64_t max)
 {
     uint64_t  size;
 
@@ -20,11 +20,11 @@ ngx_vod_parts_size(uint64_t length, uint64_t configured)
 
     while ((length + size - 1) / size > NGX_VOD_PARTS_MAX) {
 
-        if (size >= NGX_VOD_PART_SIZE_MAX / 2) {
-            return NGX_VOD_PART_SIZE_MAX;
+        if (size >= max) {
+            return 0;
         }
 
-        size *= 2;
+        size = (2 * size < max) ? 2 * size : max;
     }
 
     return size;
@@ -32,7 +32,7 @@ ngx_vod_parts_size(uint64_t length, uint64_t configured)
 
 
 uint64_t
-ngx_vod_parts_size_at(uint64_t configured, uint32_t n)
+ngx_vod_parts_size_at(uint64_t configured, uint64_t max, uint32_t n)
 {
     uint32_t  doublings;
 
@@ -44,10 +44,8 @@ ngx_vod_parts_size_at(uint64_t configured, uint32_t n)
 
     /* 2^14 MiB is already over the maximum, whatever was configured */
 
-    if (doublings >= 14
-        || (configured << doublings) > NGX_VOD_PART_SIZE_MAX)
-    {
-        return NGX_VOD_PART_SIZE_MAX;
+    if (doublings >= 14 || (configured << doublings) > max) {
+        return max;
     }
 
     return configured << doublings;
@@ -55,7 +53,7 @@ ngx_vod_parts_size_at(uint64_t configured, uint32_t n)
 
 
 uint64_t
-ngx_vod_parts_capacity(uint64_t configured)
+ngx_vod_parts_capacity(uint64_t configured, uint64_t max)
 {
     uint32_t  n;
     uint64_t  total;
@@ -63,7 +61,7 @@ ngx_vod_parts_capacity(uint64_t configured)
     total = 0;
 
     for (n = 1; n <= NGX_VOD_PARTS_MAX; n += NGX_VOD_PARTS_PER_DOUBLING) {
-        total += ngx_vod_parts_size_at(configured, n)
+        total += ngx_vod_parts_size_at(configured, max, n)
                  * NGX_VOD_PARTS_PER_DOUBLING;
     }
 

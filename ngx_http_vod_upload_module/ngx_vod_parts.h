@@ -25,22 +25,28 @@
 
 
 /*
+ * Parts never exceed "max" (the configured vod_upload_max_part_size, at
+ * most NGX_VOD_PART_SIZE_MAX): it bounds an upload's memory whatever
+ * length the client declares.
+ *
  * A body of known length: the part size to use, the configured size
- * doubled as often as needed to stay within NGX_VOD_PARTS_MAX parts
- * (at most NGX_VOD_PART_SIZE_MAX); 0 if the body is larger than
- * NGX_VOD_OBJECT_SIZE_MAX.
+ * doubled as often as needed to stay within NGX_VOD_PARTS_MAX parts, at
+ * most max; 0 if the body does not fit in NGX_VOD_PARTS_MAX parts of max
+ * bytes (or is larger than NGX_VOD_OBJECT_SIZE_MAX).
  */
-uint64_t ngx_vod_parts_size(uint64_t length, uint64_t configured);
+uint64_t ngx_vod_parts_size(uint64_t length, uint64_t configured,
+    uint64_t max);
 
 /*
  * A body of unknown length: the size of part number n (1-based): the
  * configured size, doubled every NGX_VOD_PARTS_PER_DOUBLING parts, at
- * most NGX_VOD_PART_SIZE_MAX; 0 past NGX_VOD_PARTS_MAX.
+ * most max; 0 past NGX_VOD_PARTS_MAX.
  */
-uint64_t ngx_vod_parts_size_at(uint64_t configured, uint32_t n);
+uint64_t ngx_vod_parts_size_at(uint64_t configured, uint64_t max,
+    uint32_t n);
 
 /* the largest body of unknown length that fits, for the docs and logs */
-uint64_t ngx_vod_parts_capacity(uint64_t configured);
+uint64_t ngx_vod_parts_capacity(uint64_t configured, uint64_t max);
 
 
 #endif /* _NGX_VOD_PARTS_H_INCLUDED_ */

@@ -512,3 +512,21 @@ this body is longer than ten bytes
 --- error_code: 413
 --- error_log
 client intended to send too large body
+
+
+
+=== TEST 35: vod_upload_max_part_size below vod_upload_part_size
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key EXAMPLEKEY;
+vod_api_endpoint http://127.0.0.1:9;
+vod_cos_endpoint http://127.0.0.1:9;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 16m;
+    vod_upload_max_part_size 8m;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_max_part_size" 8388608 is smaller than "vod_upload_part_size" 16777216/

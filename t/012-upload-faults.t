@@ -6,6 +6,7 @@
 use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
 
+use IO::Socket::INET ();
 use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
@@ -22,6 +23,18 @@ _EOC_
 
 our $Body = VodTest::bytes(2_500_000, 12);
 our $Md5 = VodTest::md5(2_500_000, 12);
+
+# a server that accepts connections and never answers: the kernel
+# completes the handshakes, nobody reads
+our $Silent = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 64,
+                                    Proto => 'tcp')
+    or die "a silent server: $!";
+$ENV{TEST_NGINX_SILENT_PORT} = $Silent->sockport;
+
+# a slow client: the head and 2.1 MB, then 20 KB every 200 ms
+our @Trickle = ("PUT /upload/a.mp4\n" . VodTest::bytes(2_100_000, 31),
+                map { { value => VodTest::bytes(20_000, 31 + $_),
+                        delay_before => 0.2 } } 1 .. 20);
 
 repeat_each(1);
 no_shuffle();
@@ -424,3 +437,122 @@ $VodTest::Emu->config(answer_media_path => 'relative/a.mp4');
 --- emulator_ops: ApplyUpload
 --- error_log
 not an absolute object key
+
+
+
+=== TEST 29: an ApplyUpload answer whose token would add a header: 502
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->config(answer_token => "tok\r\nX-Injected: from-the-answer");
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- response_body_like: "code":"InvalidVodAnswer","message":"ApplyUpload: the VOD API.s answer is not valid: Response.TempCertificate.Token holds control characters"
+--- emulator_ops: ApplyUpload
+--- landed_md5: none
+
+
+
+=== TEST 30: ApplyUpload fails before the body is read: the body is not taken for a request
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault(op => 'ApplyUpload', code => 'InvalidParameterValue.MediaType');
+--- raw_request eval
+my $smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+"PUT /upload/a.mp4 HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+. length($smuggled) . "\r\n\r\n$smuggled"
+--- error_code: 502
+--- response_headers
+Connection: close
+--- response_body_like: ^\{"error":\{"code":"InvalidParameterValue.MediaType",.*\}\}$
+--- emulator_ops: ApplyUpload
+--- no_error_log
+smuggled
+
+
+
+=== TEST 31: an API answer with neither length nor chunks ends with its connection
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault([{ op => 'ApplyUpload', no_length => 1 },
+                      { op => 'CommitUpload', no_length => 1 }]);
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 200
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload
+--- landed_md5 eval: $::Md5
+--- no_error_log
+[warn]
+[error]
+
+
+
+=== TEST 32: a POST that timed out is not sent to the next server by nginx
+--- http_config
+upstream vod_api {
+    server 127.0.0.1:$TEST_NGINX_SILENT_PORT;
+    server 127.0.0.1:$TEST_NGINX_VOD_PORT;
+}
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_api_endpoint http://vod_api;
+    vod_read_timeout 500ms;
+}
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 200
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload
+--- error_log eval
+[qr/\[error\] .*upstream timed out .* while reading response header from upstream/,
+ qr/\[warn\] .*vod upload: ApplyUpload failed \(no answer, 504\), trying again in \d+ ms/]
+
+
+
+=== TEST 33: a failure while the client still sends: nginx reads the rest until the client has the answer
+client_body_timeout must not run on while nothing reads the body: it would
+make the lingering close after the answer reset the connection at once,
+with the client still sending (lingering reads are what keeps it open).
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 2;
+    client_body_timeout 1s;
+}
+--- init
+$VodTest::Emu->fault([
+    { op => 'UploadPart', part_number => 1, delay_ms => 2500 },
+    { op => 'UploadPart', part_number => 2, status => 403,
+      code => 'AccessDenied' },
+]);
+--- more_headers
+Content-Length: 2600000
+--- request eval
+[[@::Trickle]]
+--- error_code: 502
+--- response_body_like: ^\{"error":\{"code":"AccessDenied",
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*2 AbortMultipartUpload
+--- landed_md5: none
+--- error_log
+lingering read: 
+
+
+
+=== TEST 34: log_subrequest on: every call is logged, the upload's own line intact
+--- http_config
+log_format up '$request_method $request_uri $status $vod_upload_bytes';
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    log_subrequest on;
+    access_log logs/access.log up;
+}
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 200
+--- access_log
+PUT /upload/a.mp4 200 2500000
+--- landed_md5 eval: $::Md5

@@ -146,3 +146,65 @@ location /upload/ {
 --- emulator_ops:
 --- no_error_log
 client intended to send too large body
+
+
+
+=== TEST 7: an HTTP/2 body of unknown length cancelled while a part is under way: 499, aborted, nothing committed
+nginx takes the end of the stream for the end of such a body: the module
+must see the client's error before it reads on.
+--- http2
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+}
+--- init
+$VodTest::Emu->fault(op => 'UploadPart', part_number => 1, delay_ms => 2000);
+--- more_headers
+Transfer-Encoding: chunked
+--- request eval
+"PUT /upload/h2.mp4\n" . VodTest::bytes(6_000_000, 37)
+--- timeout: 1
+--- abort
+--- ignore_response
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart AbortMultipartUpload
+--- landed_md5: none
+--- error_log
+vod upload: the client closed the connection during the upload
+
+
+
+=== TEST 8: a Content-Length that would need parts over vod_upload_max_part_size: 413 before anything is sent
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    client_max_body_size 0;
+}
+--- raw_request eval
+"PUT /upload/huge.mp4 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200000000000\r\n\r\n" . VodTest::bytes(100_000, 38)
+--- error_code: 413
+--- response_body
+{"error":{"code":"EntityTooLarge","message":"a body of 200000000000 bytes needs more than 10000 parts of 1048576 bytes (vod_upload_max_part_size)"}}
+--- emulator_ops:
+--- error_log
+vod upload: a body of 200000000000 bytes needs more than 10000 parts
+
+
+
+=== TEST 9: with vod_upload_max_part_size, parts may grow for it
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_max_part_size 32m;
+    client_max_body_size 0;
+}
+--- raw_request eval
+"PUT /upload/huge.mp4 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200000000000\r\n\r\n" . VodTest::bytes(100_000, 39)
+--- timeout: 1
+--- abort
+--- ignore_response
+--- emulator_ops: ApplyUpload InitiateMultipartUpload AbortMultipartUpload
+--- landed_md5: none

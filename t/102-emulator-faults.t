@@ -290,6 +290,25 @@ subtest 'HTTP/1.0: no keep-alive, no chunked encoding' => sub {
         'white space, then the <Error>, then the close';
 };
 
+subtest 'no_length: the answer ends with the connection' => sub {
+    $emu->reset;
+    $emu->fault(op => 'ApplyUpload', no_length => 1);
+    my $body = '{"MediaType":"mp4"}';
+    my $h = $emu->tc3_headers(action => 'ApplyUpload', body => $body);
+    my $s = IO::Socket::INET->new(PeerAddr => $emu->address) or die $!;
+    print $s "POST / HTTP/1.1\r\n"
+           . join('', map { "$_->[0]: $_->[1]\r\n" } @$h)
+           . "Content-Length: " . length($body) . "\r\n\r\n$body";
+    my $resp = do { local $/; <$s> };
+    like $resp, qr{^HTTP/1.1 200 }, '200';
+    unlike $resp, qr{\r\nContent-Length:}i, 'no Content-Length';
+    like $resp, qr{\r\nConnection: close\r\n}, 'Connection: close';
+    like $resp, qr{\r\n\r\n\{"Response":\{.*"VodSessionKey"}s,
+        'the answer, then the close';
+    ok eval { $emu->fault(op => 'UploadPart', no_length => 1) },
+        'a fault of its own';
+};
+
 subtest 'wrong ETag, wrong CRC-64' => sub {
     my ($a, $id) = fresh();
     $emu->fault(op => 'UploadPart', wrong_etag => 1);

@@ -561,6 +561,11 @@ test_apply_upload_fields(void)
           "Response.TempCertificate.Token is missing or not a string" },
         { "\"Token\":", "\"X\":",
           "Response.TempCertificate.Token is missing or not a string" },
+        { "\"Token\":\"xxxxxxxx\"",
+          "\"Token\":\"t\\r\\nX-Injected: 1\"",
+          "Response.TempCertificate.Token holds control characters" },
+        { "\"SecretId\":\"xxxxxxx\"", "\"SecretId\":\"id\\u0001\"",
+          "Response.TempCertificate.SecretId holds control characters" },
         { "182823331", "\"182823331\"",
           "Response.TempCertificate.ExpiredTime is missing or not an "
           "integer in 1..253402300799" },

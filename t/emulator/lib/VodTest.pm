@@ -65,6 +65,7 @@ our $Emu;
 # the run-time settings a block may change, and their values at start
 our %ConfigDefaults = (
     cert_lifetime => 3600, answer_bucket => undef, answer_media_path => undef,
+    answer_token => undef,
     callback_url => undef, callback_sign_key => undef,
     callback_sign_in => 'body', app_status => undef, task_delay_ms => 200,
     pull_wait_ms => 5000, confirm_timeout_ms => 30000,

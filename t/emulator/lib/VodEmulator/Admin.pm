@@ -25,7 +25,7 @@ use VodEmulator::Util qw(json_encode json_decode);
 my %CONFIG = map { $_ => 1 } qw(callback_url callback_sign_key
     callback_sign_in cert_lifetime task_delay_ms pull_wait_ms
     confirm_timeout_ms callback_timeout_ms answer_bucket answer_media_path
-    app_status);
+    answer_token app_status);
 
 sub new {
     my ($class, $srv) = @_;
@@ -173,7 +173,7 @@ sub post_config {
         if defined $new{cert_lifetime};
 
     # for tests of hostile answers: ApplyUpload answers these verbatim
-    for my $k (qw(answer_bucket answer_media_path)) {
+    for my $k (qw(answer_bucket answer_media_path answer_token)) {
         $cfg->{$k} = $new{$k} if exists $new{$k};
     }
     $cfg->{task_delay_ms} = $new{task_delay_ms} + 0

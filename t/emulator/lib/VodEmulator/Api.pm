@@ -391,7 +391,7 @@ sub action_ApplyUpload {
         TempCertificate  => {
             SecretId    => $cert->{secret_id},
             SecretKey   => $cert->{secret_key},
-            Token       => $cert->{token},
+            Token       => $self->{srv}{cfg}{answer_token} // $cert->{token},
             ExpiredTime => $cert->{expired_time},
         },
     });

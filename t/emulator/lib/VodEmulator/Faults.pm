@@ -13,6 +13,9 @@ package VodEmulator::Faults;
 #   complete_200_error        Complete: 200 at once, then an <Error>
 #   stream_whitespace         Complete: 200 at once, white space, result
 #   wrong_etag / wrong_crc64  a wrong ETag / x-cos-hash-crc64ecma header
+#   no_length                 the answer without Content-Length, ended by
+#                             closing the connection (alone or with
+#                             another action)
 
 use strict;
 use warnings;
@@ -29,7 +32,7 @@ my %HASHES_OPS = map { $_ => 1 }
     qw(PutObject UploadPart CompleteMultipartUpload);
 my %KEYS = map { $_ => 1 } qw(op nth count part_number status code message
     reset reset_after_bytes delay_ms complete_200_error stream_whitespace
-    wrong_etag wrong_crc64);
+    wrong_etag wrong_crc64 no_length);
 
 sub new {
     my ($class) = @_;
@@ -63,7 +66,7 @@ sub add {
     die "status must be 100..599\n"
         if defined $f{status} && ($f{status} < 100 || $f{status} > 599);
     for my $k (qw(reset complete_200_error stream_whitespace wrong_etag
-                  wrong_crc64)) {
+                  wrong_crc64 no_length)) {
         $f{$k} = $f{$k} ? 1 : 0 if exists $f{$k};
     }
     my $error = defined $f{status} || defined $f{code};
@@ -73,8 +76,9 @@ sub add {
     die "a fault does one thing: " . join(', ', @actions) . "\n"
         if @actions > 1;
     die "the fault does nothing: give status/code, reset, delay_ms, "
-      . "complete_200_error, stream_whitespace, wrong_etag or wrong_crc64\n"
-        unless @actions || defined $f{delay_ms};
+      . "complete_200_error, stream_whitespace, wrong_etag, wrong_crc64 "
+      . "or no_length\n"
+        unless @actions || defined $f{delay_ms} || $f{no_length};
     die "$actions[0] applies to CompleteMultipartUpload only\n"
         if @actions && $actions[0] =~ /^(?:complete_200_error|stream_whitespace)$/
         && $op ne 'CompleteMultipartUpload';

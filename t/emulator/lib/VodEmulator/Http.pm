@@ -342,8 +342,12 @@ sub respond {
         } else {
             $len = length($resp->{body} // '');
         }
-        push @h, [ 'Content-Length', $resp->{length} // $len ]
-            unless $status == 204 || $status == 304;
+        if ($resp->{no_length}) {
+            $close = 1;
+        } else {
+            push @h, [ 'Content-Length', $resp->{length} // $len ]
+                unless $status == 204 || $status == 304;
+        }
     }
     push @h, [ 'Connection', $close ? 'close' : 'keep-alive' ];
 

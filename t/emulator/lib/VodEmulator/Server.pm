@@ -352,6 +352,7 @@ sub finish {
     $log->{status} = $resp->{status} // 200;
     $log->{error_code} = $resp->{error_code} if defined $resp->{error_code};
     my $f = $req->{fault};
+    $resp->{no_length} = 1 if $f && $f->{no_length};
     my $delay = $f && !$req->{no_fault_delay} ? $f->{delay_ms} : undef;
     $log->{ms} = int((Time::HiRes::time() - $req->{started}) * 1000
                      + ($delay // 0));
