@@ -2,7 +2,9 @@
 # The main job, run by `make demo` (which installs and builds first):
 # the local VOD + COS emulator, Debian's nginx with the module, a generated
 # sample uploaded end to end, the JSON answer printed, and the bytes that
-# landed compared with the sample.
+# landed compared with the sample; then VOD's events: NewFileUpload pushed
+# to nginx, which starts ProcessMedia, and ProcedureStateChanged with the
+# transcoded outputs, in nginx's log.
 
 set -euo pipefail
 
@@ -13,6 +15,7 @@ port=${DEMO_PORT:-8480}
 prefix=$root/build/demo
 secret_id=AKIDdemo0123456789abcdefghijklmnopqrs
 secret_key=demoSecretKey0123456789abcdefghij
+event_key=demoEventKey42
 
 rm -rf "$prefix"
 mkdir -p "$prefix"/{conf,logs,tmp}
@@ -29,6 +32,8 @@ trap cleanup EXIT
 echo "== the VOD + COS emulator (t/emulator/vod-emulator)"
 "$root/t/emulator/vod-emulator" --listen 127.0.0.1:0 --data "$prefix/emulator" \
     --secret-id "$secret_id" --secret-key "$secret_key" \
+    --callback-url "http://127.0.0.1:$port/vod/events" \
+    --callback-sign-key "$event_key" --task-delay-ms 500 \
     > "$prefix/emulator.out" 2> "$prefix/emulator.err" &
 pids+=($!)
 
@@ -60,6 +65,8 @@ http {
                    'bytes=\$vod_upload_bytes err=\$vod_upload_error '
                    '\$request_time s';
     access_log logs/access.log vod;
+    log_format vod_events '\$status \$vod_event_type file=\$vod_event_file_id '
+                          'task=\$vod_event_task_id';
 
     client_body_temp_path tmp;
     proxy_temp_path tmp;
@@ -82,6 +89,21 @@ http {
             vod_upload_source_context   "demo-\$msec";
             client_max_body_size        1g;
             client_body_buffer_size     1m;
+        }
+
+        # VOD's events (the emulator pushes them here, signed)
+        location = /vod/events {
+            vod_callback;
+            vod_callback_sign_key   $event_key;
+            vod_callback_transcode  100010 100020;
+            vod_callback_pass       /app/vod-events;
+            access_log              logs/events.log vod_events;
+        }
+
+        # the application would be behind this location
+        location = /app/vod-events {
+            internal;
+            return 204;
         }
 
         location = /health {
@@ -141,6 +163,26 @@ curl -sS "http://$emulator/__emulator/state?md5=0" \
                         @{ $s->{requests} }), "\n"'
 
 echo
+echo "== VOD's events: NewFileUpload -> ProcessMedia -> ProcedureStateChanged"
+# the emulator pushes them; the transcode finishes --task-delay-ms later
+for _ in $(seq 1 200); do
+    [ "$(grep -c 'vod event: Transcode Definition' "$prefix/logs/error.log")" -ge 2 ] \
+        && break
+    sleep 0.05
+done
+if [ "$(grep -c 'vod event: Transcode Definition' "$prefix/logs/error.log")" -lt 2 ]; then
+    echo "the transcoding results did not come" >&2
+    grep 'vod event' "$prefix/logs/error.log" >&2 || true
+    exit 1
+fi
+grep 'vod event' "$prefix/logs/error.log" \
+    | sed 's/ while handling a VOD event.*//; s/^[^*]*\*[0-9]* //'
+
+echo
 echo "== nginx's error log (info) and access log"
 grep 'vod upload' "$prefix/logs/error.log" | sed 's/, client: .*//'
 cat "$prefix/logs/access.log"
+
+echo
+echo "== the events' access log"
+cat "$prefix/logs/events.log"
