@@ -129,6 +129,9 @@ static void ngx_http_vod_event_fail(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vod_event_answer(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx);
 static void ngx_http_vod_event_reset(ngx_http_vod_event_ctx_t *ctx);
+static ngx_http_vod_event_ctx_t *ngx_http_vod_event_ctx_create(
+    ngx_http_request_t *r, ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_vod_puller_t *puller);
 static ngx_int_t ngx_http_vod_event_refuse(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *message);
 static void ngx_http_vod_event_cleanup(void *data);
@@ -180,7 +183,6 @@ ngx_http_vod_callback_handler(ngx_http_request_t *r)
     off_t                            max;
     ngx_int_t                        rc;
     ngx_table_elt_t                 *allow;
-    ngx_http_cleanup_t              *cln;
     ngx_http_vod_event_ctx_t        *ctx;
     ngx_http_vod_upload_loc_conf_t  *conf;
     u_char                           buf[64];
@@ -223,40 +225,10 @@ ngx_http_vod_callback_handler(ngx_http_request_t *r)
                                          "EventTooLarge", (char *) buf);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_event_ctx_t));
-    if (ctx == NULL) {
+    ctx = ngx_http_vod_event_ctx_create(r, conf, NULL);
+    if (ctx == NULL || ngx_http_vod_event_query(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ctx->conf = conf;
-    ctx->pool = r->pool;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
-
-    if (ngx_http_vod_event_query(r, ctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln = ngx_http_cleanup_add(r, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_vod_event_cleanup;
-    cln->data = ctx;
-
-    if (ngx_http_vod_calls_init(r, &ctx->calls, conf,
-                                ngx_http_vod_callback_step)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->calls.action = "handling a VOD event";
-
-    ctx->retry.handler = ngx_http_vod_process_retry;
-    ctx->retry.data = r;
-    ctx->retry.log = r->connection->log;
 
     ctx->reading = 1;
 
@@ -272,6 +244,55 @@ ngx_http_vod_callback_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The context of an event's request: a pushed event's, or a pulling
+ * round's (puller set), with its calls and its cleanup.
+ */
+
+static ngx_http_vod_event_ctx_t *
+ngx_http_vod_event_ctx_create(ngx_http_request_t *r,
+    ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_puller_t *puller)
+{
+    ngx_http_cleanup_t        *cln;
+    ngx_http_vod_event_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_event_ctx_t));
+    cln = ngx_http_cleanup_add(r, 0);
+
+    if (ctx == NULL || cln == NULL) {
+        return NULL;
+    }
+
+    ctx->conf = conf;
+    ctx->pool = r->pool;
+    ctx->puller = puller;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
+
+    /* added before the calls' cleanup: runs after it */
+
+    cln->handler = ngx_http_vod_event_cleanup;
+    cln->data = ctx;
+
+    if (ngx_http_vod_calls_init(r, &ctx->calls, conf,
+                                puller ? ngx_http_vod_pull_step
+                                       : ngx_http_vod_callback_step)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    ctx->calls.action = puller ? "handling a pulled VOD event"
+                               : "handling a VOD event";
+
+    ctx->retry.handler = ngx_http_vod_process_retry;
+    ctx->retry.data = r;
+    ctx->retry.log = r->connection->log;
+
+    return ctx;
+}
+
+
 static ngx_int_t
 ngx_http_vod_event_refuse(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
@@ -281,17 +302,7 @@ ngx_http_vod_event_refuse(ngx_http_request_t *r, ngx_uint_t status,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "vod event: %s", message);
 
-    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
-        r->expect_tested = 1;
-
-        if (r->stream) {
-            (void) ngx_http_discard_request_body(r);
-
-        } else {
-            r->keepalive = 0;
-            r->lingering_close = 1;
-        }
-    }
+    ngx_http_vod_body_unread(r);
 
     msg.data = (u_char *) message;
     msg.len = ngx_strlen(message);
@@ -1306,7 +1317,6 @@ ngx_http_vod_pull_round(ngx_event_t *ev)
     ngx_vod_api_int_t          sub;
     ngx_http_request_t        *r;
     ngx_http_vod_call_t       *call;
-    ngx_http_cleanup_t        *cln;
     ngx_http_vod_event_ctx_t  *ctx;
 
     if (ngx_http_vod_pull_stopping()) {
@@ -1320,35 +1330,12 @@ ngx_http_vod_pull_round(ngx_event_t *ev)
 
     p->request = r;
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_event_ctx_t));
-    cln = ngx_http_cleanup_add(r, 0);
-
-    if (ctx == NULL || cln == NULL) {
+    p->ctx = ngx_http_vod_event_ctx_create(r, p->conf, p);
+    if (p->ctx == NULL) {
         goto failed;
     }
 
-    ctx->conf = p->conf;
-    ctx->puller = p;
-    ctx->pool = r->pool;
-    p->ctx = ctx;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
-
-    cln->handler = ngx_http_vod_event_cleanup;
-    cln->data = ctx;
-
-    if (ngx_http_vod_calls_init(r, &ctx->calls, p->conf,
-                                ngx_http_vod_pull_step)
-        != NGX_OK)
-    {
-        goto failed;
-    }
-
-    ctx->calls.action = "handling a pulled VOD event";
-
-    ctx->retry.handler = ngx_http_vod_process_retry;
-    ctx->retry.data = r;
-    ctx->retry.log = r->connection->log;
+    ctx = p->ctx;
 
     p->confirm = ngx_array_create(r->pool, NGX_VOD_API_EVENT_HANDLES_MAX,
                                   sizeof(ngx_vod_str_t));

@@ -132,7 +132,6 @@ static ngx_int_t ngx_http_vod_bad(ngx_http_request_t *r,
     const char *fmt, ...);
 static ngx_int_t ngx_http_vod_refuse(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
-static void ngx_http_vod_body_unread(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_vod_client_gone(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
@@ -431,34 +430,6 @@ ngx_http_vod_refuse(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     return ngx_http_vod_send_error(r, ctx->status,
                                    (const char *) ctx->code.data,
                                    &ctx->message, NULL);
-}
-
-
-/*
- * An answer before the body was read (refused, or ApplyUpload failed):
- * the body must not be taken for the next request of the connection.
- * HTTP/1 closes it after the answer (lingering, so that the client sees
- * the answer); HTTP/2 discards the stream's data.
- */
-
-static void
-ngx_http_vod_body_unread(ngx_http_request_t *r)
-{
-    if (r->request_body
-        || (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked))
-    {
-        return;
-    }
-
-    r->expect_tested = 1;
-
-    if (r->stream) {
-        (void) ngx_http_discard_request_body(r);
-
-    } else {
-        r->keepalive = 0;
-        r->lingering_close = 1;
-    }
 }
 
 

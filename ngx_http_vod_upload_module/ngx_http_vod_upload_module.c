@@ -1599,6 +1599,34 @@ ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/*
+ * An answer before the body was read (refused, or ApplyUpload failed):
+ * the body must not be taken for the next request of the connection.
+ * HTTP/1 closes it after the answer (lingering, so that the client sees
+ * the answer); HTTP/2 discards the stream's data.
+ */
+
+void
+ngx_http_vod_body_unread(ngx_http_request_t *r)
+{
+    if (r->request_body
+        || (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked))
+    {
+        return;
+    }
+
+    r->expect_tested = 1;
+
+    if (r->stream) {
+        (void) ngx_http_discard_request_body(r);
+
+    } else {
+        r->keepalive = 0;
+        r->lingering_close = 1;
+    }
+}
+
+
 ngx_int_t
 ngx_http_vod_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json)

@@ -206,6 +206,7 @@ ngx_int_t ngx_http_vod_callback_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_callback_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_vod_pull_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_pull_exit_process(ngx_cycle_t *cycle);
+void ngx_http_vod_body_unread(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json);
 ngx_int_t ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
