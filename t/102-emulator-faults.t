@@ -300,7 +300,7 @@ subtest 'no_length: the answer ends with the connection' => sub {
            . join('', map { "$_->[0]: $_->[1]\r\n" } @$h)
            . "Content-Length: " . length($body) . "\r\n\r\n$body";
     my $resp = do { local $/; <$s> };
-    like $resp, qr{^HTTP/1.1 200 }, '200';
+    like $resp, qr{^HTTP/1.1 200 }, 'answered 200';
     unlike $resp, qr{\r\nContent-Length:}i, 'no Content-Length';
     like $resp, qr{\r\nConnection: close\r\n}, 'Connection: close';
     like $resp, qr{\r\n\r\n\{"Response":\{.*"VodSessionKey"}s,
