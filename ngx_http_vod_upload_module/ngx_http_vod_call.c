@@ -31,8 +31,12 @@ static ngx_int_t ngx_http_vod_call_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
 static void ngx_http_vod_calls_wake(ngx_event_t *ev);
 static void ngx_http_vod_calls_cleanup(void *data);
-static ngx_int_t ngx_http_vod_call_own(ngx_http_vod_call_t *call,
+static ngx_http_variable_value_t *ngx_http_vod_call_variables(
+    ngx_http_vod_call_t *call, ngx_http_request_t *r);
+static void ngx_http_vod_call_method(ngx_http_vod_call_t *call,
     ngx_http_request_t *sr);
+static ngx_http_headers_in_t *ngx_http_vod_call_headers_in(
+    ngx_http_vod_call_t *call);
 
 
 ngx_int_t
@@ -130,12 +134,17 @@ ngx_http_vod_call_start(ngx_http_vod_call_t *call)
     ngx_int_t                    rc;
     ngx_pool_t                  *pool;
     ngx_http_request_t          *r, *sr;
+    ngx_http_variable_value_t   *vars;
     ngx_http_post_subrequest_t  *ps;
 
     r = call->calls->request;
 
+    /* all that may fail first: once made, a subrequest cannot be undone */
+
     ps = ngx_palloc(call->pool, sizeof(ngx_http_post_subrequest_t));
-    if (ps == NULL) {
+    vars = ngx_http_vod_call_variables(call, r);
+
+    if (ps == NULL || vars == NULL) {
         return NGX_ERROR;
     }
 
@@ -156,9 +165,8 @@ ngx_http_vod_call_start(ngx_http_vod_call_t *call)
         return NGX_ERROR;
     }
 
-    if (ngx_http_vod_call_own(call, sr) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    sr->variables = vars;
+    ngx_http_vod_call_method(call, sr);
 
     /* the call sends its own body; no phases run for it */
 
@@ -192,29 +200,47 @@ ngx_http_vod_call_location(ngx_http_vod_call_t *call, ngx_str_t *uri)
 {
     ngx_int_t                    rc;
     ngx_buf_t                   *b;
-    ngx_uint_t                   i;
     ngx_pool_t                  *pool;
     ngx_chain_t                 *cl;
-    ngx_table_elt_t             *h;
     ngx_http_request_t          *r, *sr;
+    ngx_http_headers_in_t       *hin;
     ngx_http_request_body_t     *rb;
+    ngx_http_variable_value_t   *vars;
     ngx_http_post_subrequest_t  *ps;
-    ngx_keyval_t                 std[2];
-    u_char                       length[NGX_SIZE_T_LEN];
 
     r = call->calls->request;
+
+    ngx_str_set(&call->method, "POST");
+
+    /* all that may fail first: once made, a subrequest cannot be undone */
 
     ps = ngx_palloc(call->pool, sizeof(ngx_http_post_subrequest_t));
     rb = ngx_pcalloc(call->pool, sizeof(ngx_http_request_body_t));
     b = ngx_calloc_buf(call->pool);
     cl = ngx_alloc_chain_link(call->pool);
+    vars = ngx_http_vod_call_variables(call, r);
+    hin = ngx_http_vod_call_headers_in(call);
 
-    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+    if (ps == NULL || rb == NULL || b == NULL || cl == NULL || vars == NULL
+        || hin == NULL)
+    {
         return NGX_ERROR;
     }
 
     ps->handler = ngx_http_vod_call_done;
     ps->data = call;
+
+    b->memory = 1;
+    b->start = call->body.data;
+    b->pos = call->body.data;
+    b->last = call->body.data + call->body.len;
+    b->end = b->last;
+    b->last_buf = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    rb->bufs = cl;
 
     pool = r->pool;
     r->pool = call->pool;
@@ -228,76 +254,18 @@ ngx_http_vod_call_location(ngx_http_vod_call_t *call, ngx_str_t *uri)
         return NGX_ERROR;
     }
 
-    ngx_str_set(&call->method, "POST");
-
-    if (ngx_http_vod_call_own(call, sr) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    sr->variables = vars;
+    ngx_http_vod_call_method(call, sr);
 
     /* the status is what counts: the answer's body is not read */
     sr->header_only = 1;
 
-    b->memory = 1;
-    b->start = call->body.data;
-    b->pos = call->body.data;
-    b->last = call->body.data + call->body.len;
-    b->end = b->last;
-    b->last_buf = 1;
-
-    cl->buf = b;
-    cl->next = NULL;
-
-    rb->bufs = cl;
     sr->request_body = rb;
 
-    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+    /* a list of one part: its "last" points into the struct itself */
 
-    if (ngx_list_init(&sr->headers_in.headers, call->pool,
-                      call->nheaders + 2, sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_str_set(&std[0].key, "Content-Type");
-    ngx_str_set(&std[0].value, "application/json");
-    ngx_str_set(&std[1].key, "Content-Length");
-    std[1].value.data = length;
-    std[1].value.len = ngx_sprintf(length, "%uz", call->body.len) - length;
-
-    for (i = 0; i < call->nheaders + 2; i++) {
-        h = ngx_list_push(&sr->headers_in.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (i < 2) {
-            h->key = std[i].key;
-            h->value.data = ngx_pstrdup(call->pool, &std[i].value);
-            h->value.len = std[i].value.len;
-
-        } else {
-            h->key = call->headers[i - 2].key;
-            h->value = call->headers[i - 2].value;
-        }
-
-        h->lowcase_key = ngx_pnalloc(call->pool, h->key.len);
-        if (h->lowcase_key == NULL || h->value.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
-
-        if (i == 0) {
-            sr->headers_in.content_type = h;
-
-        } else if (i == 1) {
-            sr->headers_in.content_length = h;
-        }
-    }
-
-    sr->headers_in.content_length_n = call->body.len;
-    sr->headers_in.keep_alive_n = -1;
+    sr->headers_in = *hin;
+    sr->headers_in.headers.last = &sr->headers_in.headers.part;
 
     call->sr = sr;
     call->location = 1;
@@ -311,25 +279,95 @@ ngx_http_vod_call_location(ngx_http_vod_call_t *call, ngx_str_t *uri)
 
 
 /*
+ * The request headers of a call to a location: Content-Type,
+ * Content-Length and call->headers, in a list of one part.
+ */
+
+static ngx_http_headers_in_t *
+ngx_http_vod_call_headers_in(ngx_http_vod_call_t *call)
+{
+    u_char                 *p;
+    ngx_uint_t              i;
+    ngx_keyval_t            std[2];
+    ngx_table_elt_t        *h;
+    ngx_http_headers_in_t  *hin;
+
+    hin = ngx_pcalloc(call->pool, sizeof(ngx_http_headers_in_t));
+    p = ngx_pnalloc(call->pool, NGX_SIZE_T_LEN);
+
+    if (hin == NULL || p == NULL
+        || ngx_list_init(&hin->headers, call->pool, call->nheaders + 2,
+                         sizeof(ngx_table_elt_t))
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    ngx_str_set(&std[0].key, "Content-Type");
+    ngx_str_set(&std[0].value, "application/json");
+    ngx_str_set(&std[1].key, "Content-Length");
+    std[1].value.data = p;
+    std[1].value.len = ngx_sprintf(p, "%uz", call->body.len) - p;
+
+    for (i = 0; i < call->nheaders + 2; i++) {
+        h = ngx_list_push(&hin->headers);
+        if (h == NULL) {
+            return NULL;
+        }
+
+        if (i < 2) {
+            h->key = std[i].key;
+            h->value = std[i].value;
+
+        } else {
+            h->key = call->headers[i - 2].key;
+            h->value = call->headers[i - 2].value;
+        }
+
+        h->lowcase_key = ngx_pnalloc(call->pool, h->key.len);
+        if (h->lowcase_key == NULL) {
+            return NULL;
+        }
+
+        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+
+        if (i == 0) {
+            hin->content_type = h;
+
+        } else if (i == 1) {
+            hin->content_length = h;
+        }
+    }
+
+    hin->content_length_n = call->body.len;
+    hin->keep_alive_n = -1;
+
+    return hin;
+}
+
+
+/*
  * What a subrequest must not share with its parent: the variables (their
  * values would be cached in the parent's array from the call's pool, and
  * read after the pool is gone) and the method, which is the call's own
  * (nginx does not send a POST to another server once it was sent).
  */
 
-static ngx_int_t
-ngx_http_vod_call_own(ngx_http_vod_call_t *call, ngx_http_request_t *sr)
+static ngx_http_variable_value_t *
+ngx_http_vod_call_variables(ngx_http_vod_call_t *call, ngx_http_request_t *r)
 {
     ngx_http_core_main_conf_t  *cmcf;
 
-    cmcf = ngx_http_get_module_main_conf(sr, ngx_http_core_module);
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
 
-    sr->variables = ngx_pcalloc(call->pool, cmcf->variables.nelts
-                                            * sizeof(ngx_http_variable_value_t));
-    if (sr->variables == NULL) {
-        return NGX_ERROR;
-    }
+    return ngx_pcalloc(call->pool, cmcf->variables.nelts
+                                   * sizeof(ngx_http_variable_value_t));
+}
 
+
+static void
+ngx_http_vod_call_method(ngx_http_vod_call_t *call, ngx_http_request_t *sr)
+{
     sr->method_name = call->method;
 
     switch (call->method.len) {
@@ -352,8 +390,6 @@ ngx_http_vod_call_own(ngx_http_vod_call_t *call, ngx_http_request_t *sr)
         sr->method = NGX_HTTP_UNKNOWN;
         break;
     }
-
-    return NGX_OK;
 }
 
 
@@ -386,6 +422,7 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
     ngx_http_vod_calls_t            *calls;
     ngx_http_vod_endpoint_t         *ep;
     ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_upstream_conf_t        *ucf;
     ngx_http_vod_upload_loc_conf_t  *conf;
 
     sr->write_event_handler = ngx_http_request_empty_handler;
@@ -408,6 +445,20 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
     } else {
         u->conf = &conf->api_upstream;
         ep = conf->api_endpoint;
+    }
+
+    /* a call that waits longer than the others (a long poll) */
+
+    if (call->read_timeout > u->conf->read_timeout) {
+        ucf = ngx_palloc(sr->pool, sizeof(ngx_http_upstream_conf_t));
+        if (ucf == NULL) {
+            ngx_http_finalize_request(sr, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        *ucf = *u->conf;
+        ucf->read_timeout = call->read_timeout;
+        u->conf = ucf;
     }
 
     if (ep && ep->upstream) {
@@ -913,7 +964,9 @@ ngx_http_vod_call_keep(ngx_http_vod_call_t *call, u_char *p, size_t len)
             return NGX_ERROR;
         }
 
-        ngx_memcpy(data, call->response.data, call->response.len);
+        if (call->response.len) {
+            ngx_memcpy(data, call->response.data, call->response.len);
+        }
 
         call->response.data = data;
         call->response_size = size;

@@ -22,6 +22,7 @@
 #include "ngx_vod_api_json.h"
 
 #include <ngx_md5.h>
+#include <openssl/crypto.h>
 
 
 #define NGX_HTTP_VOD_EVENT_API_TRIES   3
@@ -29,6 +30,9 @@
 #define NGX_HTTP_VOD_PULL_BACKOFF_MAX  30000       /* ms */
 #define NGX_HTTP_VOD_PULL_EMPTY_MIN    1000        /* ms between empty pulls */
 #define NGX_HTTP_VOD_PULL_WATCH        250         /* ms: is the worker going */
+#define NGX_HTTP_VOD_PULL_GRACE        3000        /* ms to finish on a quit */
+#define NGX_HTTP_VOD_ROUND_MAX         120000      /* ms: a round is stuck */
+#define NGX_HTTP_VOD_PULL_READ_TIMEOUT 15000       /* ms, at least */
 #define NGX_HTTP_VOD_PULL_CONFIRM_BY   20000       /* ms after the pull */
 
 
@@ -42,6 +46,7 @@ typedef struct {
     /* the event */
     ngx_pool_t                     *pool;       /* what the event needs */
     ngx_str_t                       body;
+    size_t                          body_size;  /* allocated */
     ngx_vod_api_event_t             event;
     ngx_str_t                       task_id;    /* of what it started */
     ngx_str_t                       query_sign; /* ?Sign=, copied */
@@ -80,7 +85,7 @@ struct ngx_http_vod_puller_s {
     ngx_pool_t                     *pool;
     ngx_http_vod_upload_loc_conf_t *conf;
     ngx_event_t                     timer;      /* the next round */
-    ngx_event_t                     watch;      /* a quit, while pulling */
+    ngx_event_t                     watch;      /* a quit, a stuck round */
     ngx_msec_t                      backoff;
     ngx_msec_t                      delay;      /* to the next round */
 
@@ -89,6 +94,7 @@ struct ngx_http_vod_puller_s {
     ngx_http_vod_event_ctx_t       *ctx;
     ngx_http_vod_pull_state_e       state;
     ngx_msec_t                      started;    /* PullEvents sent */
+    ngx_msec_t                      stopping;   /* when a quit was seen */
     ngx_msec_t                      pulled;     /* and answered */
     ngx_vod_api_event_item_t       *items;
     ngx_uint_t                      nitems;
@@ -105,8 +111,11 @@ static off_t ngx_http_vod_event_max(ngx_http_vod_upload_loc_conf_t *conf);
 static void ngx_http_vod_callback_step(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_event_begin(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx);
+static ngx_uint_t ngx_http_vod_event_id(ngx_vod_str_t *id);
+static u_char *ngx_http_vod_event_text(ngx_http_vod_event_ctx_t *ctx,
+    ngx_vod_str_t *s);
 static ngx_int_t ngx_http_vod_event_query(ngx_http_request_t *r,
-    ngx_http_vod_event_ctx_t *ctx);
+    ngx_str_t *sign, ngx_str_t *t);
 static void ngx_http_vod_event_mask(ngx_str_t *s, ngx_str_t *value);
 static ngx_int_t ngx_http_vod_event_verify(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx);
@@ -151,7 +160,8 @@ static ngx_http_request_t *ngx_http_vod_puller_request(
     ngx_http_vod_upload_loc_conf_t *conf);
 static u_char *ngx_http_vod_puller_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
-static void ngx_http_vod_puller_close(ngx_http_request_t *r);
+static void ngx_http_vod_puller_close(ngx_http_request_t *r,
+    ngx_uint_t cut);
 static void ngx_http_vod_puller_free_connection(ngx_connection_t *c);
 static ngx_int_t ngx_http_vod_event_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -182,6 +192,7 @@ ngx_http_vod_callback_handler(ngx_http_request_t *r)
 {
     off_t                            max;
     ngx_int_t                        rc;
+    ngx_str_t                        sign, t;
     ngx_table_elt_t                 *allow;
     ngx_http_vod_event_ctx_t        *ctx;
     ngx_http_vod_upload_loc_conf_t  *conf;
@@ -192,6 +203,12 @@ ngx_http_vod_callback_handler(ngx_http_request_t *r)
     }
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
+
+    /* a Sign in the query is masked first: no answer logs it */
+
+    if (ngx_http_vod_event_query(r, &sign, &t) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (!(r->method & NGX_HTTP_POST)) {
         allow = ngx_list_push(&r->headers_out.headers);
@@ -226,9 +243,12 @@ ngx_http_vod_callback_handler(ngx_http_request_t *r)
     }
 
     ctx = ngx_http_vod_event_ctx_create(r, conf, NULL);
-    if (ctx == NULL || ngx_http_vod_event_query(r, ctx) != NGX_OK) {
+    if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ctx->query_sign = sign;
+    ctx->query_t = t;
 
     ctx->reading = 1;
 
@@ -373,26 +393,34 @@ ngx_http_vod_event_read(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
                 goto stop;
             }
 
-            if (n) {
+            if (n && ctx->body.len + n > ctx->body_size) {
+
+                /* the declared length, else twice as much, within max */
+
                 size = (r->headers_in.content_length_n > 0)
                        ? (size_t) r->headers_in.content_length_n
-                       : ngx_max(2 * ctx->body.len, 4096);
+                       : ngx_max(2 * ctx->body_size, 4096);
 
-                if (ctx->body.data == NULL || ctx->body.len + n > size) {
-                    size = ngx_max(size, ctx->body.len + n);
+                size = ngx_min(ngx_max(size, ctx->body.len + n),
+                               (size_t) max);
 
-                    p = ngx_pnalloc(r->pool, size);
-                    if (p == NULL) {
-                        ngx_http_vod_event_fail(r, ctx,
-                                         NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                         "InternalError", "out of memory");
-                        goto stop;
-                    }
-
-                    ngx_memcpy(p, ctx->body.data, ctx->body.len);
-                    ctx->body.data = p;
+                p = ngx_pnalloc(r->pool, size);
+                if (p == NULL) {
+                    ngx_http_vod_event_fail(r, ctx,
+                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                            "InternalError", "out of memory");
+                    goto stop;
                 }
 
+                if (ctx->body.len) {
+                    ngx_memcpy(p, ctx->body.data, ctx->body.len);
+                }
+
+                ctx->body.data = p;
+                ctx->body_size = size;
+            }
+
+            if (n) {
                 ngx_memcpy(ctx->body.data + ctx->body.len, b->pos, n);
                 ctx->body.len += n;
                 b->pos = b->last;
@@ -521,6 +549,27 @@ ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    /* they go into request headers and log lines as they are */
+
+    err = !ngx_http_vod_event_id(&ctx->event.event_type) ? "EventType"
+          : !ngx_http_vod_event_id(&ctx->event.file_id) ? "FileId"
+          : !ngx_http_vod_event_id(&ctx->event.task_id) ? "TaskId"
+          : NULL;
+
+    if (err) {
+        ngx_str_null(&ctx->event.event_type);
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "InvalidEvent",
+                                "the event's %s is not an identifier "
+                                "(letters, digits, \".\", \"_\", \"-\")", err);
+        return NGX_ERROR;
+    }
+
+    /* a pushed event's handle means nothing: only a pulled one has one */
+
+    if (ctx->puller == NULL) {
+        ngx_str_null(&ctx->event.event_handle);
+    }
+
     if (ctx->puller == NULL && ngx_http_vod_event_verify(r, ctx) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -540,6 +589,30 @@ ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 }
 
 
+/* EventType, FileId, TaskId: at most 128 of [A-Za-z0-9._-], or none */
+
+static ngx_uint_t
+ngx_http_vod_event_id(ngx_vod_str_t *id)
+{
+    u_char  *p, *last;
+
+    if (id->len > 128) {
+        return 0;
+    }
+
+    for (p = id->data, last = p + id->len; p < last; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_'
+              || *p == '-'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /*
  * Sign and T as query parameters: kept, and the Sign masked in the
  * request line and the arguments ($request, $request_uri, $args, the
@@ -547,19 +620,23 @@ ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
  */
 
 static ngx_int_t
-ngx_http_vod_event_query(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
+ngx_http_vod_event_query(ngx_http_request_t *r, ngx_str_t *sign,
+    ngx_str_t *t)
 {
     ngx_str_t  v;
+
+    ngx_str_null(sign);
+    ngx_str_null(t);
 
     if (r->args.len == 0) {
         return NGX_OK;
     }
 
     if (ngx_http_arg(r, (u_char *) "T", 1, &v) == NGX_OK) {
-        ctx->query_t.data = ngx_pstrdup(r->pool, &v);
-        ctx->query_t.len = v.len;
+        t->data = ngx_pstrdup(r->pool, &v);
+        t->len = v.len;
 
-        if (ctx->query_t.data == NULL) {
+        if (t->data == NULL) {
             return NGX_ERROR;
         }
     }
@@ -568,17 +645,17 @@ ngx_http_vod_event_query(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
         return NGX_OK;
     }
 
-    ctx->query_sign.data = ngx_pstrdup(r->pool, &v);
-    ctx->query_sign.len = v.len;
+    sign->data = ngx_pstrdup(r->pool, &v);
+    sign->len = v.len;
 
-    if (ctx->query_sign.data == NULL) {
+    if (sign->data == NULL) {
         return NGX_ERROR;
     }
 
     /* HTTP/1 has them in one buffer; HTTP/2 makes a request line apart */
 
-    ngx_http_vod_event_mask(&r->args, &ctx->query_sign);
-    ngx_http_vod_event_mask(&r->request_line, &ctx->query_sign);
+    ngx_http_vod_event_mask(&r->args, sign);
+    ngx_http_vod_event_mask(&r->request_line, sign);
 
     return NGX_OK;
 }
@@ -624,7 +701,7 @@ ngx_http_vod_event_verify(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
     ngx_str_t                        sign, ts, key;
     ngx_md5_t                        md5;
     ngx_http_vod_upload_loc_conf_t  *conf;
-    u_char                           digest[16], hex[32];
+    u_char                           digest[16], hex[32], lower[32];
 
     conf = ctx->conf;
     key = conf->callback_sign_key;
@@ -666,7 +743,13 @@ ngx_http_vod_event_verify(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
     ngx_md5_final(digest, &md5);
     ngx_hex_dump(hex, digest, 16);
 
-    if (sign.len != 32 || ngx_strncasecmp(sign.data, hex, 32) != 0) {
+    /* lower case, compared in constant time: T is the sender's choice */
+
+    if (sign.len == 32) {
+        ngx_strlow(lower, sign.data, 32);
+    }
+
+    if (sign.len != 32 || CRYPTO_memcmp(lower, hex, 32) != 0) {
         ngx_http_vod_event_fail(r, ctx, NGX_HTTP_FORBIDDEN, "InvalidSignature",
                                 "the event's Sign is not the one of its T");
         return NGX_ERROR;
@@ -692,6 +775,8 @@ ngx_http_vod_event_log(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 
     ev = &ctx->event;
 
+    /* EventType, FileId and TaskId are identifiers; the rest is escaped */
+
     if (ev->event_type.len == sizeof("NewFileUpload") - 1
         && ngx_strncmp(ev->event_type.data, "NewFileUpload",
                        ev->event_type.len) == 0)
@@ -699,9 +784,8 @@ ngx_http_vod_event_log(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod event: NewFileUpload FileId \"%s\", MediaUrl "
                       "\"%s\", SourceContext \"%s\"", ev->file_id.data,
-                      ev->media_url.data ? ev->media_url.data : (u_char *) "",
-                      ev->source_context.data ? ev->source_context.data
-                                              : (u_char *) "");
+                      ngx_http_vod_event_text(ctx, &ev->media_url),
+                      ngx_http_vod_event_text(ctx, &ev->source_context));
         return;
     }
 
@@ -714,7 +798,8 @@ ngx_http_vod_event_log(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
                       "FileId \"%s\", Status %s, ErrCode %L",
                       ev->task_id.data,
                       ev->file_id.data ? ev->file_id.data : (u_char *) "",
-                      ev->status.data, ev->err_code);
+                      ngx_http_vod_event_text(ctx, &ev->status),
+                      ev->err_code);
 
         if (ev->status.len != 6
             || ngx_strncmp(ev->status.data, "FINISH", 6) != 0)
@@ -733,12 +818,14 @@ ngx_http_vod_event_log(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
             ngx_log_error(level, r->connection->log, 0,
                           "vod event: Transcode Definition %L %s, ErrCode "
                           "%L, Output.Url \"%s\"%s%s", t->definition,
-                          t->status.data, t->err_code,
-                          t->url.data ? t->url.data : (u_char *) "",
+                          ngx_http_vod_event_text(ctx, &t->status),
+                          t->err_code,
+                          ngx_http_vod_event_text(ctx, &t->url),
                           level == NGX_LOG_WARN && t->message.len
                           ? ", Message: " : "",
                           level == NGX_LOG_WARN && t->message.len
-                          ? t->message.data : (u_char *) "");
+                          ? ngx_http_vod_event_text(ctx, &t->message)
+                          : (u_char *) "");
         }
 
         return;
@@ -746,6 +833,59 @@ ngx_http_vod_event_log(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "vod event: %s", ev->event_type.data);
+}
+
+
+/*
+ * A string of the event for a log line: as it is, or, if it holds
+ * control characters, quotes or backslashes, a copy with those as \xNN,
+ * so that an event cannot write lines of its own into the log.
+ */
+
+static u_char *
+ngx_http_vod_event_text(ngx_http_vod_event_ctx_t *ctx, ngx_vod_str_t *s)
+{
+    u_char      *p, *q, *copy;
+    ngx_uint_t   n;
+
+    static u_char  hex[] = "0123456789abcdef";
+
+    if (s->data == NULL) {
+        return (u_char *) "";
+    }
+
+    n = 0;
+
+    for (p = s->data; p < s->data + s->len; p++) {
+        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        return s->data;
+    }
+
+    copy = ngx_pnalloc(ctx->pool, s->len + 3 * n + 1);
+    if (copy == NULL) {
+        return (u_char *) "(out of memory)";
+    }
+
+    for (p = s->data, q = copy; p < s->data + s->len; p++) {
+        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+            *q++ = '\\';
+            *q++ = 'x';
+            *q++ = hex[*p >> 4];
+            *q++ = hex[*p & 0xf];
+
+        } else {
+            *q++ = *p;
+        }
+    }
+
+    *q = '\0';
+
+    return copy;
 }
 
 
@@ -1180,6 +1320,7 @@ static void
 ngx_http_vod_event_reset(ngx_http_vod_event_ctx_t *ctx)
 {
     ngx_str_null(&ctx->body);
+    ctx->body_size = 0;
     ngx_memzero(&ctx->event, sizeof(ngx_vod_api_event_t));
     ngx_str_null(&ctx->task_id);
     ngx_str_null(&ctx->code);
@@ -1297,7 +1438,7 @@ ngx_http_vod_pull_exit_process(ngx_cycle_t *cycle)
     }
 
     if (p->request) {
-        ngx_http_vod_puller_close(p->request);
+        ngx_http_vod_puller_close(p->request, 1);
         p->request = NULL;
     }
 
@@ -1360,6 +1501,9 @@ ngx_http_vod_pull_round(ngx_event_t *ev)
 
     call->handler = ngx_http_vod_pull_done;
 
+    /* VOD holds the answer up to 5 s: vod_read_timeout may be shorter */
+    call->read_timeout = NGX_HTTP_VOD_PULL_READ_TIMEOUT;
+
     if (ngx_vod_api_pull_events_body(&a, &sub, (ngx_vod_str_t *) &call->body,
                                      &err) != NGX_VOD_OK
         || ngx_http_vod_api_prepare(call, "PullEvents") != NGX_OK
@@ -1371,8 +1515,7 @@ ngx_http_vod_pull_round(ngx_event_t *ev)
 
     p->state = NGX_HTTP_VOD_PULL_PULLING;
     p->started = ngx_current_msec;
-
-    /* VOD holds the answer up to 5 s: a quit must not wait for it */
+    p->stopping = 0;
 
     ngx_add_timer(&p->watch, NGX_HTTP_VOD_PULL_WATCH);
 
@@ -1387,7 +1530,7 @@ failed:
                   ngx_http_vod_pull_backoff(p));
 
     if (p->request) {
-        ngx_http_vod_puller_close(p->request);
+        ngx_http_vod_puller_close(p->request, 1);
         p->request = NULL;
     }
 
@@ -1395,26 +1538,71 @@ failed:
 }
 
 
-/* while PullEvents waits: a worker going away ends the round at once */
+/*
+ * While a round runs.  A worker going away ends it at once while
+ * PullEvents waits (VOD holds it up to 5 s, and its upstream's timers
+ * would hold the worker), otherwise after a grace time for the event under
+ * way; the upstreams of a round are not seen by worker_shutdown_timeout.
+ * A round that lasts too long is stuck (a vod_callback_pass location that
+ * delays its request, say: nothing resumes a delayed background
+ * subrequest) and is ended; its events come again.
+ */
 
 static void
 ngx_http_vod_pull_watch(ngx_event_t *ev)
 {
     ngx_http_vod_puller_t *p = ev->data;
 
-    if (p->state != NGX_HTTP_VOD_PULL_PULLING || p->request == NULL) {
+    ngx_msec_t  now;
+
+    if (p->request == NULL) {
         return;
     }
 
-    if (!ngx_http_vod_pull_stopping()) {
-        ngx_add_timer(&p->watch, NGX_HTTP_VOD_PULL_WATCH);
+    now = ngx_current_msec;
+
+    if (ngx_http_vod_pull_stopping()) {
+
+        if (p->state == NGX_HTTP_VOD_PULL_PULLING) {
+            ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                          "vod events: the worker is going away, pulling "
+                          "stops");
+            goto close;
+        }
+
+        if (p->stopping == 0) {
+            p->stopping = now;
+
+        } else if (now - p->stopping >= NGX_HTTP_VOD_PULL_GRACE) {
+            ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                          "vod events: the worker is going away, the "
+                          "events under way are left for VOD to deliver "
+                          "again");
+            goto close;
+        }
+
+    } else if (now - p->started >= NGX_HTTP_VOD_ROUND_MAX) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "vod events: a round of pulled events has run for "
+                      "%M s and is ended, its events come again; does "
+                      "the vod_callback_pass location delay requests "
+                      "(limit_req without nodelay)?",
+                      (now - p->started) / 1000);
+
+        ngx_http_vod_puller_close(p->request, 1);
+        p->request = NULL;
+        p->state = NGX_HTTP_VOD_PULL_IDLE;
+
+        ngx_add_timer(&p->timer, ngx_http_vod_pull_backoff(p));
         return;
     }
 
-    ngx_log_error(NGX_LOG_INFO, ev->log, 0,
-                  "vod events: the worker is going away, pulling stops");
+    ngx_add_timer(&p->watch, NGX_HTTP_VOD_PULL_WATCH);
+    return;
 
-    ngx_http_vod_puller_close(p->request);
+close:
+
+    ngx_http_vod_puller_close(p->request, 1);
     p->request = NULL;
     p->state = NGX_HTTP_VOD_PULL_IDLE;
 }
@@ -1433,10 +1621,6 @@ ngx_http_vod_pull_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
     p = ctx->puller;
-
-    if (p->watch.timer_set) {
-        ngx_del_timer(&p->watch);
-    }
 
     p->state = NGX_HTTP_VOD_PULL_DONE;
 
@@ -1591,9 +1775,13 @@ ngx_http_vod_pull_step(ngx_http_request_t *r)
 
     /* the round is over; nothing of its request is used afterwards */
 
-    ngx_http_vod_puller_close(r);
+    ngx_http_vod_puller_close(r, 0);
     p->request = NULL;
     p->state = NGX_HTTP_VOD_PULL_IDLE;
+
+    if (p->watch.timer_set) {
+        ngx_del_timer(&p->watch);
+    }
 
     if (!ngx_http_vod_pull_stopping()) {
         ngx_add_timer(&p->timer, p->delay);
@@ -1909,19 +2097,36 @@ ngx_http_vod_puller_log_error(ngx_log_t *log, u_char *buf, size_t len)
 
 /*
  * The request's cleanups end its calls (their upstreams first, then
- * their pools, the wake event and the retry timer); the connection has
- * no descriptor, and no events to delete.
+ * their pools, the wake event and the retry timer).  The connection has
+ * no descriptor; a subrequest may have left a timer or a posted event on
+ * it (a delay), which must not outlive it.  "cut": the round is ended
+ * before its calls, subrequests may still hold the request.
  */
 
 static void
-ngx_http_vod_puller_close(ngx_http_request_t *r)
+ngx_http_vod_puller_close(ngx_http_request_t *r, ngx_uint_t cut)
 {
     ngx_pool_t          *pool;
+    ngx_event_t         *ev[2];
+    ngx_uint_t           i;
     ngx_connection_t    *c;
     ngx_http_cleanup_t  *cln;
 
     c = r->connection;
     pool = c->pool;
+
+    ev[0] = c->read;
+    ev[1] = c->write;
+
+    for (i = 0; i < 2; i++) {
+        if (ev[i]->timer_set) {
+            ngx_del_timer(ev[i]);
+        }
+
+        if (ev[i]->posted) {
+            ngx_delete_posted_event(ev[i]);
+        }
+    }
 
     cln = r->cleanup;
     r->cleanup = NULL;
@@ -1934,7 +2139,7 @@ ngx_http_vod_puller_close(ngx_http_request_t *r)
         cln = cln->next;
     }
 
-    if (r->count != 1) {
+    if (r->count != 1 && !cut) {
         ngx_log_error(NGX_LOG_ALERT, c->log, 0,
                       "vod events: the round's request count is %ud",
                       (unsigned) r->count);

@@ -1153,7 +1153,22 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_vod_upload_loc_conf_t *prev = parent;
     ngx_http_vod_upload_loc_conf_t *conf = child;
 
-    ngx_str_t  url;
+    ngx_str_t                  url;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    /*
+     * "if" and "limit_except" blocks of an upload or callback location are
+     * that location (none of the module's directives can be in them): the
+     * handler runs with their configuration, the location's is copied
+     */
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->noname && (prev->upload == 1 || prev->callback == 1)) {
+        *conf = *prev;
+        clcf->client_max_body_size = 0;
+        return NGX_CONF_OK;
+    }
 
     ngx_conf_merge_str_value(conf->secret_id, prev->secret_id, "");
     ngx_conf_merge_str_value(conf->secret_key, prev->secret_key, "");
@@ -1242,6 +1257,20 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_str_value(conf->callback_sign_key, prev->callback_sign_key,
                              "");
+    /* one set here replaces the other inherited: what to start on a file */
+
+    if (conf->callback_procedure.data
+        && conf->callback_transcode == NGX_CONF_UNSET_PTR)
+    {
+        conf->callback_transcode = NULL;
+    }
+
+    if (conf->callback_transcode != NGX_CONF_UNSET_PTR
+        && conf->callback_procedure.data == NULL)
+    {
+        ngx_str_set(&conf->callback_procedure, "");
+    }
+
     ngx_conf_merge_ptr_value(conf->callback_transcode,
                              prev->callback_transcode, NULL);
     ngx_conf_merge_str_value(conf->callback_procedure,

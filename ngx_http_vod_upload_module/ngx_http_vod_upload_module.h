@@ -135,6 +135,7 @@ struct ngx_http_vod_call_s {
     ngx_uint_t                      nheaders;
     ngx_str_t                       body;         /* may be a part's memory */
     size_t                          response_max;
+    ngx_msec_t                      read_timeout; /* if over the conf's */
     unsigned                        cos:1;        /* COS, not the API */
     unsigned                        location:1;   /* a location of nginx's */
     ngx_http_vod_call_handler_pt    handler;

@@ -171,3 +171,22 @@ location /upload/ {
 --- landed_md5 eval: VodTest::md5(6_291_457, 8)
 --- error_log eval
 qr/6291457 bytes in 7 parts/
+
+
+
+=== TEST 9: an "if" in the upload location: the upload is the same
+--- config
+location /upload/ {
+    vod_upload;
+
+    if ($arg_from) {
+        set $from $arg_from;
+    }
+}
+--- request eval
+"PUT /upload/if.mp4?from=x\n" . VodTest::bytes(100_000, 10)
+--- error_code: 200
+--- emulator_ops: ApplyUpload PutObject CommitUpload
+--- landed_md5 eval: VodTest::md5(100_000, 10)
+--- no_error_log
+[alert]

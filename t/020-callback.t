@@ -655,3 +655,148 @@ qr/vod event: Transcode Definition 100020 SUCCESS, ErrCode 0, Output.Url "http:\
 --- no_error_log
 [error]
 [warn]
+
+
+
+=== TEST 29: a chunked event in many small chunks is read whole
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+--- more_headers
+Transfer-Encoding: chunked
+--- request eval
+my $ev = $main::Deleted =~ s/\}$/,"Pad":"/r . ('x' x 20_000) . '"}';
+my $chunked = '';
+for (my $i = 0; $i < length $ev; $i += 1000) {
+    my $c = substr $ev, $i, 1000;
+    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
+}
+"POST /cb\n" . $chunked . "0\r\n\r\n"
+--- error_code: 200
+--- app_body eval: $main::Deleted =~ s/\}$/,"Pad":"/r . ('x' x 20_000) . '"}'
+--- no_error_log
+[error]
+
+
+
+=== TEST 30: identifiers that would add headers or log lines: 400
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+--- request eval
+[
+qq{POST /cb\n{"EventType":"FileDeleted\\r\\nX-Injected: yes"}},
+qq{POST /cb\n} . ($main::ProcedureStateChanged =~ s/"TaskId":"[^"]+"/"TaskId":"t\\r\\nContent-Length: 5\\r\\n\\r\\nGET \/admin"/r),
+]
+--- error_code eval
+[400, 400]
+--- response_body eval
+[
+qq{{"error":{"code":"InvalidEvent","message":"the event's EventType is not an identifier (letters, digits, \\".\\", \\"_\\", \\"-\\")"}}\n},
+qq{{"error":{"code":"InvalidEvent","message":"the event's TaskId is not an identifier (letters, digits, \\".\\", \\"_\\", \\"-\\")"}}\n},
+]
+--- app_events
+--- no_error_log
+X-Injected
+
+
+
+=== TEST 31: other strings of an event are logged escaped
+--- config
+location = /cb {
+    vod_callback;
+}
+--- request eval
+"POST /cb\n" . ($main::NewFileUpload =~ s/"SourceContext":""/"SourceContext":"a\\r\\n2026\/01\/01 [emerg] forged \\"line\\""/r)
+--- error_code: 200
+--- error_log
+SourceContext "a\x0d\x0a2026/01/01 [emerg] forged \x22line\x22"
+--- no_error_log eval
+qr{^2026/01/01 \[emerg\] forged}
+
+
+
+=== TEST 32: a pushed event's EventHandle is not handed on (only pulled events have one)
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+--- request eval
+"POST /cb\n" . ($main::Deleted =~ s/\}$/,"EventHandle":"EventHandleForged"}/r)
+--- error_code: 200
+--- emulator_wait
+$s->{app}[0] && !exists $s->{app}[0]{headers}{'x-vod-event-handle'}
+
+
+
+=== TEST 33: a query Sign is masked before any answer, a refusal too
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_sign_key abc123;
+    client_max_body_size 10;
+}
+--- log_level: info
+--- request eval
+["GET /cb?Sign=$main::Sign&T=$main::T", "POST /cb?Sign=$main::Sign&T=$main::T\n$main::Deleted"]
+--- error_code eval
+[405, 400]
+--- no_error_log eval
+[$main::Sign]
+--- no_access_log eval
+[$main::Sign]
+
+
+
+=== TEST 34: an "if" in the location: the event is handled the same
+--- emulator_media: 5285890784273533167
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_transcode 100010;
+
+    if ($arg_from) {
+        set $from $arg_from;
+    }
+}
+--- request eval
+"POST /cb?from=vod\n$main::NewFileUpload"
+--- error_code: 200
+--- response_body_like: "TaskId":"1250000000-procedurev2-
+--- emulator_ops: ProcessMedia
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 35: a task flow set in the location replaces templates set for the server
+--- emulator_media: 5285890784273533167
+--- config
+vod_callback_transcode 100010;
+
+location = /cb {
+    vod_callback;
+    vod_callback_procedure flow;
+}
+--- request eval
+"POST /cb\n$main::NewFileUpload"
+--- error_code: 200
+--- emulator_ops: ProcessMediaByProcedure

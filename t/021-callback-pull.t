@@ -56,6 +56,43 @@ sub reload_then_pull {
     return 1 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} };
 }
 
+# one event pulled and confirmed, then a second one whose hand-over the
+# pass location delays (limit_req): the round is stuck on it
+our $Stuck;
+sub stuck_round {
+    my $s = shift;
+    my @ev = @{ $s->{events} };
+
+    if (!$Stuck) {
+        return 0 unless @ev == 1 && $ev[0]{pull_state} eq 'confirmed';
+        $VodTest::Emu->inject_event({ EventType => 'FileDeleted',
+            FileDeleteEvent => { FileIdSet => ['2'] } });
+        $Stuck = 1;
+        return 0;
+    }
+
+    return slurp_log() =~ /delaying request/;
+}
+
+# a PullEvents has waited longer than vod_read_timeout; then an event
+our $Waited;
+sub long_poll_then_event {
+    my $s = shift;
+
+    if (!$Waited) {
+        my ($last) = grep { ($_->{op} // '') eq 'PullEvents' }
+                     reverse @{ $s->{requests} };
+        return 0 unless $last && !defined $last->{status}
+                        && $s->{now} - $last->{time} >= 2;
+        $VodTest::Emu->inject_event({ EventType => 'FileDeleted',
+            FileDeleteEvent => { FileIdSet => ['3'] } });
+        $Waited = 1;
+        return 0;
+    }
+
+    return 1 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} };
+}
+
 repeat_each(1);
 no_shuffle();
 run_tests();
@@ -324,3 +361,58 @@ FileDeleted confirmed
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 9: quit while a hand-over is stuck: the worker leaves the event to VOD after a grace time
+--- http_config
+limit_req_zone $vod_event_type zone=events:1m rate=1r/m;
+--- emulator_inject eval
+[{ EventType => 'FileDeleted', FileDeleteEvent => { FileIdSet => ['1'] } }]
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    limit_req zone=events burst=5;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+location = /t {
+    return 204;
+}
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait: main::stuck_round($s)
+--- emulator_events
+FileDeleted confirmed
+FileDeleted inflight
+--- error_log
+vod events: the worker is going away, the events under way are left for VOD to deliver again
+--- no_error_log
+[alert]
+
+
+
+=== TEST 10: a vod_read_timeout shorter than VOD's long poll: PullEvents still waits for it
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_read_timeout 1s;
+}
+location = /t {
+    return 204;
+}
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait: main::long_poll_then_event($s)
+--- emulator_events
+FileDeleted confirmed
+--- no_error_log
+[error]
+
