@@ -1079,15 +1079,12 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
 {
     ngx_http_vod_calls_t *calls = ev->data;
 
-    ngx_connection_t     *c;
     ngx_http_request_t   *r;
     ngx_http_vod_call_t  *call;
 
     r = calls->request;
-    c = r->connection;
 
-    ngx_http_set_log_request(c->log, r);
-    c->log->action = calls->action;
+    ngx_http_vod_calls_enter(calls);
 
     while (calls->done) {
         call = calls->done;
@@ -1101,9 +1098,42 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
         ngx_http_vod_call_free(call);
     }
 
-    /* the step may end the request: nothing of it is used afterwards */
+    ngx_http_vod_calls_leave(calls);
+}
 
-    calls->step(r);
+
+/*
+ * An event of the owner's own (a timer, the client's socket): the log
+ * names its request and what it does again, whatever the last upstream
+ * event left there.
+ */
+
+void
+ngx_http_vod_calls_enter(ngx_http_vod_calls_t *calls)
+{
+    ngx_connection_t  *c;
+
+    c = calls->request->connection;
+
+    ngx_http_set_log_request(c->log, calls->request);
+    c->log->action = calls->action;
+}
+
+
+/*
+ * After such an event: the owner's next step, then the subrequests the
+ * calls it started posted.  The step may end the request: nothing of it
+ * is used afterwards.
+ */
+
+void
+ngx_http_vod_calls_leave(ngx_http_vod_calls_t *calls)
+{
+    ngx_connection_t  *c;
+
+    c = calls->request->connection;
+
+    calls->step(calls->request);
 
     ngx_http_run_posted_requests(c);
 }

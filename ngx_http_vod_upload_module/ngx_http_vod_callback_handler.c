@@ -1122,13 +1122,11 @@ ngx_http_vod_process_retry(ngx_event_t *ev)
 {
     ngx_http_request_t *r = ev->data;
 
-    ngx_connection_t          *c;
     ngx_http_vod_event_ctx_t  *ctx;
 
-    c = r->connection;
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ngx_http_set_log_request(c->log, r);
+    ngx_http_vod_calls_enter(&ctx->calls);
 
     ctx->processing = 0;
 
@@ -1136,8 +1134,7 @@ ngx_http_vod_process_retry(ngx_event_t *ev)
         ctx->failed = 1;
     }
 
-    ctx->calls.step(r);
-    ngx_http_run_posted_requests(c);
+    ngx_http_vod_calls_leave(&ctx->calls);
 }
 
 

@@ -861,8 +861,7 @@ ngx_http_vod_body_read_handler(ngx_http_request_t *r)
 
     /* the log's request may still be a call's after an upstream event */
 
-    ngx_http_set_log_request(r->connection->log, r);
-    r->connection->log->action = ctx->calls.action;
+    ngx_http_vod_calls_enter(&ctx->calls);
 
     /* a client gone while paused is noticed now, not when reading again */
 
@@ -1761,23 +1760,17 @@ ngx_http_vod_part_retry(ngx_event_t *ev)
 {
     ngx_http_vod_slot_t *slot = ev->data;
 
-    ngx_connection_t           *c;
-    ngx_http_request_t         *r;
     ngx_http_vod_upload_ctx_t  *ctx;
 
     ctx = slot->ctx;
-    r = ctx->calls.request;
-    c = r->connection;
 
-    ngx_http_set_log_request(c->log, r);
-    c->log->action = ctx->calls.action;
+    ngx_http_vod_calls_enter(&ctx->calls);
 
     /* a failure frees the waiting slots, this one with them */
 
-    (void) ngx_http_vod_part_start(r, ctx, slot);
+    (void) ngx_http_vod_part_start(ctx->calls.request, ctx, slot);
 
-    ngx_http_vod_step(r);
-    ngx_http_run_posted_requests(c);
+    ngx_http_vod_calls_leave(&ctx->calls);
 }
 
 
@@ -2072,14 +2065,11 @@ ngx_http_vod_api_retry(ngx_event_t *ev)
     ngx_http_request_t *r = ev->data;
 
     ngx_str_t                   error;
-    ngx_connection_t           *c;
     ngx_http_vod_upload_ctx_t  *ctx;
 
-    c = r->connection;
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ngx_http_set_log_request(c->log, r);
-    c->log->action = ctx->calls.action;
+    ngx_http_vod_calls_enter(&ctx->calls);
 
     if (!ctx->failed) {
 
@@ -2094,8 +2084,7 @@ ngx_http_vod_api_retry(ngx_event_t *ev)
         }
     }
 
-    ngx_http_vod_step(r);
-    ngx_http_run_posted_requests(c);
+    ngx_http_vod_calls_leave(&ctx->calls);
 }
 
 

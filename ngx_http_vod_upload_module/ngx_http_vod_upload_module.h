@@ -195,6 +195,8 @@ ngx_http_vod_call_t *ngx_http_vod_call_create(ngx_http_vod_calls_t *calls,
     const char *name, ngx_uint_t cos);
 ngx_int_t ngx_http_vod_call_header(ngx_http_vod_call_t *call,
     const char *name, ngx_str_t *value);
+void ngx_http_vod_calls_enter(ngx_http_vod_calls_t *calls);
+void ngx_http_vod_calls_leave(ngx_http_vod_calls_t *calls);
 ngx_int_t ngx_http_vod_call_start(ngx_http_vod_call_t *call);
 ngx_int_t ngx_http_vod_call_location(ngx_http_vod_call_t *call,
     ngx_str_t *uri);
