@@ -34,31 +34,53 @@
     ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
 
 
-/* a field: an element under the root, or under the root's <Part> */
+/*
+ * An entry of a list: a <Part> of ListPartsResult, an <Upload> of
+ * ListMultipartUploadsResult, read into this before it is kept.
+ */
+
+typedef union {
+    ngx_vod_cos_part_t          part;
+    ngx_vod_cos_upload_t        upload;
+} ngx_vod_cos_xml_entry_t;
+
+
+/* a field: an element under the root, or under one of its entries */
 
 typedef struct {
     ngx_vod_cos_xml_root_e      root;
-    unsigned                    in_part:1;
+    unsigned                    in_entry:1;
+    unsigned                    required:1;
     const char                 *name;
     int                         type;
-    size_t                      offset;     /* in the doc, or in a part */
+    size_t                      offset;     /* in the doc, or the entry */
     const char                 *twice;
     const char                 *children;
     const char                 *invalid;
+    const char                 *missing;
 } ngx_vod_cos_xml_field_t;
 
 
-#define ngx_vod_cos_xml_field(root, in_part, name, type, offset, what)       \
-    { root, in_part, name, type, offset, "<" name "> appears twice",         \
-      "<" name "> holds elements", "<" name "> is not " what }
+#define ngx_vod_cos_xml_field(root, in_entry, req, name, type, offset, what, \
+                              missing)                                       \
+    { root, in_entry, req, name, type, offset, "<" name "> appears twice",   \
+      "<" name "> holds elements", "<" name "> is not " what, missing }
 
 #define ngx_vod_cos_xml_doc_field(root, name, member, type, what)            \
-    ngx_vod_cos_xml_field(root, 0, name, type,                               \
-                          offsetof(ngx_vod_cos_xml_doc_t, member), what)
+    ngx_vod_cos_xml_field(root, 0, 0, name, type,                            \
+                          offsetof(ngx_vod_cos_xml_doc_t, member), what, NULL)
 
 #define ngx_vod_cos_xml_part_field(name, member, type, what)                 \
-    ngx_vod_cos_xml_field(NGX_VOD_COS_XML_LIST_PARTS, 1, name, type,         \
-                          offsetof(ngx_vod_cos_part_t, member), what)
+    ngx_vod_cos_xml_field(NGX_VOD_COS_XML_LIST_PARTS, 1, 1, name, type,      \
+                          offsetof(ngx_vod_cos_xml_entry_t, part.member),    \
+                          what, "ListPartsResult <Part> has no <" name ">")
+
+#define ngx_vod_cos_xml_upload_field(name, member, req)                      \
+    ngx_vod_cos_xml_field(NGX_VOD_COS_XML_LIST_UPLOADS, 1, req, name,        \
+                          NGX_VOD_COS_XML_STR,                               \
+                          offsetof(ngx_vod_cos_xml_entry_t, upload.member),  \
+                          "", "ListMultipartUploadsResult <Upload> has no <" \
+                          name ">")
 
 
 static const ngx_vod_cos_xml_field_t  ngx_vod_cos_xml_fields[] = {
@@ -104,25 +126,37 @@ static const ngx_vod_cos_xml_field_t  ngx_vod_cos_xml_fields[] = {
     ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_PARTS, "MaxParts",
         list_parts.max_parts, NGX_VOD_COS_XML_U64, "a number"),
     ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_PARTS, "IsTruncated",
-        list_parts, NGX_VOD_COS_XML_BOOL, "true or false"),
+        list_parts.is_truncated, NGX_VOD_COS_XML_BOOL, "true or false"),
+
+    ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_UPLOADS, "Bucket",
+        list_uploads.bucket, NGX_VOD_COS_XML_STR, ""),
+    ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_UPLOADS, "Prefix",
+        list_uploads.prefix, NGX_VOD_COS_XML_STR, ""),
+    ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_UPLOADS, "KeyMarker",
+        list_uploads.key_marker, NGX_VOD_COS_XML_STR, ""),
+    ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_UPLOADS, "UploadIdMarker",
+        list_uploads.upload_id_marker, NGX_VOD_COS_XML_STR, ""),
+    ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_UPLOADS, "NextKeyMarker",
+        list_uploads.next_key_marker, NGX_VOD_COS_XML_STR, ""),
+    ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_UPLOADS,
+        "NextUploadIdMarker", list_uploads.next_upload_id_marker,
+        NGX_VOD_COS_XML_STR, ""),
+    ngx_vod_cos_xml_doc_field(NGX_VOD_COS_XML_LIST_UPLOADS, "IsTruncated",
+        list_uploads.is_truncated, NGX_VOD_COS_XML_BOOL, "true or false"),
 
     ngx_vod_cos_xml_part_field("PartNumber", part_number,
         NGX_VOD_COS_XML_PART_NUMBER, "a number in 1..10000"),
     ngx_vod_cos_xml_part_field("ETag", etag, NGX_VOD_COS_XML_STR, ""),
     ngx_vod_cos_xml_part_field("Size", size, NGX_VOD_COS_XML_U64,
         "a number"),
+
+    ngx_vod_cos_xml_upload_field("Key", key, 1),
+    ngx_vod_cos_xml_upload_field("UploadId", upload_id, 1),
+    ngx_vod_cos_xml_upload_field("Initiated", initiated, 0),
 };
 
 #define NGX_VOD_COS_XML_NFIELDS                                               \
     (sizeof(ngx_vod_cos_xml_fields) / sizeof(ngx_vod_cos_xml_field_t))
-
-/* the bits of the <Part> fields in "seen": the last three of the table */
-#define NGX_VOD_COS_XML_PART_NUMBER_BIT  (1ULL << (NGX_VOD_COS_XML_NFIELDS - 3))
-#define NGX_VOD_COS_XML_PART_ETAG_BIT    (1ULL << (NGX_VOD_COS_XML_NFIELDS - 2))
-#define NGX_VOD_COS_XML_PART_SIZE_BIT    (1ULL << (NGX_VOD_COS_XML_NFIELDS - 1))
-#define NGX_VOD_COS_XML_PART_BITS                                             \
-    (NGX_VOD_COS_XML_PART_NUMBER_BIT | NGX_VOD_COS_XML_PART_ETAG_BIT         \
-     | NGX_VOD_COS_XML_PART_SIZE_BIT)
 
 
 typedef struct {
@@ -143,10 +177,11 @@ typedef struct {
 
     unsigned long long          seen;
 
-    /* ListParts: the <Part> being read, those read (malloc()ed) */
-    ngx_vod_cos_part_t          part;
-    ngx_vod_cos_part_t         *parts;
-    size_t                      nparts;
+    /* a list: the entry being read, those read (malloc()ed) */
+    const char                 *entry_name;
+    ngx_vod_cos_xml_entry_t     entry;
+    ngx_vod_cos_xml_entry_t    *entries;
+    size_t                      nentries;
     size_t                      nalloc;
 
     const char                 *error;
@@ -171,7 +206,8 @@ static int ngx_vod_cos_xml_at(ngx_vod_cos_xml_parser_t *x, const char *s,
     size_t n);
 static int ngx_vod_cos_xml_element_start(ngx_vod_cos_xml_parser_t *x);
 static int ngx_vod_cos_xml_element_end(ngx_vod_cos_xml_parser_t *x);
-static int ngx_vod_cos_xml_part_end(ngx_vod_cos_xml_parser_t *x);
+static int ngx_vod_cos_xml_entry_end(ngx_vod_cos_xml_parser_t *x);
+static int ngx_vod_cos_xml_entries(ngx_vod_cos_xml_parser_t *x);
 static int ngx_vod_cos_xml_store(ngx_vod_cos_xml_parser_t *x,
     const ngx_vod_cos_xml_field_t *f, void *base);
 static int ngx_vod_cos_xml_u64(const u_char *p, size_t len,
@@ -185,7 +221,6 @@ ngx_vod_cos_xml_parse(ngx_vod_alloc_t *a, const u_char *data, size_t len,
     ngx_vod_cos_xml_doc_t *doc)
 {
     int                        rc;
-    size_t                     size;
     ngx_vod_cos_xml_parser_t   x;
 
     memset(doc, 0, sizeof(ngx_vod_cos_xml_doc_t));
@@ -220,22 +255,11 @@ ngx_vod_cos_xml_parse(ngx_vod_alloc_t *a, const u_char *data, size_t len,
 
     rc = ngx_vod_cos_xml_document(&x);
 
-    if (rc == NGX_VOD_OK && x.nparts) {
-        size = x.nparts * sizeof(ngx_vod_cos_part_t);
-
-        doc->list_parts.parts = ngx_vod_alloc(a, size);
-
-        if (doc->list_parts.parts == NULL) {
-            x.error = NGX_VOD_COS_XML_ERR_NOMEM;
-            rc = NGX_VOD_ERROR;
-
-        } else {
-            memcpy(doc->list_parts.parts, x.parts, size);
-            doc->list_parts.nparts = x.nparts;
-        }
+    if (rc == NGX_VOD_OK && x.nentries) {
+        rc = ngx_vod_cos_xml_entries(&x);
     }
 
-    free(x.parts);
+    free(x.entries);
     free(x.text);
 
     if (rc != NGX_VOD_OK) {
@@ -909,6 +933,7 @@ ngx_vod_cos_xml_at(ngx_vod_cos_xml_parser_t *x, const char *s, size_t n)
 static int
 ngx_vod_cos_xml_element_start(ngx_vod_cos_xml_parser_t *x)
 {
+    size_t          i;
     ngx_vod_str_t  *name;
 
     name = &x->names[x->depth - 1];
@@ -923,6 +948,11 @@ ngx_vod_cos_xml_element_start(ngx_vod_cos_xml_parser_t *x)
 
         } else if (ngx_vod_cos_xml_is(name, "ListPartsResult")) {
             x->doc->root = NGX_VOD_COS_XML_LIST_PARTS;
+            x->entry_name = "Part";
+
+        } else if (ngx_vod_cos_xml_is(name, "ListMultipartUploadsResult")) {
+            x->doc->root = NGX_VOD_COS_XML_LIST_UPLOADS;
+            x->entry_name = "Upload";
 
         } else if (ngx_vod_cos_xml_is(name, "Error")) {
             x->doc->root = NGX_VOD_COS_XML_ERROR;
@@ -935,11 +965,16 @@ ngx_vod_cos_xml_element_start(ngx_vod_cos_xml_parser_t *x)
         return NGX_VOD_OK;
     }
 
-    if (x->depth == 2 && x->doc->root == NGX_VOD_COS_XML_LIST_PARTS
-        && ngx_vod_cos_xml_is(name, "Part"))
+    if (x->depth == 2 && x->entry_name
+        && ngx_vod_cos_xml_is(name, x->entry_name))
     {
-        memset(&x->part, 0, sizeof(ngx_vod_cos_part_t));
-        x->seen &= ~NGX_VOD_COS_XML_PART_BITS;
+        memset(&x->entry, 0, sizeof(ngx_vod_cos_xml_entry_t));
+
+        for (i = 0; i < NGX_VOD_COS_XML_NFIELDS; i++) {
+            if (ngx_vod_cos_xml_fields[i].in_entry) {
+                x->seen &= ~(1ULL << i);
+            }
+        }
     }
 
     return NGX_VOD_OK;
@@ -951,7 +986,7 @@ ngx_vod_cos_xml_element_start(ngx_vod_cos_xml_parser_t *x)
 static int
 ngx_vod_cos_xml_element_end(ngx_vod_cos_xml_parser_t *x)
 {
-    int                             in_part;
+    int                             in_entry;
     size_t                          i;
     ngx_vod_str_t                  *name;
     const ngx_vod_cos_xml_field_t  *f;
@@ -959,19 +994,16 @@ ngx_vod_cos_xml_element_end(ngx_vod_cos_xml_parser_t *x)
     name = &x->names[x->depth - 1];
 
     if (x->depth == 2) {
-        in_part = 0;
+        in_entry = 0;
 
-        if (x->doc->root == NGX_VOD_COS_XML_LIST_PARTS
-            && ngx_vod_cos_xml_is(name, "Part"))
-        {
-            return ngx_vod_cos_xml_part_end(x);
+        if (x->entry_name && ngx_vod_cos_xml_is(name, x->entry_name)) {
+            return ngx_vod_cos_xml_entry_end(x);
         }
 
-    } else if (x->depth == 3
-               && x->doc->root == NGX_VOD_COS_XML_LIST_PARTS
-               && ngx_vod_cos_xml_is(&x->names[1], "Part"))
+    } else if (x->depth == 3 && x->entry_name
+               && ngx_vod_cos_xml_is(&x->names[1], x->entry_name))
     {
-        in_part = 1;
+        in_entry = 1;
 
     } else {
         return NGX_VOD_OK;
@@ -980,7 +1012,7 @@ ngx_vod_cos_xml_element_end(ngx_vod_cos_xml_parser_t *x)
     for (i = 0; i < NGX_VOD_COS_XML_NFIELDS; i++) {
         f = &ngx_vod_cos_xml_fields[i];
 
-        if (f->root != x->doc->root || f->in_part != (unsigned) in_part
+        if (f->root != x->doc->root || f->in_entry != (unsigned) in_entry
             || !ngx_vod_cos_xml_is(name, f->name))
         {
             continue;
@@ -999,7 +1031,7 @@ ngx_vod_cos_xml_element_end(ngx_vod_cos_xml_parser_t *x)
         }
 
         return ngx_vod_cos_xml_store(x, f,
-                                     in_part ? (void *) &x->part
+                                     in_entry ? (void *) &x->entry
                                              : (void *) x->doc);
     }
 
@@ -1008,46 +1040,91 @@ ngx_vod_cos_xml_element_end(ngx_vod_cos_xml_parser_t *x)
 
 
 static int
-ngx_vod_cos_xml_part_end(ngx_vod_cos_xml_parser_t *x)
+ngx_vod_cos_xml_entry_end(ngx_vod_cos_xml_parser_t *x)
 {
-    size_t               n;
-    ngx_vod_cos_part_t  *parts;
+    size_t                          i, n;
+    ngx_vod_cos_xml_entry_t        *entries;
+    const ngx_vod_cos_xml_field_t  *f;
 
-    if (!(x->seen & NGX_VOD_COS_XML_PART_NUMBER_BIT)) {
-        x->error = "ListPartsResult <Part> has no <PartNumber>";
+    for (i = 0; i < NGX_VOD_COS_XML_NFIELDS; i++) {
+        f = &ngx_vod_cos_xml_fields[i];
+
+        if (f->root == x->doc->root && f->in_entry && f->required
+            && !(x->seen & (1ULL << i)))
+        {
+            x->error = f->missing;
+            return NGX_VOD_ERROR;
+        }
+    }
+
+    if (x->nentries == NGX_VOD_COS_MAX_PARTS) {
+        x->error = (x->doc->root == NGX_VOD_COS_XML_LIST_PARTS)
+                   ? "ListPartsResult has more than "
+                     ngx_vod_cos_xml_number(NGX_VOD_COS_MAX_PARTS) " parts"
+                   : "ListMultipartUploadsResult has more than "
+                     ngx_vod_cos_xml_number(NGX_VOD_COS_MAX_PARTS)
+                     " uploads";
         return NGX_VOD_ERROR;
     }
 
-    if (!(x->seen & NGX_VOD_COS_XML_PART_ETAG_BIT)) {
-        x->error = "ListPartsResult <Part> has no <ETag>";
-        return NGX_VOD_ERROR;
-    }
-
-    if (!(x->seen & NGX_VOD_COS_XML_PART_SIZE_BIT)) {
-        x->error = "ListPartsResult <Part> has no <Size>";
-        return NGX_VOD_ERROR;
-    }
-
-    if (x->nparts == NGX_VOD_COS_MAX_PARTS) {
-        x->error = "ListPartsResult has more than "
-                   ngx_vod_cos_xml_number(NGX_VOD_COS_MAX_PARTS) " parts";
-        return NGX_VOD_ERROR;
-    }
-
-    if (x->nparts == x->nalloc) {
+    if (x->nentries == x->nalloc) {
         n = x->nalloc ? 2 * x->nalloc : 64;
 
-        parts = realloc(x->parts, n * sizeof(ngx_vod_cos_part_t));
+        entries = realloc(x->entries, n * sizeof(ngx_vod_cos_xml_entry_t));
+        if (entries == NULL) {
+            x->error = NGX_VOD_COS_XML_ERR_NOMEM;
+            return NGX_VOD_ERROR;
+        }
+
+        x->entries = entries;
+        x->nalloc = n;
+    }
+
+    x->entries[x->nentries++] = x->entry;
+
+    return NGX_VOD_OK;
+}
+
+
+/* the entries read, into the allocator's memory as the doc's array */
+
+static int
+ngx_vod_cos_xml_entries(ngx_vod_cos_xml_parser_t *x)
+{
+    size_t                  i;
+    ngx_vod_cos_part_t     *parts;
+    ngx_vod_cos_upload_t   *uploads;
+
+    if (x->doc->root == NGX_VOD_COS_XML_LIST_PARTS) {
+        parts = ngx_vod_alloc(x->a, x->nentries * sizeof(ngx_vod_cos_part_t));
         if (parts == NULL) {
             x->error = NGX_VOD_COS_XML_ERR_NOMEM;
             return NGX_VOD_ERROR;
         }
 
-        x->parts = parts;
-        x->nalloc = n;
+        for (i = 0; i < x->nentries; i++) {
+            parts[i] = x->entries[i].part;
+        }
+
+        x->doc->list_parts.parts = parts;
+        x->doc->list_parts.nparts = x->nentries;
+
+        return NGX_VOD_OK;
     }
 
-    x->parts[x->nparts++] = x->part;
+    uploads = ngx_vod_alloc(x->a,
+                            x->nentries * sizeof(ngx_vod_cos_upload_t));
+    if (uploads == NULL) {
+        x->error = NGX_VOD_COS_XML_ERR_NOMEM;
+        return NGX_VOD_ERROR;
+    }
+
+    for (i = 0; i < x->nentries; i++) {
+        uploads[i] = x->entries[i].upload;
+    }
+
+    x->doc->list_uploads.uploads = uploads;
+    x->doc->list_uploads.nuploads = x->nentries;
 
     return NGX_VOD_OK;
 }
@@ -1095,10 +1172,10 @@ ngx_vod_cos_xml_store(ngx_vod_cos_xml_parser_t *x,
 
     if (f->type == NGX_VOD_COS_XML_BOOL) {
         if (len == 4 && memcmp(p, "true", 4) == 0) {
-            x->doc->list_parts.is_truncated = 1;
+            *(unsigned *) ((u_char *) base + f->offset) = 1;
 
         } else if (len == 5 && memcmp(p, "false", 5) == 0) {
-            x->doc->list_parts.is_truncated = 0;
+            *(unsigned *) ((u_char *) base + f->offset) = 0;
 
         } else {
             x->error = f->invalid;

@@ -3,8 +3,8 @@
  *
  * The XML documents of the COS multipart API, spec section 4: the
  * CompleteMultipartUpload body, and the answers (Initiate, Complete,
- * ListParts, Error), read by a small hand-written parser: no DTDs, no
- * namespaces, no libxml2.
+ * ListParts, ListMultipartUploads, Error), read by a small hand-written
+ * parser: no DTDs, no namespaces, no libxml2.
  *
  * The parser reads a whole document: leading whitespace, an optional
  * <?xml ...?> declaration, comments, processing instructions and CDATA
@@ -39,6 +39,7 @@ typedef enum {
     NGX_VOD_COS_XML_INITIATE,       /* InitiateMultipartUploadResult */
     NGX_VOD_COS_XML_COMPLETE,       /* CompleteMultipartUploadResult */
     NGX_VOD_COS_XML_LIST_PARTS,     /* ListPartsResult */
+    NGX_VOD_COS_XML_LIST_UPLOADS,   /* ListMultipartUploadsResult */
     NGX_VOD_COS_XML_ERROR           /* Error */
 } ngx_vod_cos_xml_root_e;
 
@@ -80,8 +81,30 @@ typedef struct {
     uint64_t                part_number_marker;
     uint64_t                next_part_number_marker;
     uint64_t                max_parts;
-    unsigned                is_truncated:1;
+    unsigned                is_truncated;
 } ngx_vod_cos_list_parts_t;
+
+
+/* a ListMultipartUploads entry: <Upload><Key/><UploadId/>... */
+
+typedef struct {
+    ngx_vod_str_t           key;            /* required, no leading "/" */
+    ngx_vod_str_t           upload_id;      /* required */
+    ngx_vod_str_t           initiated;
+} ngx_vod_cos_upload_t;
+
+
+typedef struct {
+    ngx_vod_str_t           bucket;
+    ngx_vod_str_t           prefix;
+    ngx_vod_str_t           key_marker;
+    ngx_vod_str_t           upload_id_marker;
+    ngx_vod_str_t           next_key_marker;
+    ngx_vod_str_t           next_upload_id_marker;
+    ngx_vod_cos_upload_t   *uploads;        /* in document order */
+    size_t                  nuploads;
+    unsigned                is_truncated;
+} ngx_vod_cos_list_uploads_t;
 
 
 typedef struct {
@@ -107,6 +130,7 @@ typedef struct {
     ngx_vod_cos_initiate_t    initiate;
     ngx_vod_cos_complete_t    complete;
     ngx_vod_cos_list_parts_t  list_parts;
+    ngx_vod_cos_list_uploads_t  list_uploads;
     ngx_vod_cos_error_t       error_doc;
     const char               *error;
 } ngx_vod_cos_xml_doc_t;
@@ -114,11 +138,13 @@ typedef struct {
 
 /*
  * Parses an answer of len bytes (need not be NUL-terminated).  Returns
- * NGX_VOD_OK with doc->root one of the four known roots, or
+ * NGX_VOD_OK with doc->root one of the five known roots, or
  * NGX_VOD_ERROR with doc->error set: malformed XML, an unknown root
  * (doc->root NGX_VOD_COS_XML_UNKNOWN), a required element missing
  * (InitiateMultipartUploadResult.UploadId; ListParts Part.PartNumber,
- * ETag and Size), a known element twice or holding child elements, a
+ * ETag and Size; ListMultipartUploads Upload.Key and UploadId), more
+ * than NGX_VOD_COS_MAX_PARTS entries, a known element twice or holding
+ * child elements, a
  * number or boolean that does not parse, out of memory.  A temporary
  * buffer of len bytes is malloc()ed and freed before returning.
  */

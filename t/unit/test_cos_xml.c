@@ -100,6 +100,26 @@ static const char  list_parts_doc[] =
     "</ListPartsResult>";
 
 
+static const char  list_uploads_doc[] =
+    "<?xml version='1.0' encoding='utf-8' ?>\n"
+    "<ListMultipartUploadsResult>"
+    "<Bucket>examplebucket-1250000000</Bucket><Encoding-Type/>"
+    "<KeyMarker/><UploadIdMarker/>"
+    "<NextKeyMarker>dir/a.mp4</NextKeyMarker>"
+    "<NextUploadIdMarker>id-2</NextUploadIdMarker>"
+    "<MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated>"
+    "<Prefix>dir/a.mp4</Prefix><Delimiter/>"
+    "<Upload><Key>dir/a.mp4</Key><UploadId>id-1</UploadId>"
+    "<StorageClass>STANDARD</StorageClass>"
+    "<Initiator><ID>qcs::cam::uin/1:uin/1</ID><DisplayName>1</DisplayName>"
+    "</Initiator><Owner><ID>qcs::cam::uin/1:uin/1</ID>"
+    "<DisplayName>1</DisplayName></Owner>"
+    "<Initiated>2026-12-02T10:00:00.000Z</Initiated></Upload>"
+    "<Upload><Key>dir/a.mp4</Key><UploadId>id-2</UploadId></Upload>"
+    "<CommonPrefixes><Prefix>dir/b/</Prefix></CommonPrefixes>"
+    "</ListMultipartUploadsResult>";
+
+
 static void
 test_complete_body(void)
 {
@@ -348,6 +368,42 @@ test_answers(void)
                     "\"c4d0b3e2ab18bd61a5e1a5d0f38f7a3f\"",
                     "... ETag with raw quotes");
 
+    rc = ngx_vod_cos_xml_parse_expect(&a, S(list_uploads_doc),
+                                      NGX_VOD_COS_XML_LIST_UPLOADS, &doc);
+    ngx_vod_test_ok(rc == NGX_VOD_OK,
+                    "ListMultipartUploadsResult, with Initiator, Owner and "
+                    "CommonPrefixes");
+    ngx_vod_test_ok(doc.list_uploads.nuploads == 2
+                    && doc.list_uploads.is_truncated,
+                    "... two uploads, truncated");
+    ngx_vod_test_is(doc.list_uploads.uploads[0].key.data,
+                    doc.list_uploads.uploads[0].key.len,
+                    "dir/a.mp4", "... the first Key");
+    ngx_vod_test_is(doc.list_uploads.uploads[1].upload_id.data,
+                    doc.list_uploads.uploads[1].upload_id.len,
+                    "id-2", "... the second UploadId");
+    ngx_vod_test_is(doc.list_uploads.uploads[0].initiated.data,
+                    doc.list_uploads.uploads[0].initiated.len,
+                    "2026-12-02T10:00:00.000Z", "... Initiated");
+    ngx_vod_test_is(doc.list_uploads.next_key_marker.data,
+                    doc.list_uploads.next_key_marker.len,
+                    "dir/a.mp4", "... NextKeyMarker");
+    ngx_vod_test_is(doc.list_uploads.next_upload_id_marker.data,
+                    doc.list_uploads.next_upload_id_marker.len,
+                    "id-2", "... NextUploadIdMarker");
+    ngx_vod_test_is(doc.list_uploads.prefix.data,
+                    doc.list_uploads.prefix.len,
+                    "dir/a.mp4", "... Prefix (not the CommonPrefixes one)");
+
+    rc = ngx_vod_cos_xml_parse(&a,
+        S("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+          "</ListMultipartUploadsResult>"), &doc);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && !doc.list_uploads.is_truncated
+                    && doc.list_uploads.nuploads == 0
+                    && doc.list_uploads.uploads == NULL
+                    && doc.list_parts.nparts == 0,
+                    "ListMultipartUploadsResult without uploads");
+
     rc = ngx_vod_cos_xml_parse(&a,
         S("<ListPartsResult><IsTruncated>false</IsTruncated>"
           "</ListPartsResult>"), &doc);
@@ -561,6 +617,18 @@ test_hostile(void)
         { L("<ListPartsResult><Part><Size>1</Size><PartNumber>1</PartNumber>"
           "</Part></ListPartsResult>"),
           "ListPartsResult <Part> has no <ETag>" },
+        { L("<ListMultipartUploadsResult><Upload><UploadId>u</UploadId>"
+          "</Upload></ListMultipartUploadsResult>"),
+          "ListMultipartUploadsResult <Upload> has no <Key>" },
+        { L("<ListMultipartUploadsResult><Upload><Key>k</Key>"
+          "<Initiated>t</Initiated></Upload></ListMultipartUploadsResult>"),
+          "ListMultipartUploadsResult <Upload> has no <UploadId>" },
+        { L("<ListMultipartUploadsResult><Upload><Key>k</Key><Key>l</Key>"
+          "</Upload></ListMultipartUploadsResult>"),
+          "<Key> appears twice" },
+        { L("<ListMultipartUploadsResult><IsTruncated>yes</IsTruncated>"
+          "</ListMultipartUploadsResult>"),
+          "<IsTruncated> is not true or false" },
         { L("<ListPartsResult><Part><PartNumber>0</PartNumber></Part>"
           "</ListPartsResult>"),
           "<PartNumber> is not a number in 1..10000" },
