@@ -1018,6 +1018,7 @@ ngx_http_vod_call_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     }
 
     call->finished = 1;
+    call->sent = (sr->upstream && sr->upstream->request_sent);
 
     if (call->location) {
         /* an error page is an answer too: 502 from proxy_pass, say */

@@ -37,9 +37,19 @@ typedef enum {
     NGX_HTTP_VOD_UPLOADING,
     NGX_HTTP_VOD_COMPLETING,
     NGX_HTTP_VOD_COMMITTING,
-    NGX_HTTP_VOD_ABORTING,
+    NGX_HTTP_VOD_CLEANING,
     NGX_HTTP_VOD_FINISHED
 } ngx_http_vod_state_e;
+
+
+/* what an upload that is over removes from COS, in this order */
+
+typedef enum {
+    NGX_HTTP_VOD_CLEAN_ABORT = 0,               /* its multipart upload */
+    NGX_HTTP_VOD_CLEAN_LIST,                    /* find lost Initiates' */
+    NGX_HTTP_VOD_CLEAN_ABORT_LOST,              /* and abort them */
+    NGX_HTTP_VOD_CLEAN_DELETE                   /* the object, uncommitted */
+} ngx_http_vod_clean_e;
 
 
 typedef enum {
@@ -102,6 +112,14 @@ struct ngx_http_vod_upload_ctx_s {
     ngx_str_t                       upload_id;
     ngx_uint_t                      cos_tries;  /* Initiate */
 
+    /* cleaning up: the calls of ngx_http_vod_cleanup() */
+    ngx_uint_t                      cleanup_tries;
+    ngx_event_t                     cleanup_retry;
+    ngx_array_t                     lost;       /* of ngx_str_t, upload ids */
+    ngx_uint_t                      lost_done;
+    ngx_str_t                       list_key_marker;
+    ngx_str_t                       list_id_marker;
+
     unsigned                        multipart:1;
     unsigned                        single:1;
     unsigned                        initiating:1;
@@ -112,6 +130,16 @@ struct ngx_http_vod_upload_ctx_s {
     unsigned                        committed:1;
     unsigned                        aborted:1;
     unsigned                        failed:1;
+    /* an Initiate went out and its answer was lost */
+    unsigned                        initiate_unsure:1;
+    unsigned                        listed:1;
+    /* an object may be in COS: a PutObject or Complete without answer */
+    unsigned                        object_written:1;
+    unsigned                        deleted:1;
+    /* a CommitUpload went out and its answer was lost */
+    unsigned                        commit_unsure:1;
+    /* ... and no later try told: the outcome is not known */
+    unsigned                        unconfirmed:1;
 
     /* the outcome */
     ngx_uint_t                      status;
@@ -188,18 +216,36 @@ static ngx_int_t ngx_http_vod_api_answer(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vod_api_result(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
     ngx_vod_api_result_t *res, int rc);
-static void ngx_http_vod_abort_start(ngx_http_request_t *r,
+static ngx_int_t ngx_http_vod_cleanup(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
-static void ngx_http_vod_abort_done(ngx_http_request_t *r,
+static ngx_int_t ngx_http_vod_cleanup_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what);
+static void ngx_http_vod_cleanup_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_cleanup_list(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
+static void ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what, u_char *why);
+static void ngx_http_vod_cleanup_next(ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_clean_e what);
+static void ngx_http_vod_cleanup_retry(ngx_event_t *ev);
 static void ngx_http_vod_cos_failed(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
+static void ngx_http_vod_commit_unconfirmed(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
+    ngx_vod_api_result_t *res);
+static ngx_int_t ngx_http_vod_send_unconfirmed(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx);
 static void ngx_http_vod_api_failed(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
     ngx_vod_api_result_t *res, int rc);
 static void ngx_http_vod_fail(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx, ngx_uint_t status, const char *code,
     ngx_str_t *message);
+static void ngx_http_vod_failf(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_uint_t level, ngx_uint_t status,
+    const char *code, const char *fmt, ...);
+static u_char *ngx_http_vod_part_name(ngx_http_vod_call_t *call);
 static void ngx_http_vod_finish(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_send_result(ngx_http_request_t *r,
@@ -292,6 +338,16 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
     ctx->api_retry.handler = ngx_http_vod_api_retry;
     ctx->api_retry.data = r;
     ctx->api_retry.log = r->connection->log;
+
+    ctx->cleanup_retry.handler = ngx_http_vod_cleanup_retry;
+    ctx->cleanup_retry.data = r;
+    ctx->cleanup_retry.log = r->connection->log;
+
+    if (ngx_array_init(&ctx->lost, r->pool, 1, sizeof(ngx_str_t))
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     rc = ngx_http_vod_apply_start(r, ctx, &error);
 
@@ -1221,8 +1277,9 @@ ngx_http_vod_client_error(ngx_http_request_t *r,
 
 
 /*
- * What happens next, after any event.  A failed upload waits for the
- * calls under way, aborts its multipart upload, then answers.
+ * What happens next, after any event.  An upload that is over (failed,
+ * or committed) waits for the calls under way, removes what it must not
+ * leave behind, then answers.
  */
 
 static void
@@ -1236,26 +1293,15 @@ ngx_http_vod_step(ngx_http_request_t *r)
         return;
     }
 
-    if (ctx->failed) {
+    if (ctx->failed || ctx->committed) {
 
-        if (ctx->calls.active || ctx->api_retry.timer_set) {
+        if (ctx->calls.active || ctx->api_retry.timer_set
+            || ctx->cleanup_retry.timer_set
+            || ngx_http_vod_cleanup(r, ctx) == NGX_AGAIN)
+        {
             return;
         }
 
-        if (ctx->upload_id.len && !ctx->completed && !ctx->aborted) {
-
-            if (ctx->state != NGX_HTTP_VOD_ABORTING) {
-                ngx_http_vod_abort_start(r, ctx);
-            }
-
-            return;
-        }
-
-        ngx_http_vod_finish(r, ctx);
-        return;
-    }
-
-    if (ctx->committed) {
         ngx_http_vod_finish(r, ctx);
         return;
     }
@@ -1440,6 +1486,12 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
     ctx->initiating = 0;
 
+    /* no answer: COS may have made an upload whose id is not known */
+
+    if (call->rc != NGX_OK && call->sent) {
+        ctx->initiate_unsure = 1;
+    }
+
     if (call->rc != NGX_OK || call->status != NGX_HTTP_OK) {
 
         if (!ctx->failed && ngx_http_vod_call_retryable(call)
@@ -1577,7 +1629,6 @@ failed:
 static void
 ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
-    ngx_str_t                   msg;
     ngx_msec_t                  delay;
     ngx_http_vod_slot_t        *slot;
     ngx_vod_cos_part_t         *part;
@@ -1585,6 +1636,14 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     slot = call->data;
     ctx = slot->ctx;
+
+    /* a PutObject answered, or without an answer: the object may exist */
+
+    if (ctx->single && call->sent
+        && (call->rc != NGX_OK || call->status == NGX_HTTP_OK))
+    {
+        ctx->object_written = 1;
+    }
 
     if (ctx->failed) {
         slot->state = NGX_HTTP_VOD_SLOT_FREE;
@@ -1667,20 +1726,10 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     ctx->sending--;
 
     if (slot->bad) {
-        msg.data = ngx_pnalloc(r->pool, 128);
-        if (msg.data == NULL) {
-            return;
-        }
-
-        msg.len = ngx_snprintf(msg.data, 128, "%s %ui: COS did not store "
-                               "what was sent (%s) in %ui tries", call->name,
-                               slot->part, slot->bad, slot->tries)
-                  - msg.data;
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vod upload: %V", &msg);
-
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, slot->bad, &msg);
+        ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, NGX_HTTP_BAD_GATEWAY,
+                           slot->bad, "%s %ui: COS did not store what was "
+                           "sent (%s) in %ui tries", call->name, slot->part,
+                           slot->bad, slot->tries);
         return;
     }
 
@@ -1848,12 +1897,20 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
     int                         rc;
     uint64_t                    crc;
-    ngx_str_t                   msg;
     ngx_vod_alloc_t             a;
     ngx_vod_cos_xml_doc_t       doc;
     ngx_http_vod_upload_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    /*
+     * without an answer the parts may have been merged: the upload is
+     * aborted and the object deleted, whichever exists
+     */
+
+    if (call->sent && call->rc != NGX_OK) {
+        ctx->object_written = 1;
+    }
 
     if (call->rc != NGX_OK || call->status != NGX_HTTP_OK) {
         ngx_http_vod_cos_failed(r, ctx, call);
@@ -1874,24 +1931,16 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK
         || crc != ctx->crc)
     {
-        msg.data = ngx_pnalloc(r->pool, 160);
-        if (msg.data == NULL) {
-            return;
-        }
-
-        msg.len = ngx_snprintf(msg.data, 160, "COS stored the object with "
-                               "CRC-64 \"%V\", %uL was sent", &call->crc64,
-                               ctx->crc)
-                  - msg.data;
-
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vod upload: CompleteMultipartUpload of \"%V\": %V",
-                      &ctx->upload_id, &msg);
+                      "vod upload: CompleteMultipartUpload of \"%V\": COS "
+                      "stored the object with CRC-64 \"%V\", %uL was sent: "
+                      "deleting it", &ctx->upload_id, &call->crc64, ctx->crc);
 
-        /* the parts were merged: the object is removed by no abort */
+        /* the parts were merged into an object: it is deleted, not aborted */
         ctx->completed = 1;
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, "CRC64Mismatch",
-                          &msg);
+        ngx_http_vod_failf(r, ctx, 0, NGX_HTTP_BAD_GATEWAY, "CRC64Mismatch",
+                           "COS stored the object with CRC-64 \"%V\", %uL "
+                           "was sent", &call->crc64, ctx->crc);
         return;
     }
 
@@ -2022,7 +2071,19 @@ ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         return NGX_OK;
     }
 
+    /* a CommitUpload that went out may have been done */
+
+    if (ctx->state == NGX_HTTP_VOD_COMMITTING && call->sent) {
+        ctx->commit_unsure = 1;
+    }
+
     if (++ctx->api_tries >= NGX_HTTP_VOD_API_TRIES) {
+
+        if (ctx->commit_unsure) {
+            ngx_http_vod_commit_unconfirmed(r, ctx, call, NULL);
+            return NGX_ERROR;
+        }
+
         ngx_http_vod_api_failed(r, ctx, call, NULL, NGX_VOD_ERROR);
         return NGX_ERROR;
     }
@@ -2041,7 +2102,12 @@ ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
 }
 
 
-/* the parsed answer: its request id kept; an API error fails the upload */
+/*
+ * The parsed answer: its request id kept; an API error fails the upload.
+ * A CommitUpload answered with an error after a try that may have been
+ * done (VOD then says the session key is used), or with an answer that
+ * cannot be read, leaves the outcome unknown: that is not a failure.
+ */
 
 static ngx_int_t
 ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
@@ -2050,12 +2116,67 @@ ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
     ngx_http_vod_copy(r->pool, &ctx->request_id, res->request_id.data,
                       res->request_id.len);
 
-    if (rc != NGX_VOD_OK) {
-        ngx_http_vod_api_failed(r, ctx, call, res, rc);
+    if (rc == NGX_VOD_OK) {
+        return NGX_OK;
+    }
+
+    if (ctx->state == NGX_HTTP_VOD_COMMITTING
+        && (ctx->commit_unsure || rc != NGX_VOD_API_ERROR))
+    {
+        ngx_http_vod_commit_unconfirmed(r, ctx, call, res);
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    ngx_http_vod_api_failed(r, ctx, call, res, rc);
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * CommitUpload's outcome cannot be known: the media may be in VOD.  The
+ * client must not be told that the upload failed (it would upload the
+ * media again): 202 CommitUnconfirmed, with what the application needs
+ * to recognise the media in the NewFileUpload event, logged once.
+ */
+
+static void
+ngx_http_vod_commit_unconfirmed(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
+    ngx_vod_api_result_t *res)
+{
+    u_char  *p;
+    u_char   why[128];
+
+    if (res == NULL) {
+        p = ngx_snprintf(why, sizeof(why) - 1, "no answer after %ui tries",
+                         ctx->api_tries);
+
+    } else if (res->code.len) {
+        p = ngx_snprintf(why, sizeof(why) - 1, "a try whose answer was lost, "
+                         "then VOD answered %V", &res->code);
+
+    } else {
+        p = ngx_snprintf(why, sizeof(why) - 1, "an answer that is not "
+                         "valid: %s", res->error ? res->error : "unknown");
+    }
+
+    *p = '\0';
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "vod upload: CommitUpload: the outcome is not known (%s): "
+                  "VOD may have committed the media of %O bytes stored at "
+                  "%V%V (MediaName \"%V\", SourceContext \"%V\")", why,
+                  ctx->received, &ctx->cos.host, &ctx->cos.key,
+                  &ctx->apply.media_name, &ctx->apply.source_context);
+
+    ctx->unconfirmed = 1;
+
+    ngx_http_vod_failf(r, ctx, 0, NGX_HTTP_ACCEPTED, "CommitUnconfirmed",
+                       "the media was uploaded and CommitUpload sent, but "
+                       "whether VOD committed it is not known (%s): do not "
+                       "upload it again; its NewFileUpload event tells",
+                       why);
 }
 
 
@@ -2088,78 +2209,414 @@ ngx_http_vod_api_retry(ngx_event_t *ev)
 }
 
 
-/* nothing is left behind: the parts of a failed upload are deleted */
+/*
+ * Nothing is left behind.  Once an upload is over, what it must not leave
+ * in COS is removed before the answer, one call at a time, each tried
+ * again like a part: the multipart upload of a failed upload (aborted);
+ * those of Initiates whose answer was lost (found with
+ * ListMultipartUploads, the key as prefix, and aborted); the object of an
+ * upload that failed for sure after the object was written (deleted).
+ * NGX_AGAIN: a call is under way; NGX_OK: nothing (more) to do.
+ */
 
-static void
-ngx_http_vod_abort_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx)
+static ngx_int_t
+ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 {
-    ngx_vod_cos_pair_t    param;
+    ngx_http_vod_clean_e  what;
+
+    for ( ;; ) {
+
+        if (ctx->failed && ctx->upload_id.len && !ctx->completed
+            && !ctx->aborted)
+        {
+            what = NGX_HTTP_VOD_CLEAN_ABORT;
+
+        } else if (ctx->initiate_unsure && !ctx->listed) {
+            what = NGX_HTTP_VOD_CLEAN_LIST;
+
+        } else if (ctx->lost.nelts > ctx->lost_done) {
+            what = NGX_HTTP_VOD_CLEAN_ABORT_LOST;
+
+        } else if (ctx->failed && (ctx->completed || ctx->object_written)
+                   && !ctx->unconfirmed && !ctx->deleted)
+        {
+            what = NGX_HTTP_VOD_CLEAN_DELETE;
+
+        } else {
+            return NGX_OK;
+        }
+
+        ctx->state = NGX_HTTP_VOD_CLEANING;
+
+        if (ngx_http_vod_cleanup_start(r, ctx, what) == NGX_OK) {
+            return NGX_AGAIN;
+        }
+
+        /* it could not be sent: logged, given up, the next one */
+
+        ngx_http_vod_cleanup_next(ctx, what);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_vod_cleanup_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what)
+{
+    u_char               *p;
+    ngx_int_t             rc;
+    ngx_str_t            *id;
+    ngx_uint_t            n;
+    const char           *method;
+    ngx_vod_cos_pair_t    params[4];
+    ngx_http_vod_cos_t    bucket, *cos;
     ngx_http_vod_call_t  *call;
 
-    ctx->state = NGX_HTTP_VOD_ABORTING;
+    static const char  *names[] = {
+        "AbortMultipartUpload", "ListMultipartUploads",
+        "AbortMultipartUpload", "DeleteObject"
+    };
 
-    call = ngx_http_vod_call_create(&ctx->calls, "AbortMultipartUpload", 1);
+    ngx_memzero(params, sizeof(params));
+
+    cos = &ctx->cos;
+    method = "DELETE";
+    id = NULL;
+    n = 0;
+
+    call = ngx_http_vod_call_create(&ctx->calls, names[what], 1);
     if (call == NULL) {
         goto failed;
     }
 
-    ngx_memzero(&param, sizeof(ngx_vod_cos_pair_t));
-    param.name.data = (u_char *) "uploadId";
-    param.name.len = sizeof("uploadId") - 1;
-    param.value.data = ctx->upload_id.data;
-    param.value.len = ctx->upload_id.len;
+    call->handler = ngx_http_vod_cleanup_done;
+    call->data = (void *) (uintptr_t) what;
 
-    call->handler = ngx_http_vod_abort_done;
+    switch (what) {
 
-    if (ngx_http_vod_cos_prepare(call, &ctx->cos, "DELETE", &param, 1)
-        != NGX_OK
-        || ngx_http_vod_call_start(call) != NGX_OK)
-    {
+    case NGX_HTTP_VOD_CLEAN_ABORT:
+        id = &ctx->upload_id;
+        break;
+
+    case NGX_HTTP_VOD_CLEAN_ABORT_LOST:
+        id = (ngx_str_t *) ctx->lost.elts + ctx->lost_done;
+        break;
+
+    case NGX_HTTP_VOD_CLEAN_LIST:
+
+        /* GET /?uploads&prefix=<key>: the bucket, not the object */
+
+        bucket = ctx->cos;
+        ngx_str_set(&bucket.key, "/");
+        ngx_str_set(&bucket.key_uri, "/");
+        cos = &bucket;
+        method = "GET";
+
+        ngx_str_set(&params[n].name, "uploads");
+        n++;
+
+        if (ctx->list_key_marker.len) {
+            ngx_str_set(&params[n].name, "key-marker");
+            params[n].value.data = ctx->list_key_marker.data;
+            params[n].value.len = ctx->list_key_marker.len;
+            n++;
+        }
+
+        ngx_str_set(&params[n].name, "prefix");
+        params[n].value.data = ctx->cos.key.data + 1;
+        params[n].value.len = ctx->cos.key.len - 1;
+        n++;
+
+        if (ctx->list_id_marker.len) {
+            ngx_str_set(&params[n].name, "upload-id-marker");
+            params[n].value.data = ctx->list_id_marker.data;
+            params[n].value.len = ctx->list_id_marker.len;
+            n++;
+        }
+
+        break;
+
+    default: /* NGX_HTTP_VOD_CLEAN_DELETE */
+        break;
+    }
+
+    if (id) {
+        ngx_str_set(&params[0].name, "uploadId");
+        params[0].value.data = id->data;
+        params[0].value.len = id->len;
+        n = 1;
+    }
+
+    rc = ngx_http_vod_cos_prepare(call, cos, method, params, n);
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_vod_call_free(call);
+        p = (u_char *) "the temporary credentials expired";
+        goto given_up;
+    }
+
+    if (rc != NGX_OK || ngx_http_vod_call_start(call) != NGX_OK) {
         ngx_http_vod_call_free(call);
         goto failed;
     }
 
-    return;
+    ctx->cleanup_tries++;
+
+    return NGX_OK;
 
 failed:
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "vod upload: cannot send AbortMultipartUpload for the "
-                  "upload id \"%V\": its parts are left behind",
-                  &ctx->upload_id);
+    p = (u_char *) "out of memory";
 
-    ctx->aborted = 1;
-    ngx_http_vod_finish(r, ctx);
+given_up:
+
+    ngx_http_vod_cleanup_lost(r, ctx, what, p);
+
+    return NGX_ERROR;
 }
 
 
 static void
-ngx_http_vod_abort_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
+    u_char                     *p;
+    ngx_msec_t                  delay;
+    ngx_http_vod_clean_e        what;
     ngx_http_vod_upload_ctx_t  *ctx;
+    u_char                      why[64];
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-    ctx->aborted = 1;
+    what = (ngx_http_vod_clean_e) (uintptr_t) call->data;
 
-    if (call->rc == NGX_OK
+    if (call->rc == NGX_OK && what == NGX_HTTP_VOD_CLEAN_LIST
+        && call->status == NGX_HTTP_OK)
+    {
+        if (ngx_http_vod_cleanup_list(r, ctx, call) == NGX_OK) {
+            return;
+        }
+
+        ngx_http_vod_cleanup_lost(r, ctx, what,
+                                  (u_char *) "an answer that is not a list");
+        return;
+    }
+
+    /* 404: the upload or the object is not there (any more) */
+
+    if (call->rc == NGX_OK && what != NGX_HTTP_VOD_CLEAN_LIST
         && (call->status == NGX_HTTP_NO_CONTENT
             || call->status == NGX_HTTP_OK
             || call->status == NGX_HTTP_NOT_FOUND))
     {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: aborted the multipart upload \"%V\" of "
-                      "%V%V (status %ui)", &ctx->upload_id, &ctx->cos.host,
-                      &ctx->cos.key, call->status);
+        if (what == NGX_HTTP_VOD_CLEAN_DELETE) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod upload: deleted the uncommitted object %V%V "
+                          "(status %ui)", &ctx->cos.host, &ctx->cos.key,
+                          call->status);
+
+        } else {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod upload: aborted the multipart upload \"%V\" "
+                          "of %V%V (status %ui)",
+                          what == NGX_HTTP_VOD_CLEAN_ABORT
+                          ? &ctx->upload_id
+                          : (ngx_str_t *) ctx->lost.elts + ctx->lost_done,
+                          &ctx->cos.host, &ctx->cos.key, call->status);
+        }
+
+        ngx_http_vod_cleanup_next(ctx, what);
         return;
     }
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "vod upload: AbortMultipartUpload of the upload id \"%V\" "
-                  "failed (%s%ui): its parts are left behind",
-                  &ctx->upload_id,
-                  call->rc != NGX_OK ? "no answer, " : "status ",
-                  call->rc != NGX_OK ? (ngx_uint_t) call->rc : call->status);
+    if (call->rc != NGX_OK) {
+        p = ngx_snprintf(why, sizeof(why), "no answer, %i", call->rc);
+
+    } else {
+        p = ngx_snprintf(why, sizeof(why), "status %ui", call->status);
+    }
+
+    *p = '\0';
+
+    if (ctx->cleanup_tries < ctx->conf->part_tries
+        && (ngx_http_vod_call_retryable(call)
+            || ngx_strnstr(call->response.data, "RequestTimeout",
+                           call->response.len)
+               != NULL))
+    {
+        delay = ngx_http_vod_backoff(ctx->cleanup_tries);
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: %s failed (%s), trying again in %M ms "
+                      "(try %ui of %ui)", call->name, why, delay,
+                      ctx->cleanup_tries + 1, ctx->conf->part_tries);
+
+        ngx_add_timer(&ctx->cleanup_retry, delay);
+        return;
+    }
+
+    ngx_http_vod_cleanup_lost(r, ctx, what, why);
+}
+
+
+/*
+ * A page of ListMultipartUploads: every other upload of this key is one
+ * whose Initiate answer was lost.  NGX_OK: the page was taken in.
+ */
+
+static ngx_int_t
+ngx_http_vod_cleanup_list(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call)
+{
+    size_t                       i;
+    ngx_str_t                   *id;
+    ngx_vod_alloc_t              a;
+    ngx_vod_cos_upload_t        *u;
+    ngx_vod_cos_xml_doc_t        doc;
+    ngx_vod_cos_list_uploads_t  *list;
+
+    a.alloc = ngx_http_vod_palloc;
+    a.data = call->pool;
+
+    if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
+                                     call->response.len,
+                                     NGX_VOD_COS_XML_LIST_UPLOADS, &doc)
+        != NGX_VOD_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    list = &doc.list_uploads;
+
+    for (i = 0; i < list->nuploads; i++) {
+        u = &list->uploads[i];
+
+        if (u->key.len != ctx->cos.key.len - 1
+            || ngx_strncmp(u->key.data, ctx->cos.key.data + 1, u->key.len)
+               != 0
+            || (u->upload_id.len == ctx->upload_id.len
+                && ngx_strncmp(u->upload_id.data, ctx->upload_id.data,
+                               u->upload_id.len) == 0))
+        {
+            continue;
+        }
+
+        id = ngx_array_push(&ctx->lost);
+        if (id == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_vod_copy(r->pool, id, u->upload_id.data, u->upload_id.len);
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: found the multipart upload \"%V\" of "
+                      "an Initiate whose answer was lost", id);
+    }
+
+    /* the next page, from the markers; a page that does not move ends */
+
+    if (list->is_truncated && list->next_key_marker.len
+        && (list->next_key_marker.len != ctx->list_key_marker.len
+            || ngx_strncmp(list->next_key_marker.data,
+                           ctx->list_key_marker.data,
+                           ctx->list_key_marker.len) != 0
+            || list->next_upload_id_marker.len != ctx->list_id_marker.len
+            || ngx_strncmp(list->next_upload_id_marker.data,
+                           ctx->list_id_marker.data,
+                           ctx->list_id_marker.len) != 0))
+    {
+        ngx_http_vod_copy(r->pool, &ctx->list_key_marker,
+                          list->next_key_marker.data,
+                          list->next_key_marker.len);
+        ngx_http_vod_copy(r->pool, &ctx->list_id_marker,
+                          list->next_upload_id_marker.data,
+                          list->next_upload_id_marker.len);
+        ctx->cleanup_tries = 0;
+        return NGX_OK;
+    }
+
+    ngx_http_vod_cleanup_next(ctx, NGX_HTTP_VOD_CLEAN_LIST);
+
+    return NGX_OK;
+}
+
+
+/* a cleanup that cannot be done: said once, with what stays behind */
+
+static void
+ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what, u_char *why)
+{
+    switch (what) {
+
+    case NGX_HTTP_VOD_CLEAN_ABORT:
+    case NGX_HTTP_VOD_CLEAN_ABORT_LOST:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: AbortMultipartUpload of the upload id "
+                      "\"%V\" of %V%V failed (%s): its parts are left behind",
+                      what == NGX_HTTP_VOD_CLEAN_ABORT
+                      ? &ctx->upload_id
+                      : (ngx_str_t *) ctx->lost.elts + ctx->lost_done,
+                      &ctx->cos.host, &ctx->cos.key, why);
+        break;
+
+    case NGX_HTTP_VOD_CLEAN_LIST:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: ListMultipartUploads of %V%V failed (%s): "
+                      "the upload of an Initiate whose answer was lost may "
+                      "be left behind", &ctx->cos.host, &ctx->cos.key, why);
+        break;
+
+    default: /* NGX_HTTP_VOD_CLEAN_DELETE */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: DeleteObject of %V%V failed (%s): the "
+                      "uncommitted object is left behind", &ctx->cos.host,
+                      &ctx->cos.key, why);
+        break;
+    }
+
+    ngx_http_vod_cleanup_next(ctx, what);
+}
+
+
+static void
+ngx_http_vod_cleanup_next(ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_clean_e what)
+{
+    ctx->cleanup_tries = 0;
+
+    switch (what) {
+
+    case NGX_HTTP_VOD_CLEAN_ABORT:
+        ctx->aborted = 1;
+        break;
+
+    case NGX_HTTP_VOD_CLEAN_LIST:
+        ctx->listed = 1;
+        break;
+
+    case NGX_HTTP_VOD_CLEAN_ABORT_LOST:
+        ctx->lost_done++;
+        break;
+
+    default: /* NGX_HTTP_VOD_CLEAN_DELETE */
+        ctx->deleted = 1;
+        break;
+    }
+}
+
+
+static void
+ngx_http_vod_cleanup_retry(ngx_event_t *ev)
+{
+    ngx_http_request_t *r = ev->data;
+
+    ngx_http_vod_upload_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    /* the step starts the call again */
+
+    ngx_http_vod_calls_enter(&ctx->calls);
+    ngx_http_vod_calls_leave(&ctx->calls);
 }
 
 
@@ -2169,7 +2626,6 @@ static void
 ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
     ngx_http_vod_call_t *call)
 {
-    ngx_str_t               msg;
     ngx_uint_t              status;
     const char             *code;
     ngx_vod_alloc_t         a;
@@ -2181,21 +2637,11 @@ ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         code = (status == NGX_HTTP_GATEWAY_TIME_OUT) ? "CosTimeout"
                                                      : "CosUnavailable";
 
-        msg.data = ngx_pnalloc(r->pool, 128);
-        if (msg.data == NULL) {
-            return;
-        }
-
-        msg.len = ngx_snprintf(msg.data, 128, "%s %ui: no answer from COS "
-                               "(%s)", call->name, call->part,
-                               status == NGX_HTTP_GATEWAY_TIME_OUT
-                               ? "timed out" : "connection failed")
-                  - msg.data;
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vod upload: %V", &msg);
-
-        ngx_http_vod_fail(r, ctx, status, code, &msg);
+        ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, status, code,
+                           "%s%s: no answer from COS (%s)", call->name,
+                           ngx_http_vod_part_name(call),
+                           status == NGX_HTTP_GATEWAY_TIME_OUT
+                           ? "timed out" : "connection failed");
         return;
     }
 
@@ -2216,23 +2662,16 @@ ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
                           doc.error_doc.request_id.data,
                           doc.error_doc.request_id.len);
 
-        msg.data = ngx_pnalloc(r->pool, 64 + doc.error_doc.message.len);
-        if (msg.data == NULL) {
-            return;
-        }
-
-        msg.len = ngx_sprintf(msg.data, "%s %ui: %s", call->name, call->part,
-                              doc.error_doc.message.data)
-                  - msg.data;
-
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vod upload: %s %ui failed: COS answered %ui %V: "
-                      "\"%s\" (request id \"%V\")", call->name, call->part,
-                      call->status, &ctx->code, doc.error_doc.message.data,
-                      &ctx->request_id);
+                      "vod upload: %s%s failed: COS answered %ui %V: "
+                      "\"%s\" (request id \"%V\")", call->name,
+                      ngx_http_vod_part_name(call), call->status, &ctx->code,
+                      doc.error_doc.message.data, &ctx->request_id);
 
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
-                          (const char *) ctx->code.data, &msg);
+        ngx_http_vod_failf(r, ctx, 0, NGX_HTTP_BAD_GATEWAY,
+                           (const char *) ctx->code.data, "%s%s: %s",
+                           call->name, ngx_http_vod_part_name(call),
+                           doc.error_doc.message.data);
         return;
     }
 
@@ -2241,19 +2680,10 @@ ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
                           call->request_id.len);
     }
 
-    msg.data = ngx_pnalloc(r->pool, 128);
-    if (msg.data == NULL) {
-        return;
-    }
-
-    msg.len = ngx_snprintf(msg.data, 128, "%s %ui: COS answered status %ui "
-                           "without an error document", call->name,
-                           call->part, call->status)
-              - msg.data;
-
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "vod upload: %V", &msg);
-
-    ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY, "InvalidCosAnswer", &msg);
+    ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, NGX_HTTP_BAD_GATEWAY,
+                       "InvalidCosAnswer", "%s%s: COS answered status %ui "
+                       "without an error document", call->name,
+                       ngx_http_vod_part_name(call), call->status);
 }
 
 
@@ -2263,69 +2693,107 @@ static void
 ngx_http_vod_api_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
     ngx_http_vod_call_t *call, ngx_vod_api_result_t *res, int rc)
 {
-    ngx_str_t    msg;
-    ngx_uint_t   status;
-    const char  *code;
+    ngx_uint_t  status;
 
     if (res && rc == NGX_VOD_API_ERROR) {
         ngx_http_vod_copy(r->pool, &ctx->code, res->code.data,
                           res->code.len);
-
-        msg.data = ngx_pnalloc(r->pool, 32 + res->message.len);
-        if (msg.data == NULL) {
-            return;
-        }
-
-        msg.len = ngx_sprintf(msg.data, "%s: %s", call->name,
-                              res->message.data)
-                  - msg.data;
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod upload: %s failed: VOD answered %V: \"%s\" "
                       "(request id \"%V\")", call->name, &ctx->code,
                       res->message.data, &ctx->request_id);
 
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
-                          (const char *) ctx->code.data, &msg);
-        return;
-    }
-
-    msg.data = ngx_pnalloc(r->pool, 256);
-    if (msg.data == NULL) {
+        ngx_http_vod_failf(r, ctx, 0, NGX_HTTP_BAD_GATEWAY,
+                           ctx->code.len ? (const char *) ctx->code.data
+                                         : "InternalError",
+                           "%s: %s", call->name, res->message.data);
         return;
     }
 
     if (res) {
-        status = NGX_HTTP_BAD_GATEWAY;
-        code = "InvalidVodAnswer";
-        msg.len = ngx_snprintf(msg.data, 256, "%s: the VOD API's answer is "
-                               "not valid: %s", call->name, res->error)
-                  - msg.data;
-
-    } else if (call->rc != NGX_OK) {
-        status = (call->rc == NGX_HTTP_GATEWAY_TIME_OUT)
-                 ? NGX_HTTP_GATEWAY_TIME_OUT : NGX_HTTP_BAD_GATEWAY;
-        code = (status == NGX_HTTP_GATEWAY_TIME_OUT) ? "VodApiTimeout"
-                                                     : "VodApiUnavailable";
-        msg.len = ngx_snprintf(msg.data, 256, "%s: no answer from the VOD "
-                               "API (%s) after %ui tries", call->name,
-                               status == NGX_HTTP_GATEWAY_TIME_OUT
-                               ? "timed out" : "connection failed",
-                               ctx->api_tries)
-                  - msg.data;
-
-    } else {
-        status = NGX_HTTP_BAD_GATEWAY;
-        code = "VodApiUnavailable";
-        msg.len = ngx_snprintf(msg.data, 256, "%s: the VOD API answered "
-                               "HTTP status %ui after %ui tries", call->name,
-                               call->status, ctx->api_tries)
-                  - msg.data;
+        ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, NGX_HTTP_BAD_GATEWAY,
+                           "InvalidVodAnswer", "%s: the VOD API's answer is "
+                           "not valid: %s", call->name, res->error);
+        return;
     }
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "vod upload: %V", &msg);
+    if (call->rc != NGX_OK) {
+        status = (call->rc == NGX_HTTP_GATEWAY_TIME_OUT)
+                 ? NGX_HTTP_GATEWAY_TIME_OUT : NGX_HTTP_BAD_GATEWAY;
+
+        ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, status,
+                           status == NGX_HTTP_GATEWAY_TIME_OUT
+                           ? "VodApiTimeout" : "VodApiUnavailable",
+                           "%s: no answer from the VOD API (%s) after %ui "
+                           "tries", call->name,
+                           status == NGX_HTTP_GATEWAY_TIME_OUT
+                           ? "timed out" : "connection failed",
+                           ctx->api_tries);
+        return;
+    }
+
+    ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, NGX_HTTP_BAD_GATEWAY,
+                       "VodApiUnavailable", "%s: the VOD API answered HTTP "
+                       "status %ui after %ui tries", call->name, call->status,
+                       ctx->api_tries);
+}
+
+
+/*
+ * A failure whose message is formatted here, and logged at "level" as
+ * "vod upload: <message>" unless level is 0 (the caller logged it).  No
+ * allocation failure keeps the upload from failing.
+ */
+
+static void
+ngx_http_vod_failf(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+    ngx_uint_t level, ngx_uint_t status, const char *code,
+    const char *fmt, ...)
+{
+    u_char     *p;
+    va_list     args;
+    ngx_str_t   msg;
+    u_char      buf[NGX_MAX_ERROR_STR];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    msg.len = p - buf;
+
+    if (level) {
+        ngx_log_error(level, r->connection->log, 0, "vod upload: %*s",
+                      msg.len, buf);
+    }
+
+    msg.data = ngx_pnalloc(r->pool, msg.len);
+
+    if (msg.data == NULL) {
+        ngx_http_vod_fail(r, ctx, status, code, NULL);
+        return;
+    }
+
+    ngx_memcpy(msg.data, buf, msg.len);
 
     ngx_http_vod_fail(r, ctx, status, code, &msg);
+}
+
+
+/* " 3" for a part's call, "" for the others: "UploadPart 3", "Complete..." */
+
+static u_char *
+ngx_http_vod_part_name(ngx_http_vod_call_t *call)
+{
+    static u_char  name[NGX_INT_T_LEN + 2];
+
+    if (call->part == 0) {
+        return (u_char *) "";
+    }
+
+    *ngx_sprintf(name, " %ui", call->part) = '\0';
+
+    return name;
 }
 
 
@@ -2410,6 +2878,12 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
         return;
     }
 
+    if (ctx->unconfirmed) {
+        rc = ngx_http_vod_send_unconfirmed(r, ctx);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
     if (ctx->failed) {
         /* a request id helps with VOD's and COS's failures only */
 
@@ -2480,6 +2954,81 @@ ngx_http_vod_send_result(ngx_http_request_t *r,
     json.len = p - json.data;
 
     return ngx_http_vod_send_json(r, NGX_HTTP_OK, &json);
+}
+
+
+/*
+ * {"error":{"code":"CommitUnconfirmed","message":"...","request_id":"..."},
+ * "MediaName":"...","SourceContext":"...","StorageBucket":"...",
+ * "MediaStoragePath":"...","Size":N}
+ */
+
+static ngx_int_t
+ngx_http_vod_send_unconfirmed(ngx_http_request_t *r,
+    ngx_http_vod_upload_ctx_t *ctx)
+{
+    size_t       len;
+    u_char      *p, *bucket_end;
+    ngx_str_t    json, bucket, *v;
+    ngx_uint_t   i;
+
+    static const char  *names[] = {
+        "\",\"request_id\":\"", "\"},\"MediaName\":\"",
+        "\",\"SourceContext\":\"", "\",\"StorageBucket\":\"",
+        "\",\"MediaStoragePath\":\""
+    };
+
+    ngx_str_t  *values[5];
+
+    /* the bucket is the first label of the COS host */
+
+    bucket.data = ctx->cos.host.data;
+    bucket_end = ngx_strlchr(bucket.data, bucket.data + ctx->cos.host.len,
+                             '.');
+    bucket.len = (bucket_end ? bucket_end : bucket.data + ctx->cos.host.len)
+                 - bucket.data;
+
+    values[0] = &ctx->request_id;
+    values[1] = (ngx_str_t *) &ctx->apply.media_name;
+    values[2] = (ngx_str_t *) &ctx->apply.source_context;
+    values[3] = &bucket;
+    values[4] = &ctx->cos.key;
+
+    len = sizeof("{\"error\":{\"code\":\"CommitUnconfirmed\",\"message\":\"")
+          - 1 + ctx->message.len
+          + ngx_escape_json(NULL, ctx->message.data, ctx->message.len)
+          + sizeof("\",\"Size\":}\n") - 1 + NGX_OFF_T_LEN;
+
+    for (i = 0; i < 5; i++) {
+        v = values[i];
+        len += ngx_strlen(names[i]) + v->len
+               + ngx_escape_json(NULL, v->data, v->len);
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json.data = p;
+
+    p = ngx_cpymem(p, "{\"error\":{\"code\":\"CommitUnconfirmed\","
+                      "\"message\":\"",
+                   sizeof("{\"error\":{\"code\":\"CommitUnconfirmed\","
+                          "\"message\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, ctx->message.data, ctx->message.len);
+
+    for (i = 0; i < 5; i++) {
+        v = values[i];
+        p = ngx_cpymem(p, names[i], ngx_strlen(names[i]));
+        p = (u_char *) ngx_escape_json(p, v->data, v->len);
+    }
+
+    p = ngx_sprintf(p, "\",\"Size\":%O}\n", ctx->received);
+
+    json.len = p - json.data;
+
+    return ngx_http_vod_send_json(r, NGX_HTTP_ACCEPTED, &json);
 }
 
 
@@ -2576,6 +3125,10 @@ ngx_http_vod_upload_cleanup(void *data)
 
     if (ctx->api_retry.timer_set) {
         ngx_del_timer(&ctx->api_retry);
+    }
+
+    if (ctx->cleanup_retry.timer_set) {
+        ngx_del_timer(&ctx->cleanup_retry);
     }
 }
 

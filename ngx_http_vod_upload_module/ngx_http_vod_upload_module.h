@@ -164,6 +164,8 @@ struct ngx_http_vod_call_s {
     unsigned                        header_done:1;
     unsigned                        body_done:1;
     unsigned                        finished:1;
+    /* the request went out, at least in part: it may have been done */
+    unsigned                        sent:1;
 };
 
 

@@ -231,7 +231,7 @@ $VodTest::Emu->fault(op => 'CompleteMultipartUpload',
 --- request eval
 "PUT /upload/a.mp4\n$::Body"
 --- error_code: 502
---- response_body_like: ^\{"error":\{"code":"InternalError","message":"CompleteMultipartUpload 0: [^"]*"
+--- response_body_like: ^\{"error":\{"code":"InternalError","message":"CompleteMultipartUpload: [^"]*"
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload AbortMultipartUpload
 --- landed_md5: none
 
@@ -262,7 +262,7 @@ $VodTest::Emu->fault(op => 'CompleteMultipartUpload', status => 500);
 
 
 
-=== TEST 16: the object's CRC-64 after Complete is not the one sent: 502
+=== TEST 16: the object's CRC-64 after Complete is not the one sent: 502, the object deleted
 --- config eval: $::Parts
 --- init
 $VodTest::Emu->fault(op => 'CompleteMultipartUpload', wrong_crc64 => 1);
@@ -270,9 +270,11 @@ $VodTest::Emu->fault(op => 'CompleteMultipartUpload', wrong_crc64 => 1);
 "PUT /upload/a.mp4\n$::Body"
 --- error_code: 502
 --- response_body_like: "code":"CRC64Mismatch","message":"COS stored the object with CRC-64
---- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload DeleteObject
+--- landed_md5: none
 --- error_log eval
-qr/\[error\] .*vod upload: CompleteMultipartUpload of "[^"]+": COS stored the object with CRC-64 "\d+", \d+ was sent/
+[qr/\[error\] .*vod upload: CompleteMultipartUpload of "[^"]+": COS stored the object with CRC-64 "\d+", \d+ was sent: deleting it/,
+ qr/\[info\] .*vod upload: deleted the uncommitted object \S+ \(status 204\)/]
 
 
 
@@ -361,7 +363,7 @@ $VodTest::Emu->fault(op => 'ApplyUpload', count => 0, delay_ms => 1000);
 
 
 
-=== TEST 23: a CommitUpload API error: 502 with VOD's code
+=== TEST 23: a CommitUpload API error: 502 with VOD's code, the object deleted
 --- config eval: $::Parts
 --- init
 $VodTest::Emu->fault(op => 'CommitUpload',
@@ -370,7 +372,8 @@ $VodTest::Emu->fault(op => 'CommitUpload',
 "PUT /upload/small.mp4\n" . VodTest::bytes(50_000, 23)
 --- error_code: 502
 --- response_body_like: "code":"InvalidParameterValue.VodSessionKey"
---- emulator_ops: ApplyUpload PutObject CommitUpload
+--- emulator_ops: ApplyUpload PutObject CommitUpload DeleteObject
+--- landed_md5: none
 
 
 

@@ -1,0 +1,183 @@
+# Nothing is left behind, and no client is told "failed" for media that
+# VOD committed: a CommitUpload whose outcome cannot be known, aborts and
+# deletes that are tried again, the object of a failed upload deleted, the
+# upload of an Initiate whose answer was lost found and aborted.  Every
+# block also checks (VodTest) that no multipart upload is left open.
+
+use FindBin ();
+use lib "$FindBin::Bin/emulator/lib";
+
+use Test::Nginx::Socket 'no_plan';
+use VodTest;
+
+VodTest::setup();
+
+our $Parts = <<'_EOC_';
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_part_tries 3;
+}
+_EOC_
+
+our $Body = VodTest::bytes(2_500_000, 18);
+our $Md5 = VodTest::md5(2_500_000, 18);
+
+repeat_each(1);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: CommitUpload answered after vod_read_timeout, then "already used": 202 CommitUnconfirmed, the media kept
+--- config
+location /upload/ {
+    vod_upload;
+    vod_read_timeout 300ms;
+    vod_upload_source_context "order-18";
+}
+--- init
+$VodTest::Emu->fault(op => 'CommitUpload', delay_ms => 1000);
+--- request eval
+"PUT /upload/clip.mp4\n" . VodTest::bytes(50_000, 1)
+--- error_code: 202
+--- response_body_like: ^\{"error":\{"code":"CommitUnconfirmed","message":"the media was uploaded and CommitUpload sent, but whether VOD committed it is not known \(a try whose answer was lost, then VOD answered InvalidParameterValue.VodSessionKey\): do not upload it again; its NewFileUpload event tells","request_id":"[^"]+"\},"MediaName":"clip","SourceContext":"order-18","StorageBucket":"[a-z0-9]+-\d+","MediaStoragePath":"/[^"]+/clip.mp4","Size":50000\}$
+--- emulator_ops: ApplyUpload PutObject CommitUpload*2
+--- landed_md5 eval: VodTest::md5(50_000, 1)
+--- emulator_wait
+@{ $s->{media} } == 1 && $s->{sessions}[0]{committed}
+--- error_log eval
+qr/\[error\] .*vod upload: CommitUpload: the outcome is not known \(a try whose answer was lost, then VOD answered InvalidParameterValue.VodSessionKey\): VOD may have committed the media of 50000 bytes stored at \S+\/clip.mp4 \(MediaName "clip", SourceContext "order-18"\)/
+--- no_error_log
+DeleteObject
+
+
+
+=== TEST 2: CommitUpload that never answers in time: 202, nothing deleted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_read_timeout 200ms;
+}
+--- init
+$VodTest::Emu->fault(op => 'CommitUpload', count => 0, delay_ms => 600);
+--- request eval
+"PUT /upload/clip.mp4\n" . VodTest::bytes(50_000, 2)
+--- error_code: 202
+--- response_body_like: "code":"CommitUnconfirmed","message":"[^"]+\(no answer after 3 tries\)
+--- emulator_ops: ApplyUpload PutObject CommitUpload*3
+--- landed_md5 eval: VodTest::md5(50_000, 2)
+
+
+
+=== TEST 3: a CommitUpload reset before an answer, then refused: still not a failure
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault([{ op => 'CommitUpload', delay_ms => 50, reset => 1 },
+                      { op => 'CommitUpload', nth => 2,
+                        code => 'InternalError', message => 'busy' }]);
+--- request eval
+"PUT /upload/clip.mp4\n" . VodTest::bytes(50_000, 3)
+--- error_code: 202
+--- response_body_like: "code":"CommitUnconfirmed","message":"[^"]+then VOD answered InternalError
+--- emulator_ops: ApplyUpload PutObject CommitUpload*2
+
+
+
+=== TEST 4: a CommitUpload refused at the first try is a failure: 502, the object deleted
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault(op => 'CommitUpload', code => 'FailedOperation',
+                     message => 'no');
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- response_body_like: "code":"FailedOperation"
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload DeleteObject
+--- landed_md5: none
+
+
+
+=== TEST 5: AbortMultipartUpload answered 503 SlowDown twice is tried again
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault([{ op => 'UploadPart', part_number => 2, status => 403,
+                        code => 'AccessDenied' },
+                      { op => 'AbortMultipartUpload', count => 2,
+                        status => 503, code => 'SlowDown' }]);
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- response_body_like: "code":"AccessDenied"
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 AbortMultipartUpload*3
+--- landed_md5: none
+--- error_log eval
+[qr/\[warn\] .*vod upload: AbortMultipartUpload failed \(status 503\), trying again in \d+ ms \(try 2 of 3\)/,
+ qr/\[warn\] .*vod upload: AbortMultipartUpload failed \(status 503\), trying again in \d+ ms \(try 3 of 3\)/,
+ qr/\[info\] .*vod upload: aborted the multipart upload "[^"]+" of \S+ \(status 204\)/]
+
+
+
+=== TEST 6: AbortMultipartUpload whose connection is reset is tried again
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault([{ op => 'UploadPart', part_number => 3, status => 403,
+                        code => 'AccessDenied' },
+                      { op => 'AbortMultipartUpload', reset => 1 }]);
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 AbortMultipartUpload*2
+--- error_log eval
+qr/\[warn\] .*vod upload: AbortMultipartUpload failed \(no answer, 502\), trying again/
+
+
+
+=== TEST 7: AbortMultipartUpload that timed out and was done: the next try's 404 ends it
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_read_timeout 300ms;
+}
+--- init
+$VodTest::Emu->fault([{ op => 'UploadPart', part_number => 3, status => 403,
+                        code => 'AccessDenied' },
+                      { op => 'AbortMultipartUpload', delay_ms => 1000 }]);
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 AbortMultipartUpload*2
+--- error_log eval
+qr/\[info\] .*vod upload: aborted the multipart upload "[^"]+" of \S+ \(status 404\)/
+
+
+
+=== TEST 8: one PUT Object whose CRC-64 is always wrong: 502, the object deleted
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault(op => 'PutObject', count => 0, wrong_crc64 => 1);
+--- request eval
+"PUT /upload/small.mp4\n" . VodTest::bytes(50_000, 8)
+--- error_code: 502
+--- response_body_like: "code":"CRC64Mismatch"
+--- emulator_ops: ApplyUpload PutObject*3 DeleteObject
+--- landed_md5: none
+--- error_log eval
+qr/\[info\] .*vod upload: deleted the uncommitted object \S+\/small.mp4 \(status 204\)/
+
+
+
+=== TEST 9: DeleteObject answered 500 once is tried again
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault([{ op => 'CompleteMultipartUpload', wrong_crc64 => 1 },
+                      { op => 'DeleteObject', status => 500 }]);
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- response_body_like: "code":"CRC64Mismatch"
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload DeleteObject*2
+--- landed_md5: none
+--- error_log eval
+qr/\[warn\] .*vod upload: DeleteObject failed \(status 500\), trying again in \d+ ms \(try 2 of 3\)/
