@@ -164,6 +164,8 @@ static ngx_uint_t ngx_http_vod_client_gone(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
     ngx_http_vod_upload_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_file_name(ngx_http_request_t *r,
+    ngx_str_t *file);
 static ngx_int_t ngx_http_vod_value(ngx_http_request_t *r,
     ngx_http_complex_value_t *cv, ngx_str_t *value);
 static ngx_int_t ngx_http_vod_apply_start(ngx_http_request_t *r,
@@ -515,6 +517,12 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
     file.data = p;
     file.len = last - p;
 
+    if (ngx_http_vod_file_name(r, &file) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    last = file.data + file.len;
+
     dot = NULL;
 
     for (p = file.data; p < last; p++) {
@@ -656,6 +664,47 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
         req->sub_app_id.value = conf->sub_app_id;
         req->sub_app_id.set = 1;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A "/" sent as %2F belongs to the file name ("a%2Fb.mp4" is "a/b.mp4"),
+ * not to the path: the name is then the last segment of the path as
+ * sent, decoded.
+ */
+
+static ngx_int_t
+ngx_http_vod_file_name(ngx_http_request_t *r, ngx_str_t *file)
+{
+    u_char  *p, *last, *start, *dst;
+
+    last = r->unparsed_uri.data + r->unparsed_uri.len;
+
+    if (r->args_start && r->args_start > r->unparsed_uri.data
+        && r->args_start <= last)
+    {
+        last = r->args_start - 1;
+    }
+
+    for (start = last; start > r->unparsed_uri.data && start[-1] != '/';
+         start--)
+    { /* void */ }
+
+    if (ngx_strlcasestrn(start, last, (u_char *) "%2f", 3 - 1) == NULL) {
+        return NGX_OK;
+    }
+
+    dst = ngx_pnalloc(r->pool, last - start);
+    if (dst == NULL) {
+        return NGX_ERROR;
+    }
+
+    file->data = dst;
+    p = start;
+    ngx_unescape_uri(&dst, &p, last - start, 0);
+    file->len = dst - file->data;
 
     return NGX_OK;
 }
@@ -1265,6 +1314,8 @@ ngx_http_vod_client_error(ngx_http_request_t *r,
 
     case NGX_HTTP_BAD_REQUEST:
         ngx_str_set(&msg, "the body is malformed (invalid chunked encoding)");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V after %O bytes", &msg, ctx->received);
         ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "InvalidBody", &msg);
         return;
 

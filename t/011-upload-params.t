@@ -50,7 +50,23 @@ MediaName: 假期
 
 
 
-=== TEST 3: configured values, with variables
+=== TEST 3: a "/" sent as %2F belongs to the file name, not cut
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- request
+PUT /upload/dir/Q4%2Freport%2fdraft.MP4?x=%2Fy
+some video bytes
+--- error_code: 200
+--- apply_params
+MediaName: Q4/report/draft
+MediaType: mp4
+--- response_body_like: "FileId":"\d+"
+
+
+
+=== TEST 4: configured values, with variables
 --- config
 location /upload/ {
     vod_upload;
@@ -83,7 +99,7 @@ SubAppId: 1500000001
 
 
 
-=== TEST 4: a variable that comes out empty is not sent
+=== TEST 5: a variable that comes out empty is not sent
 --- config
 location /upload/ {
     vod_upload;
@@ -100,7 +116,7 @@ ClassId: (none)
 
 
 
-=== TEST 5: a media type VOD does not accept
+=== TEST 6: a media type VOD does not accept
 --- config
 location /upload/ {
     vod_upload;
@@ -117,7 +133,7 @@ vod upload: "exe" is not a media type VOD accepts
 
 
 
-=== TEST 6: no extension to take the type from
+=== TEST 7: no extension to take the type from
 --- config
 location /upload/ {
     vod_upload;
@@ -131,7 +147,7 @@ bytes
 
 
 
-=== TEST 7: no file name to take the name from
+=== TEST 8: no file name to take the name from
 --- config
 location /upload/ {
     vod_upload;
@@ -145,7 +161,7 @@ bytes
 
 
 
-=== TEST 8: a zero-byte body
+=== TEST 9: a zero-byte body
 --- config
 location /upload/ {
     vod_upload;
@@ -160,7 +176,7 @@ Content-Length: 0
 
 
 
-=== TEST 9: a source context over 250 characters
+=== TEST 10: a source context over 250 characters
 --- config
 location /upload/ {
     vod_upload;
@@ -175,7 +191,7 @@ location /upload/ {
 
 
 
-=== TEST 10: a session context over 1000 characters
+=== TEST 11: a session context over 1000 characters
 --- config
 location /upload/ {
     vod_upload;
@@ -192,7 +208,7 @@ bytes
 
 
 
-=== TEST 11: a class id, storage region or expire time that is not one
+=== TEST 12: a class id, storage region or expire time that is not one
 --- config
 location /upload/class {
     vod_upload;
@@ -209,7 +225,7 @@ bytes
 
 
 
-=== TEST 12: a storage region that is not one
+=== TEST 13: a storage region that is not one
 --- config
 location /upload/ {
     vod_upload;
@@ -224,7 +240,7 @@ bytes
 
 
 
-=== TEST 13: an expire time that is not ISO 8601
+=== TEST 14: an expire time that is not ISO 8601
 --- config
 location /upload/ {
     vod_upload;
@@ -239,7 +255,7 @@ bytes
 
 
 
-=== TEST 14: a file name that is not UTF-8
+=== TEST 15: a file name that is not UTF-8
 --- config
 location /upload/ {
     vod_upload;
@@ -253,7 +269,7 @@ bytes
 
 
 
-=== TEST 15: a refusal with Expect: 100-continue sends no 100 Continue
+=== TEST 16: a refusal with Expect: 100-continue sends no 100 Continue
 --- config
 location /upload/ {
     vod_upload;
@@ -271,7 +287,7 @@ send 100 Continue
 
 
 
-=== TEST 16: a media type variable is checked per request
+=== TEST 17: a media type variable is checked per request
 --- config
 location /upload/ {
     vod_upload;

@@ -208,3 +208,22 @@ location /upload/ {
 --- ignore_response
 --- emulator_ops: ApplyUpload InitiateMultipartUpload AbortMultipartUpload
 --- landed_md5: none
+
+
+
+=== TEST 10: malformed chunked framing: 400 InvalidBody, said at info, aborted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+--- raw_request eval
+"PUT /upload/a.mp4 HTTP/1.1\r\nHost: localhost\r\n"
+. "Transfer-Encoding: chunked\r\n\r\n"
+. sprintf("%x\r\n", 1_200_000) . VodTest::bytes(1_200_000, 37) . "\r\n"
+. "zz\r\nnot a chunk\r\n0\r\n\r\n"
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"code":"InvalidBody","message":"the body is malformed \(invalid chunked encoding\)"\}\}$
+--- landed_md5: none
+--- error_log eval
+qr/\[info\] .*vod upload: the body is malformed \(invalid chunked encoding\) after \d+ bytes/
