@@ -88,6 +88,8 @@ static void ngx_vod_json_int_member(ngx_vod_json_out_t *o, const char *key,
 static cJSON *ngx_vod_json_parse(const u_char *data, size_t len, size_t max,
     const char **error);
 static const char *ngx_vod_json_scan(const u_char *p, size_t len);
+static const char *ngx_vod_json_unique(const cJSON *item);
+static int ngx_vod_json_name_cmp(const void *one, const void *two);
 static int ngx_vod_api_parse(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_reader_pt read, void *out, size_t size,
     ngx_vod_api_result_t *res);
@@ -1017,8 +1019,9 @@ int
 ngx_vod_api_parse_event(ngx_vod_alloc_t *a, const u_char *data, size_t len,
     size_t max, ngx_vod_api_event_t *ev, const char **error)
 {
-    int     rc;
-    cJSON  *root;
+    int          rc;
+    cJSON       *root;
+    const char  *e;
 
     memset(ev, 0, sizeof(ngx_vod_api_event_t));
 
@@ -1028,7 +1031,15 @@ ngx_vod_api_parse_event(ngx_vod_alloc_t *a, const u_char *data, size_t len,
         return NGX_VOD_ERROR;
     }
 
-    rc = ngx_vod_api_event_read(a, root, ev, error);
+    e = ngx_vod_json_unique(root);
+
+    if (e) {
+        *error = e;
+        rc = NGX_VOD_ERROR;
+
+    } else {
+        rc = ngx_vod_api_event_read(a, root, ev, error);
+    }
 
     cJSON_Delete(root);
 
@@ -1502,6 +1513,77 @@ ngx_vod_json_scan(const u_char *p, size_t len)
     }
 
     return NULL;
+}
+
+
+/*
+ * No object, at any depth, may have two members of the same name (as
+ * cJSON decodes them, so "A" and "\u0041" are the same): cJSON keeps
+ * both and the module reads the first, where an application given the
+ * same text may read the last.  The nesting is at most
+ * NGX_VOD_API_DEPTH_MAX deep (ngx_vod_json_scan()).
+ */
+
+static const char *
+ngx_vod_json_unique(const cJSON *item)
+{
+    size_t        i, n;
+    const char   *e, **names;
+    const cJSON  *c;
+    const char   *small[16];
+
+    n = 0;
+
+    for (c = item->child; c; c = c->next) {
+        e = ngx_vod_json_unique(c);
+        if (e) {
+            return e;
+        }
+
+        n++;
+    }
+
+    if (!cJSON_IsObject(item) || n < 2) {
+        return NULL;
+    }
+
+    if (n <= sizeof(small) / sizeof(small[0])) {
+        names = small;
+
+    } else {
+        names = malloc(n * sizeof(const char *));
+        if (names == NULL) {
+            return NGX_VOD_API_ERR_NOMEM;
+        }
+    }
+
+    for (i = 0, c = item->child; c; c = c->next) {
+        names[i++] = c->string ? c->string : "";
+    }
+
+    qsort(names, n, sizeof(const char *), ngx_vod_json_name_cmp);
+
+    e = NULL;
+
+    for (i = 1; i < n; i++) {
+        if (strcmp(names[i - 1], names[i]) == 0) {
+            e = "duplicate key in a JSON object";
+            break;
+        }
+    }
+
+    if (names != small) {
+        free(names);
+    }
+
+    return e;
+}
+
+
+static int
+ngx_vod_json_name_cmp(const void *one, const void *two)
+{
+    return strcmp(*(const char * const *) one, *(const char * const *) two);
 }
 
 
