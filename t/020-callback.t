@@ -837,3 +837,23 @@ qq{{"error":{"code":"InvalidEvent","message":"duplicate key in a JSON object"}}\
 qr/\[info\] .*vod event: duplicate key in a JSON object while handling a VOD event, client: 127\.0\.0\.1/
 --- no_error_log
 [error]
+
+
+
+=== TEST 37: a body that stalls: 408 RequestTimeout after client_body_timeout
+--- config
+location = /cb {
+    vod_callback;
+    client_body_timeout 300ms;
+}
+--- raw_request eval
+"POST /cb HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n"
+. '{"EventType":"FileDeleted",'
+--- timeout: 5
+--- error_code: 408
+--- response_body
+{"error":{"code":"RequestTimeout","message":"the client sent no data for client_body_timeout"}}
+--- error_log eval
+qr/\[info\] .*vod event: the client sent no data for client_body_timeout while handling a VOD event/
+--- no_error_log
+[error]
