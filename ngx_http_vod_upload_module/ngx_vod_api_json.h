@@ -196,9 +196,9 @@ typedef struct {
 
 
 /*
- * One PullEvents item: its handle and type, and the item itself as
- * compact JSON (re-serialized by cJSON: key order kept, numbers printed
- * as doubles), which ngx_vod_api_parse_event() accepts.
+ * One PullEvents item: its handle and type, and the item's text exactly
+ * as it is in the answer (spaces, numbers and escapes as VOD wrote
+ * them), for ngx_vod_api_parse_event() and the application alike.
  */
 
 typedef struct {

@@ -836,6 +836,86 @@ test_hostile(void)
 }
 
 
+/*
+ * A pulled item is its text as VOD wrote it, not cJSON's printing of it
+ * (1e999 printed as null, 1.50 as 1.5): handed on and checked as the
+ * same event pushed would be.
+ */
+
+static void
+test_pull_events_text(void)
+{
+    int                        rc;
+    const char                *err, *pushed_err;
+    ngx_vod_api_event_t        ev;
+    ngx_vod_api_result_t       res;
+    ngx_vod_api_pull_events_t  pe;
+
+    static const char  item0[] =
+        "{\"EventHandle\":\"h1\", \"EventType\":\"FileDeleted\",\n"
+        "  \"N\":[1.50, -0, 1E2, 12345678901234567890, true, null],"
+        "\"S\":\"]}\\\\\\\",{[\\u0041\", \"O\":{ }}";
+
+    static const char  item1[] =
+        "{\"EventHandle\":\"h2\",\"EventType\":\"ProcedureStateChanged\","
+        "\"ProcedureStateChangeEvent\":{\"TaskId\":\"t\",\"Status\":"
+        "\"FINISH\",\"ErrCode\":1e999}}";
+
+    static const char  answer[] =
+        "\xef\xbb\xbf \r\n{ \"Response\" : { \"RequestId\":\"r\" ,"
+        "\"Other\":[{\"EventSet\":[]}], \"EventSet\" :\t[ ";
+
+    char  buf[1024];
+
+    rc = snprintf(buf, sizeof(buf), "%s%s ,\n%s ] } }\n", answer, item0,
+                  item1);
+
+    rc = ngx_vod_api_parse_pull_events(&a, (u_char *) buf, rc, &pe, &res);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && pe.nitems == 2,
+                    "PullEvents answer with a BOM, spaces, odd numbers");
+
+    if (rc != NGX_VOD_OK || pe.nitems != 2) {
+        return;
+    }
+
+    ngx_vod_test_is(pe.items[0].json.data, pe.items[0].json.len, item0,
+                    "... the first item byte for byte");
+    ngx_vod_test_is(pe.items[1].json.data, pe.items[1].json.len, item1,
+                    "... the second one too");
+
+    err = NULL;
+    rc = ngx_vod_api_parse_event(&a, pe.items[1].json.data,
+                                 pe.items[1].json.len, 0, &ev, &err);
+
+    pushed_err = NULL;
+    ngx_vod_api_parse_event(&a, S(item1), 0, &ev, &pushed_err);
+
+    ngx_vod_test_ok(rc == NGX_VOD_ERROR && pushed_err && err
+                    && strcmp(err, pushed_err) == 0,
+                    "ErrCode 1e999 pulled is refused as pushed: %s",
+                    err ? err : "(null)");
+
+    /* two EventSet keys: the items are those of the one cJSON reads */
+
+    rc = ngx_vod_api_parse_pull_events(&a,
+        S("{\"Response\":{\"\\u0045ventSet\":[{\"EventHandle\":\"a\","
+          "\"EventType\":\"A\"}],\"EventSet\":[{\"EventHandle\":\"b\","
+          "\"EventType\":\"B\"}]}}"),
+        &pe, &res);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && pe.nitems == 1,
+                    "EventSet twice in an answer");
+
+    if (rc == NGX_VOD_OK && pe.nitems == 1) {
+        ngx_vod_test_is(pe.items[0].event_handle.data,
+                        pe.items[0].event_handle.len, "a",
+                        "... the first one is read");
+        ngx_vod_test_is(pe.items[0].json.data, pe.items[0].json.len,
+                        "{\"EventHandle\":\"a\",\"EventType\":\"A\"}",
+                        "... and its text is the item's");
+    }
+}
+
+
 static void
 test_pull_events(void)
 {
@@ -877,7 +957,7 @@ test_pull_events(void)
                     "\"SourceContext\":\"ctx \\\"1\\\"\"}},"
                     "\"ProcedureTaskId\":\"\"},"
                     "\"ProcedureStateChangeEvent\":null}",
-                    "... numbers and escapes survive re-serialization");
+                    "... the item's text as it came");
 
     rc = ngx_vod_api_parse_event(&a, pe.items[0].json.data,
                                  pe.items[0].json.len, 0, &ev, &res.error);
@@ -888,6 +968,8 @@ test_pull_events(void)
                     "ctx \"1\"", "... and SourceContext");
     ngx_vod_test_is(ev.source_type.data, ev.source_type.len, "ServerUpload",
                     "... and SourceType");
+
+    test_pull_events_text();
 
     rc = ngx_vod_api_parse_pull_events(&a,
         S("{\"Response\":{\"EventSet\":[],\"RequestId\":\"pe-2\"}}"),
