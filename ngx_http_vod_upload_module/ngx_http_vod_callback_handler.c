@@ -437,6 +437,14 @@ ngx_http_vod_event_read(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 
         rc = ngx_http_read_unbuffered_request_body(r);
 
+        if (rc == NGX_HTTP_REQUEST_TIME_OUT) {
+            ngx_http_vod_event_fail(r, ctx, NGX_HTTP_REQUEST_TIME_OUT,
+                                    "RequestTimeout",
+                                    "the client sent no data for "
+                                    "client_body_timeout");
+            goto stop;
+        }
+
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
 
             if (r->connection->error) {

@@ -88,6 +88,15 @@ static void ngx_vod_json_int_member(ngx_vod_json_out_t *o, const char *key,
 static cJSON *ngx_vod_json_parse(const u_char *data, size_t len, size_t max,
     const char **error);
 static const char *ngx_vod_json_scan(const u_char *p, size_t len);
+static const char *ngx_vod_json_unique(const cJSON *item);
+static int ngx_vod_json_name_cmp(const void *one, const void *two);
+static const u_char *ngx_vod_json_find(const cJSON *parent,
+    const cJSON *item, const u_char *p, const u_char *end,
+    const u_char **last);
+static const u_char *ngx_vod_json_next(const u_char *p, const u_char *end,
+    int member, int first, const u_char **value);
+static const u_char *ngx_vod_json_skip(const u_char *p, const u_char *end);
+static const u_char *ngx_vod_json_ws(const u_char *p, const u_char *end);
 static int ngx_vod_api_parse(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_reader_pt read, void *out, size_t size,
     ngx_vod_api_result_t *res);
@@ -100,7 +109,8 @@ static int ngx_vod_api_commit_upload_read(ngx_vod_alloc_t *a,
 static int ngx_vod_api_process_media_read(ngx_vod_alloc_t *a,
     const cJSON *resp, void *data, const char **error);
 static int ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a,
-    const cJSON *resp, void *data, const char **error);
+    const cJSON *root, const cJSON *resp, const u_char *data, size_t len,
+    ngx_vod_api_pull_events_t *out, const char **error);
 static int ngx_vod_api_event_read(ngx_vod_alloc_t *a, const cJSON *root,
     ngx_vod_api_event_t *ev, const char **error);
 static int ngx_vod_api_new_file_upload_read(ngx_vod_alloc_t *a,
@@ -744,8 +754,22 @@ int
 ngx_vod_api_parse_pull_events(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, ngx_vod_api_pull_events_t *out, ngx_vod_api_result_t *res)
 {
-    return ngx_vod_api_parse(a, data, len, ngx_vod_api_pull_events_read,
-                             out, sizeof(ngx_vod_api_pull_events_t), res);
+    int     rc;
+    cJSON  *root, *resp;
+
+    memset(out, 0, sizeof(ngx_vod_api_pull_events_t));
+
+    rc = ngx_vod_api_envelope(a, data, len, &root, &resp, res);
+    if (rc != NGX_VOD_OK) {
+        return rc;
+    }
+
+    rc = ngx_vod_api_pull_events_read(a, root, resp, data, len, out,
+                                      &res->error);
+
+    cJSON_Delete(root);
+
+    return rc;
 }
 
 
@@ -937,17 +961,23 @@ ngx_vod_api_process_media_read(ngx_vod_alloc_t *a, const cJSON *resp,
 }
 
 
+/*
+ * Each item's "json" is its text as it came in the answer, not printed
+ * again by cJSON (which writes 1e999 as null and numbers in its own
+ * way): a pulled event is handed on, and checked, as a pushed one is.
+ */
+
 static int
-ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a, const cJSON *resp,
-    void *data, const char **error)
+ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a, const cJSON *root,
+    const cJSON *resp, const u_char *data, size_t len,
+    ngx_vod_api_pull_events_t *out, const char **error)
 {
     int                         n;
-    char                       *text;
     const cJSON                *set, *item;
+    const u_char               *p, *end, *value;
     ngx_vod_api_event_item_t   *ei;
-    ngx_vod_api_pull_events_t  *out;
 
-    out = data;
+    static const char  *lost = "Response.EventSet[] not found in the text";
 
     if (ngx_vod_json_member(resp, "EventSet", NGX_VOD_JSON_OPTIONAL,
                             cJSON_IsArray, &set,
@@ -961,6 +991,26 @@ ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a, const cJSON *resp,
     if (n == 0) {
         return NGX_VOD_OK;
     }
+
+    /* the text of the EventSet array: root, Response, EventSet */
+
+    p = data;
+    end = data + len;
+
+    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+        p += 3;
+    }
+
+    p = ngx_vod_json_ws(p, end);
+    p = ngx_vod_json_find(root, resp, p, end, &end);
+    p = p ? ngx_vod_json_find(resp, set, p, end, &end) : NULL;
+
+    if (p == NULL) {
+        *error = lost;
+        return NGX_VOD_ERROR;
+    }
+
+    p++;
 
     out->items = ngx_vod_alloc(a, n * sizeof(ngx_vod_api_event_item_t));
     if (out->items == NULL) {
@@ -988,21 +1038,20 @@ ngx_vod_api_pull_events_read(ngx_vod_alloc_t *a, const cJSON *resp,
             return NGX_VOD_ERROR;
         }
 
-        text = cJSON_PrintUnformatted(item);
-        if (text == NULL) {
-            *error = NGX_VOD_API_ERR_NOMEM;
+        p = ngx_vod_json_next(p, end, 0, item == set->child, &value);
+
+        if (p == NULL || *value != '{') {
+            *error = lost;
             return NGX_VOD_ERROR;
         }
 
-        if (ngx_vod_api_strdup(a, text, strlen(text), &ei->json)
+        if (ngx_vod_api_strdup(a, (const char *) value, p - value,
+                               &ei->json)
             != NGX_VOD_OK)
         {
-            cJSON_free(text);
             *error = NGX_VOD_API_ERR_NOMEM;
             return NGX_VOD_ERROR;
         }
-
-        cJSON_free(text);
 
         out->nitems++;
     }
@@ -1017,8 +1066,9 @@ int
 ngx_vod_api_parse_event(ngx_vod_alloc_t *a, const u_char *data, size_t len,
     size_t max, ngx_vod_api_event_t *ev, const char **error)
 {
-    int     rc;
-    cJSON  *root;
+    int          rc;
+    cJSON       *root;
+    const char  *e;
 
     memset(ev, 0, sizeof(ngx_vod_api_event_t));
 
@@ -1028,7 +1078,15 @@ ngx_vod_api_parse_event(ngx_vod_alloc_t *a, const u_char *data, size_t len,
         return NGX_VOD_ERROR;
     }
 
-    rc = ngx_vod_api_event_read(a, root, ev, error);
+    e = ngx_vod_json_unique(root);
+
+    if (e) {
+        *error = e;
+        rc = NGX_VOD_ERROR;
+
+    } else {
+        rc = ngx_vod_api_event_read(a, root, ev, error);
+    }
 
     cJSON_Delete(root);
 
@@ -1502,6 +1560,244 @@ ngx_vod_json_scan(const u_char *p, size_t len)
     }
 
     return NULL;
+}
+
+
+/*
+ * No object, at any depth, may have two members of the same name (as
+ * cJSON decodes them, so "A" and "\u0041" are the same): cJSON keeps
+ * both and the module reads the first, where an application given the
+ * same text may read the last.  The nesting is at most
+ * NGX_VOD_API_DEPTH_MAX deep (ngx_vod_json_scan()).
+ */
+
+static const char *
+ngx_vod_json_unique(const cJSON *item)
+{
+    size_t        i, n;
+    const char   *e, **names;
+    const cJSON  *c;
+    const char   *small[16];
+
+    n = 0;
+
+    for (c = item->child; c; c = c->next) {
+        e = ngx_vod_json_unique(c);
+        if (e) {
+            return e;
+        }
+
+        n++;
+    }
+
+    if (!cJSON_IsObject(item) || n < 2) {
+        return NULL;
+    }
+
+    if (n <= sizeof(small) / sizeof(small[0])) {
+        names = small;
+
+    } else {
+        names = malloc(n * sizeof(const char *));
+        if (names == NULL) {
+            return NGX_VOD_API_ERR_NOMEM;
+        }
+    }
+
+    for (i = 0, c = item->child; c; c = c->next) {
+        names[i++] = c->string ? c->string : "";
+    }
+
+    qsort(names, n, sizeof(const char *), ngx_vod_json_name_cmp);
+
+    e = NULL;
+
+    for (i = 1; i < n; i++) {
+        if (strcmp(names[i - 1], names[i]) == 0) {
+            e = "duplicate key in a JSON object";
+            break;
+        }
+    }
+
+    if (names != small) {
+        free(names);
+    }
+
+    return e;
+}
+
+
+static int
+ngx_vod_json_name_cmp(const void *one, const void *two)
+{
+    return strcmp(*(const char * const *) one, *(const char * const *) two);
+}
+
+
+/*
+ * The text of a value as it came, found by walking the text in step with
+ * cJSON's tree: cJSON keeps the members of an object in order, the
+ * duplicates too.  Only for text cJSON has parsed, and read as cJSON
+ * reads it: any byte up to ' ' is whitespace.  A NULL return means the
+ * text is not what cJSON parsed, which is not expected.
+ *
+ * ngx_vod_json_find(): "item", a member or element of "parent", whose
+ * text starts at p (its "{" or "["); returns the start of item's text,
+ * and its end in *last.
+ */
+
+static const u_char *
+ngx_vod_json_find(const cJSON *parent, const cJSON *item, const u_char *p,
+    const u_char *end, const u_char **last)
+{
+    const cJSON   *c;
+    const u_char  *value;
+
+    if (p == end || (*p != '{' && *p != '[')) {
+        return NULL;
+    }
+
+    p++;
+
+    for (c = parent->child; c; c = c->next) {
+        p = ngx_vod_json_next(p, end, cJSON_IsObject(parent),
+                              c == parent->child, &value);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        if (c == item) {
+            *last = p;
+            return value;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The next value of an object (member) or array: p is past the "{" or
+ * "[" (first) or past the value before.  Returns the end of the value,
+ * its start in *value.
+ */
+
+static const u_char *
+ngx_vod_json_next(const u_char *p, const u_char *end, int member, int first,
+    const u_char **value)
+{
+    p = ngx_vod_json_ws(p, end);
+
+    if (!first) {
+        if (p == end || *p != ',') {
+            return NULL;
+        }
+
+        p = ngx_vod_json_ws(p + 1, end);
+    }
+
+    if (member) {
+        if (p == end || *p != '"') {
+            return NULL;
+        }
+
+        p = ngx_vod_json_skip(p, end);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        p = ngx_vod_json_ws(p, end);
+
+        if (p == end || *p != ':') {
+            return NULL;
+        }
+
+        p = ngx_vod_json_ws(p + 1, end);
+    }
+
+    *value = p;
+
+    return ngx_vod_json_skip(p, end);
+}
+
+
+/* past one value: a string, an object, an array, a number or a literal */
+
+static const u_char *
+ngx_vod_json_skip(const u_char *p, const u_char *end)
+{
+    u_char    c;
+    size_t    depth;
+    unsigned  in_string;
+
+    if (p == end) {
+        return NULL;
+    }
+
+    if (*p != '"' && *p != '{' && *p != '[') {
+        while (p < end && *p > ' ' && *p != ',' && *p != '}' && *p != ']') {
+            p++;
+        }
+
+        return p;
+    }
+
+    depth = 0;
+    in_string = 0;
+
+    do {
+        c = *p++;
+
+        if (in_string) {
+            if (c == '\\') {
+                if (p == end) {
+                    return NULL;
+                }
+
+                p++;
+
+            } else if (c == '"') {
+                in_string = 0;
+            }
+
+            continue;
+        }
+
+        switch (c) {
+
+        case '"':
+            in_string = 1;
+            break;
+
+        case '{':
+        case '[':
+            depth++;
+            break;
+
+        case '}':
+        case ']':
+            if (depth == 0) {
+                return NULL;
+            }
+
+            depth--;
+            break;
+        }
+
+    } while (p < end && (depth || in_string));
+
+    return (depth || in_string) ? NULL : p;
+}
+
+
+static const u_char *
+ngx_vod_json_ws(const u_char *p, const u_char *end)
+{
+    while (p < end && *p <= ' ') {
+        p++;
+    }
+
+    return p;
 }
 
 

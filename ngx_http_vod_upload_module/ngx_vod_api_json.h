@@ -196,9 +196,9 @@ typedef struct {
 
 
 /*
- * One PullEvents item: its handle and type, and the item itself as
- * compact JSON (re-serialized by cJSON: key order kept, numbers printed
- * as doubles), which ngx_vod_api_parse_event() accepts.
+ * One PullEvents item: its handle and type, and the item's text exactly
+ * as it is in the answer (spaces, numbers and escapes as VOD wrote
+ * them), for ngx_vod_api_parse_event() and the application alike.
  */
 
 typedef struct {
@@ -290,7 +290,11 @@ int ngx_vod_api_parse_pull_events(ngx_vod_alloc_t *a, const u_char *data,
 
 /*
  * An event body (no envelope): a pushed callback or a pulled item's
- * "json".  Bodies over max bytes are refused (0: NGX_VOD_API_EVENT_MAX).
+ * "json".  Bodies over max bytes are refused (0: NGX_VOD_API_EVENT_MAX),
+ * and so are bodies with an object, at any depth, that has a key twice:
+ * the module reads the first, an application handed the same body may
+ * read the last.  (Answers are not checked for this: nothing but the
+ * module reads them; a pulled event is checked when parsed as an event.)
  * Returns NGX_VOD_OK or NGX_VOD_ERROR with *error set.
  */
 int ngx_vod_api_parse_event(ngx_vod_alloc_t *a, const u_char *data,

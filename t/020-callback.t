@@ -800,3 +800,60 @@ location = /cb {
 "POST /cb\n$main::NewFileUpload"
 --- error_code: 200
 --- emulator_ops: ProcessMediaByProcedure
+
+
+
+=== TEST 36: a key twice in one object, at any depth: 400 InvalidEvent, nothing started nor handed on
+--- emulator_media: 5285890784273533167
+--- config
+location = /cb {
+    vod_callback;
+    vod_callback_transcode 100010;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+--- request eval
+[
+"POST /cb\n" . ($main::Deleted =~ s/\}$/,"EventType":"NewFileUpload"}/r),
+"POST /cb\n" . ($main::NewFileUpload =~ s/("FileId":"5285890784273533167",)/$1"FileId":"1",/r),
+"POST /cb\n" . ($main::ProcedureStateChanged =~ s/("Status":"SUCCESS",)/$1"Status":"FAIL",/r),
+"POST /cb\n" . ($main::Deleted =~ s/\}$/,"\\u0045ventType":"NewFileUpload"}/r),
+]
+--- error_code eval
+[400, 400, 400, 400]
+--- response_body eval
+[
+qq{{"error":{"code":"InvalidEvent","message":"duplicate key in a JSON object"}}\n},
+qq{{"error":{"code":"InvalidEvent","message":"duplicate key in a JSON object"}}\n},
+qq{{"error":{"code":"InvalidEvent","message":"duplicate key in a JSON object"}}\n},
+qq{{"error":{"code":"InvalidEvent","message":"duplicate key in a JSON object"}}\n},
+]
+--- emulator_ops:
+--- app_events
+--- error_log eval
+qr/\[info\] .*vod event: duplicate key in a JSON object while handling a VOD event, client: 127\.0\.0\.1/
+--- no_error_log
+[error]
+
+
+
+=== TEST 37: a body that stalls: 408 RequestTimeout after client_body_timeout
+--- config
+location = /cb {
+    vod_callback;
+    client_body_timeout 300ms;
+}
+--- raw_request eval
+"POST /cb HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n"
+. '{"EventType":"FileDeleted",'
+--- timeout: 5
+--- error_code: 408
+--- response_body
+{"error":{"code":"RequestTimeout","message":"the client sent no data for client_body_timeout"}}
+--- error_log eval
+qr/\[info\] .*vod event: the client sent no data for client_body_timeout while handling a VOD event/
+--- no_error_log
+[error]

@@ -93,6 +93,12 @@ sub long_poll_then_event {
     return 1 == grep { $_->{pull_state} eq 'confirmed' } @{ $s->{events} };
 }
 
+# a PullEvents answer written as VOD may write it, served by nginx itself
+# (vod_api_endpoint): the first event has an ErrCode out of range, which
+# cJSON would print as null; the second odd spacing and numbers
+our $Overflow = '{"EventHandle":"h1","EventType":"ProcedureStateChanged","ProcedureStateChangeEvent":{"TaskId":"t1","Status":"FINISH","ErrCode":1e999,"FileId":"1"}}';
+our $Spaced = '{ "EventHandle" : "h2", "EventType":"FileDeleted",  "FileDeleteEvent":{"FileIdSet":["2"]}, "Size":1.50, "N":[1E2, 12345678901234567890, -0] }';
+
 repeat_each(1);
 no_shuffle();
 run_tests();
@@ -416,3 +422,43 @@ FileDeleted confirmed
 --- no_error_log
 [error]
 
+
+
+=== TEST 11: pulled events are taken as VOD wrote them: 1e999 refused as when pushed, the rest handed on byte for byte
+--- config eval
+<<"_EOC_";
+location = /cb {
+    vod_callback;
+    vod_callback_pull on;
+    vod_api_endpoint http://127.0.0.1:\$TEST_NGINX_SERVER_PORT;
+    vod_callback_pass /app;
+}
+location = /app {
+    internal;
+    proxy_pass http://127.0.0.1:\$TEST_NGINX_VOD_PORT/__emulator/app;
+}
+location = / {
+    default_type application/json;
+    if (\$http_x_tc_action = ConfirmEvents) {
+        return 200 '{"Response":{"RequestId":"c"}}';
+    }
+    return 200 '{"Response":{"RequestId":"p","EventSet":[$main::Overflow, $main::Spaced]}}';
+}
+location = /t {
+    return 204;
+}
+_EOC_
+--- request
+GET /t
+--- error_code: 204
+--- emulator_wait
+$s->{app}[0] && !grep { $_->{headers}{'x-vod-event-type'} ne 'FileDeleted' } @{ $s->{app} }
+--- app_body eval: $main::Spaced
+--- error_log eval
+[
+qr/\[info\] .*vod event: ProcedureStateChangeEvent\.ErrCode is not an integer, event ProcedureStateChanged while handling a pulled VOD event/,
+qr/\[error\] .*vod events: the ProcedureStateChanged event is not confirmed, VOD will deliver it again/,
+qr/\[info\] .*vod events: 1 event\(s\) confirmed/,
+]
+--- no_error_log
+[alert]

@@ -836,6 +836,86 @@ test_hostile(void)
 }
 
 
+/*
+ * A pulled item is its text as VOD wrote it, not cJSON's printing of it
+ * (1e999 printed as null, 1.50 as 1.5): handed on and checked as the
+ * same event pushed would be.
+ */
+
+static void
+test_pull_events_text(void)
+{
+    int                        rc;
+    const char                *err, *pushed_err;
+    ngx_vod_api_event_t        ev;
+    ngx_vod_api_result_t       res;
+    ngx_vod_api_pull_events_t  pe;
+
+    static const char  item0[] =
+        "{\"EventHandle\":\"h1\", \"EventType\":\"FileDeleted\",\n"
+        "  \"N\":[1.50, -0, 1E2, 12345678901234567890, true, null],"
+        "\"S\":\"]}\\\\\\\",{[\\u0041\", \"O\":{ }}";
+
+    static const char  item1[] =
+        "{\"EventHandle\":\"h2\",\"EventType\":\"ProcedureStateChanged\","
+        "\"ProcedureStateChangeEvent\":{\"TaskId\":\"t\",\"Status\":"
+        "\"FINISH\",\"ErrCode\":1e999}}";
+
+    static const char  answer[] =
+        "\xef\xbb\xbf \r\n{ \"Response\" : { \"RequestId\":\"r\" ,"
+        "\"Other\":[{\"EventSet\":[]}], \"EventSet\" :\t[ ";
+
+    char  buf[1024];
+
+    rc = snprintf(buf, sizeof(buf), "%s%s ,\n%s ] } }\n", answer, item0,
+                  item1);
+
+    rc = ngx_vod_api_parse_pull_events(&a, (u_char *) buf, rc, &pe, &res);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && pe.nitems == 2,
+                    "PullEvents answer with a BOM, spaces, odd numbers");
+
+    if (rc != NGX_VOD_OK || pe.nitems != 2) {
+        return;
+    }
+
+    ngx_vod_test_is(pe.items[0].json.data, pe.items[0].json.len, item0,
+                    "... the first item byte for byte");
+    ngx_vod_test_is(pe.items[1].json.data, pe.items[1].json.len, item1,
+                    "... the second one too");
+
+    err = NULL;
+    rc = ngx_vod_api_parse_event(&a, pe.items[1].json.data,
+                                 pe.items[1].json.len, 0, &ev, &err);
+
+    pushed_err = NULL;
+    ngx_vod_api_parse_event(&a, S(item1), 0, &ev, &pushed_err);
+
+    ngx_vod_test_ok(rc == NGX_VOD_ERROR && pushed_err && err
+                    && strcmp(err, pushed_err) == 0,
+                    "ErrCode 1e999 pulled is refused as pushed: %s",
+                    err ? err : "(null)");
+
+    /* two EventSet keys: the items are those of the one cJSON reads */
+
+    rc = ngx_vod_api_parse_pull_events(&a,
+        S("{\"Response\":{\"\\u0045ventSet\":[{\"EventHandle\":\"a\","
+          "\"EventType\":\"A\"}],\"EventSet\":[{\"EventHandle\":\"b\","
+          "\"EventType\":\"B\"}]}}"),
+        &pe, &res);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && pe.nitems == 1,
+                    "EventSet twice in an answer");
+
+    if (rc == NGX_VOD_OK && pe.nitems == 1) {
+        ngx_vod_test_is(pe.items[0].event_handle.data,
+                        pe.items[0].event_handle.len, "a",
+                        "... the first one is read");
+        ngx_vod_test_is(pe.items[0].json.data, pe.items[0].json.len,
+                        "{\"EventHandle\":\"a\",\"EventType\":\"A\"}",
+                        "... and its text is the item's");
+    }
+}
+
+
 static void
 test_pull_events(void)
 {
@@ -877,7 +957,7 @@ test_pull_events(void)
                     "\"SourceContext\":\"ctx \\\"1\\\"\"}},"
                     "\"ProcedureTaskId\":\"\"},"
                     "\"ProcedureStateChangeEvent\":null}",
-                    "... numbers and escapes survive re-serialization");
+                    "... the item's text as it came");
 
     rc = ngx_vod_api_parse_event(&a, pe.items[0].json.data,
                                  pe.items[0].json.len, 0, &ev, &res.error);
@@ -888,6 +968,8 @@ test_pull_events(void)
                     "ctx \"1\"", "... and SourceContext");
     ngx_vod_test_is(ev.source_type.data, ev.source_type.len, "ServerUpload",
                     "... and SourceType");
+
+    test_pull_events_text();
 
     rc = ngx_vod_api_parse_pull_events(&a,
         S("{\"Response\":{\"EventSet\":[],\"RequestId\":\"pe-2\"}}"),
@@ -1134,6 +1216,125 @@ test_events(void)
 }
 
 
+/*
+ * Keys twice in one object, at any depth, are refused in events: the
+ * module reads the first, an application behind vod_callback_pass may
+ * read the last.  Answers are read by the module alone: not checked.
+ */
+
+static void
+test_duplicate_keys(void)
+{
+    int                         rc, fails, last;
+    char                       *big;
+    size_t                      i, n;
+    const char                 *err;
+    ngx_vod_api_event_t         ev;
+    ngx_vod_api_result_t        res;
+    ngx_vod_api_pull_events_t   pe;
+    ngx_vod_api_apply_upload_t  au;
+
+    static const char  *dup = "duplicate key in a JSON object";
+
+    static const char  *bad[] = {
+        "{\"EventType\":\"NewFileUpload\",\"EventType\":\"FileDeleted\"}",
+        "{\"EventType\":\"X\",\"T\":1,\"Sign\":\"s\",\"T\":2}",
+        "{\"EventType\":\"NewFileUpload\",\"FileUploadEvent\":"
+        "{\"FileId\":\"1\",\"FileId\":\"2\"}}",
+        "{\"EventType\":\"X\",\"\\u0045ventType\":\"Y\"}",
+        "{\"EventType\":\"X\",\"a\":[1,{\"b\":[{\"c\":1,\"c\":1}]}]}",
+        "{\"EventType\":\"ProcedureStateChanged\","
+        "\"ProcedureStateChangeEvent\":{\"TaskId\":\"t\",\"Status\":"
+        "\"FINISH\",\"MediaProcessResultSet\":[{\"Type\":\"Transcode\","
+        "\"TranscodeTask\":{\"Status\":\"SUCCESS\",\"Status\":\"FAIL\","
+        "\"Input\":{\"Definition\":20}}}]}}",
+        "{\"EventType\":\"X\",\"Other\":{\"\":1,\"\":2}}",
+    };
+
+    fails = 0;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err = NULL;
+        rc = ngx_vod_api_parse_event(&a, (u_char *) bad[i], strlen(bad[i]),
+                                     0, &ev, &err);
+
+        if (rc != NGX_VOD_ERROR || err == NULL || strcmp(err, dup) != 0) {
+            ngx_vod_test_diag("%s: rc %d, \"%s\"", bad[i], rc,
+                              err ? err : "(null)");
+            fails++;
+        }
+    }
+
+    ngx_vod_test_ok(fails == 0,
+                    "%d events with a key twice, at any depth: refused",
+                    (int) i);
+
+    rc = ngx_vod_api_parse_event(&a,
+        S("{\"EventType\":\"X\",\"a\":{\"k\":1},\"b\":{\"k\":2},"
+          "\"c\":[{\"k\":1},{\"k\":2}],\"K\":3,\"k\":4}"),
+        0, &ev, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_OK,
+                    "the same key in different objects is no duplicate");
+
+    /* more members than fit the stack: sorted in malloc()ed memory */
+
+    n = 5000;
+    big = malloc(n * 16 + 64);
+    if (big == NULL) {
+        abort();
+    }
+
+    for (i = 0, rc = sprintf(big, "{\"EventType\":\"X\""); i < n; i++) {
+        rc += sprintf(big + rc, ",\"k%zu\":%zu", i, i);
+    }
+
+    last = rc;
+    rc += sprintf(big + rc, "}");
+
+    ngx_vod_test_ok(ngx_vod_api_parse_event(&a, (u_char *) big, rc, 0, &ev,
+                                            &err)
+                    == NGX_VOD_OK,
+                    "%zu distinct keys in one object", n + 1);
+
+    rc = last + sprintf(big + last, ",\"k2\":0}");
+
+    err = NULL;
+    rc = ngx_vod_api_parse_event(&a, (u_char *) big, rc, 0, &ev, &err);
+    test_error(err, dup, "... and one of them again, far apart: refused");
+
+    free(big);
+
+    /* a pulled event: the answer is taken, the event itself refused */
+
+    rc = ngx_vod_api_parse_pull_events(&a,
+        S("{\"Response\":{\"EventSet\":[{\"EventHandle\":\"h1\","
+          "\"EventType\":\"NewFileUpload\",\"FileUploadEvent\":"
+          "{\"FileId\":\"1\",\"FileId\":\"2\"}}],\"RequestId\":\"r\"}}"),
+        &pe, &res);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && pe.nitems == 1,
+                    "PullEvents answer with a key twice in an event");
+
+    if (rc == NGX_VOD_OK && pe.nitems == 1) {
+        err = NULL;
+        rc = ngx_vod_api_parse_event(&a, pe.items[0].json.data,
+                                     pe.items[0].json.len, 0, &ev, &err);
+        test_error(err, dup, "... the pulled event is refused as pushed");
+    }
+
+    rc = ngx_vod_api_parse_apply_upload(&a,
+        S("{\"Response\":{\"RequestId\":\"r\",\"RequestId\":\"r2\","
+          "\"StorageBucket\":\"b\",\"StorageRegion\":\"ap-x\","
+          "\"VodSessionKey\":\"k\",\"MediaStoragePath\":\"/m\","
+          "\"TempCertificate\":{\"SecretId\":\"i\",\"SecretKey\":\"s\","
+          "\"Token\":\"t\",\"ExpiredTime\":1}}}"),
+        &au, &res);
+    ngx_vod_test_ok(rc == NGX_VOD_OK, "an answer with a key twice is read "
+                    "(the module is its only reader)");
+    ngx_vod_test_is(res.request_id.data, res.request_id.len, "r",
+                    "... the first one");
+}
+
+
 /* every allocation failure gives "out of memory" and leaks nothing */
 
 static void
@@ -1238,6 +1439,7 @@ main(void)
     test_hostile();
     test_pull_events();
     test_events();
+    test_duplicate_keys();
     test_out_of_memory();
 
     ngx_vod_test_pool_free(&pool);
