@@ -40,7 +40,7 @@ static ngx_http_headers_in_t *ngx_http_vod_call_headers_in(
 
 
 ngx_int_t
-ngx_http_vod_calls_init(ngx_http_request_t *r, ngx_http_vod_calls_t *calls,
+ngx_http_vod_upload_calls_init(ngx_http_request_t *r, ngx_http_vod_calls_t *calls,
     ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_step_pt step)
 {
     ngx_http_cleanup_t  *cln;
@@ -72,7 +72,7 @@ ngx_http_vod_calls_init(ngx_http_request_t *r, ngx_http_vod_calls_t *calls,
 
 
 ngx_http_vod_call_t *
-ngx_http_vod_call_create(ngx_http_vod_calls_t *calls, const char *name,
+ngx_http_vod_upload_call_create(ngx_http_vod_calls_t *calls, const char *name,
     ngx_uint_t cos)
 {
     ngx_pool_t           *pool;
@@ -103,7 +103,7 @@ ngx_http_vod_call_create(ngx_http_vod_calls_t *calls, const char *name,
 
 
 ngx_int_t
-ngx_http_vod_call_header(ngx_http_vod_call_t *call, const char *name,
+ngx_http_vod_upload_call_header(ngx_http_vod_call_t *call, const char *name,
     ngx_str_t *value)
 {
     ngx_keyval_t  *h;
@@ -129,7 +129,7 @@ ngx_http_vod_call_header(ngx_http_vod_call_t *call, const char *name,
  */
 
 ngx_int_t
-ngx_http_vod_call_start(ngx_http_vod_call_t *call)
+ngx_http_vod_upload_call_start(ngx_http_vod_call_t *call)
 {
     ngx_int_t                    rc;
     ngx_pool_t                  *pool;
@@ -196,7 +196,7 @@ ngx_http_vod_call_start(ngx_http_vod_call_t *call)
  */
 
 ngx_int_t
-ngx_http_vod_call_location(ngx_http_vod_call_t *call, ngx_str_t *uri)
+ngx_http_vod_upload_call_location(ngx_http_vod_call_t *call, ngx_str_t *uri)
 {
     ngx_int_t                    rc;
     ngx_buf_t                   *b;
@@ -394,7 +394,7 @@ ngx_http_vod_call_method(ngx_http_vod_call_t *call, ngx_http_request_t *sr)
 
 
 void
-ngx_http_vod_call_free(ngx_http_vod_call_t *call)
+ngx_http_vod_upload_call_free(ngx_http_vod_call_t *call)
 {
     ngx_queue_remove(&call->queue);
     ngx_destroy_pool(call->pool);
@@ -404,7 +404,7 @@ ngx_http_vod_call_free(ngx_http_vod_call_t *call)
 /* a transport error, a timeout or a 5xx: worth another try */
 
 ngx_int_t
-ngx_http_vod_call_retryable(ngx_http_vod_call_t *call)
+ngx_http_vod_upload_call_retryable(ngx_http_vod_call_t *call)
 {
     return call->rc != NGX_OK || call->status >= NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -1085,7 +1085,7 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
 
     r = calls->request;
 
-    ngx_http_vod_calls_enter(calls);
+    ngx_http_vod_upload_calls_enter(calls);
 
     while (calls->done) {
         call = calls->done;
@@ -1096,10 +1096,10 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
         }
 
         call->handler(r, call);
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
     }
 
-    ngx_http_vod_calls_leave(calls);
+    ngx_http_vod_upload_calls_leave(calls);
 }
 
 
@@ -1110,7 +1110,7 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
  */
 
 void
-ngx_http_vod_calls_enter(ngx_http_vod_calls_t *calls)
+ngx_http_vod_upload_calls_enter(ngx_http_vod_calls_t *calls)
 {
     ngx_connection_t  *c;
 
@@ -1128,7 +1128,7 @@ ngx_http_vod_calls_enter(ngx_http_vod_calls_t *calls)
  */
 
 void
-ngx_http_vod_calls_leave(ngx_http_vod_calls_t *calls)
+ngx_http_vod_upload_calls_leave(ngx_http_vod_calls_t *calls)
 {
     ngx_connection_t  *c;
 
@@ -1155,6 +1155,6 @@ ngx_http_vod_calls_cleanup(void *data)
     while (!ngx_queue_empty(&calls->live)) {
         q = ngx_queue_head(&calls->live);
         call = ngx_queue_data(q, ngx_http_vod_call_t, queue);
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
     }
 }

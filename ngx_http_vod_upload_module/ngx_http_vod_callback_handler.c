@@ -188,7 +188,7 @@ static ngx_http_variable_t  ngx_http_vod_event_vars[] = {
 /* a pushed event: POST, then its body is read into memory */
 
 ngx_int_t
-ngx_http_vod_callback_handler(ngx_http_request_t *r)
+ngx_http_vod_upload_event_handler(ngx_http_request_t *r)
 {
     off_t                            max;
     ngx_int_t                        rc;
@@ -294,7 +294,7 @@ ngx_http_vod_event_ctx_create(ngx_http_request_t *r,
     cln->handler = ngx_http_vod_event_cleanup;
     cln->data = ctx;
 
-    if (ngx_http_vod_calls_init(r, &ctx->calls, conf,
+    if (ngx_http_vod_upload_calls_init(r, &ctx->calls, conf,
                                 puller ? ngx_http_vod_pull_step
                                        : ngx_http_vod_callback_step)
         != NGX_OK)
@@ -322,12 +322,12 @@ ngx_http_vod_event_refuse(ngx_http_request_t *r, ngx_uint_t status,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "vod event: %s", message);
 
-    ngx_http_vod_body_unread(r);
+    ngx_http_vod_upload_body_unread(r);
 
     msg.data = (u_char *) message;
     msg.len = ngx_strlen(message);
 
-    return ngx_http_vod_send_error(r, status, code, &msg, NULL);
+    return ngx_http_vod_upload_send_error(r, status, code, &msg, NULL);
 }
 
 
@@ -524,7 +524,7 @@ ngx_http_vod_callback_step(ngx_http_request_t *r)
 
     if (rc == NGX_ERROR) {
         ngx_http_finalize_request(r,
-                                  ngx_http_vod_send_error(r, ctx->status,
+                                  ngx_http_vod_upload_send_error(r, ctx->status,
                                       (const char *) ctx->code.data,
                                       &ctx->message, NULL));
         return;
@@ -545,7 +545,7 @@ ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
     const char      *err;
     ngx_vod_alloc_t  a;
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = ctx->pool;
 
     if (ngx_vod_api_parse_event(&a, ctx->body.data, ctx->body.len,
@@ -996,12 +996,12 @@ ngx_http_vod_process_start(ngx_http_request_t *r,
                                       req.file_id.data, crc)
                          - p;
 
-    call = ngx_http_vod_call_create(&ctx->calls, action, 0);
+    call = ngx_http_vod_upload_call_create(&ctx->calls, action, 0);
     if (call == NULL) {
         return NGX_ERROR;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     if ((conf->callback_transcode
@@ -1011,7 +1011,7 @@ ngx_http_vod_process_start(ngx_http_request_t *r,
                                           (ngx_vod_str_t *) &call->body, &err))
         != NGX_VOD_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "InvalidEvent",
                                 "%s: %s", action, err);
         return NGX_ERROR;
@@ -1019,10 +1019,10 @@ ngx_http_vod_process_start(ngx_http_request_t *r,
 
     call->handler = ngx_http_vod_process_done;
 
-    if (ngx_http_vod_api_prepare(call, action) != NGX_OK
-        || ngx_http_vod_call_start(call) != NGX_OK)
+    if (ngx_http_vod_upload_api_prepare(call, action) != NGX_OK
+        || ngx_http_vod_upload_call_start(call) != NGX_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         ngx_http_vod_event_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
                                 "InternalError", "%s could not be sent",
                                 action);
@@ -1080,7 +1080,7 @@ ngx_http_vod_process_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     ctx->processing = 0;
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = ctx->pool;
 
     rc = ngx_vod_api_parse_process_media(&a, call->response.data,
@@ -1134,7 +1134,7 @@ ngx_http_vod_process_retry(ngx_event_t *ev)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ngx_http_vod_calls_enter(&ctx->calls);
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
 
     ctx->processing = 0;
 
@@ -1142,7 +1142,7 @@ ngx_http_vod_process_retry(ngx_event_t *ev)
         ctx->failed = 1;
     }
 
-    ngx_http_vod_calls_leave(&ctx->calls);
+    ngx_http_vod_upload_calls_leave(&ctx->calls);
 }
 
 
@@ -1157,7 +1157,7 @@ ngx_http_vod_pass_start(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
     ngx_str_t             task;
     ngx_http_vod_call_t  *call;
 
-    call = ngx_http_vod_call_create(&ctx->calls, "vod_callback_pass", 0);
+    call = ngx_http_vod_upload_call_create(&ctx->calls, "vod_callback_pass", 0);
     if (call == NULL) {
         return NGX_ERROR;
     }
@@ -1169,24 +1169,24 @@ ngx_http_vod_pass_start(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
                                  : ctx->event.task_id.data;
     task.len = ctx->task_id.len ? ctx->task_id.len : ctx->event.task_id.len;
 
-    if (ngx_http_vod_call_header(call, "X-VOD-Event-Type",
+    if (ngx_http_vod_upload_call_header(call, "X-VOD-Event-Type",
                                  (ngx_str_t *) &ctx->event.event_type)
         != NGX_OK
         || (ctx->event.file_id.len
-            && ngx_http_vod_call_header(call, "X-VOD-File-Id",
+            && ngx_http_vod_upload_call_header(call, "X-VOD-File-Id",
                                         (ngx_str_t *) &ctx->event.file_id)
                != NGX_OK)
         || (task.len
-            && ngx_http_vod_call_header(call, "X-VOD-Task-Id", &task)
+            && ngx_http_vod_upload_call_header(call, "X-VOD-Task-Id", &task)
                != NGX_OK)
         || (ctx->event.event_handle.len
-            && ngx_http_vod_call_header(call, "X-VOD-Event-Handle",
+            && ngx_http_vod_upload_call_header(call, "X-VOD-Event-Handle",
                                         (ngx_str_t *) &ctx->event.event_handle)
                != NGX_OK)
-        || ngx_http_vod_call_location(call, &ctx->conf->callback_pass)
+        || ngx_http_vod_upload_call_location(call, &ctx->conf->callback_pass)
            != NGX_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         return NGX_ERROR;
     }
 
@@ -1317,7 +1317,7 @@ ngx_http_vod_event_answer(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 
     json.len = p - json.data;
 
-    return ngx_http_vod_send_json(r, NGX_HTTP_OK, &json);
+    return ngx_http_vod_upload_send_json(r, NGX_HTTP_OK, &json);
 }
 
 
@@ -1363,7 +1363,7 @@ ngx_http_vod_event_cleanup(void *data)
  */
 
 ngx_int_t
-ngx_http_vod_pull_init_process(ngx_cycle_t *cycle)
+ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle)
 {
     ngx_pool_t                       *pool;
     ngx_http_vod_puller_t            *p;
@@ -1422,7 +1422,7 @@ ngx_http_vod_pull_init_process(ngx_cycle_t *cycle)
 
 
 void
-ngx_http_vod_pull_exit_process(ngx_cycle_t *cycle)
+ngx_http_vod_upload_pull_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_vod_puller_t  *p;
 
@@ -1493,7 +1493,7 @@ ngx_http_vod_pull_round(ngx_event_t *ev)
     p->nitems = 0;
     p->next = 0;
 
-    call = ngx_http_vod_call_create(&ctx->calls, "PullEvents", 0);
+    call = ngx_http_vod_upload_call_create(&ctx->calls, "PullEvents", 0);
     if (call == NULL) {
         goto failed;
     }
@@ -1501,7 +1501,7 @@ ngx_http_vod_pull_round(ngx_event_t *ev)
     sub.value = p->conf->sub_app_id;
     sub.set = (p->conf->sub_app_id != 0);
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     call->handler = ngx_http_vod_pull_done;
@@ -1511,10 +1511,10 @@ ngx_http_vod_pull_round(ngx_event_t *ev)
 
     if (ngx_vod_api_pull_events_body(&a, &sub, (ngx_vod_str_t *) &call->body,
                                      &err) != NGX_VOD_OK
-        || ngx_http_vod_api_prepare(call, "PullEvents") != NGX_OK
-        || ngx_http_vod_call_start(call) != NGX_OK)
+        || ngx_http_vod_upload_api_prepare(call, "PullEvents") != NGX_OK
+        || ngx_http_vod_upload_call_start(call) != NGX_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -1641,7 +1641,7 @@ ngx_http_vod_pull_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = r->pool;
 
     rc = ngx_vod_api_parse_pull_events(&a, call->response.data,
@@ -1810,7 +1810,7 @@ ngx_http_vod_confirm_start(ngx_http_vod_puller_t *p)
         return;
     }
 
-    call = ngx_http_vod_call_create(&p->ctx->calls, "ConfirmEvents", 0);
+    call = ngx_http_vod_upload_call_create(&p->ctx->calls, "ConfirmEvents", 0);
     if (call == NULL) {
         goto failed;
     }
@@ -1821,7 +1821,7 @@ ngx_http_vod_confirm_start(ngx_http_vod_puller_t *p)
     req.sub_app_id.value = p->conf->sub_app_id;
     req.sub_app_id.set = (p->conf->sub_app_id != 0);
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     call->handler = ngx_http_vod_confirm_done;
@@ -1829,10 +1829,10 @@ ngx_http_vod_confirm_start(ngx_http_vod_puller_t *p)
     if (ngx_vod_api_confirm_events_body(&a, &req,
                                         (ngx_vod_str_t *) &call->body, &err)
         != NGX_VOD_OK
-        || ngx_http_vod_api_prepare(call, "ConfirmEvents") != NGX_OK
-        || ngx_http_vod_call_start(call) != NGX_OK)
+        || ngx_http_vod_upload_api_prepare(call, "ConfirmEvents") != NGX_OK
+        || ngx_http_vod_upload_call_start(call) != NGX_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -1866,7 +1866,7 @@ ngx_http_vod_confirm_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     res.error = "no answer";
 
     if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
-        a.alloc = ngx_http_vod_palloc;
+        a.alloc = ngx_http_vod_upload_palloc;
         a.data = call->pool;
 
         rc = ngx_vod_api_parse_result(&a, call->response.data,
@@ -2180,7 +2180,7 @@ ngx_http_vod_puller_free_connection(ngx_connection_t *c)
 
 
 ngx_int_t
-ngx_http_vod_callback_add_variables(ngx_conf_t *cf)
+ngx_http_vod_upload_event_add_variables(ngx_conf_t *cf)
 {
     ngx_http_variable_t  *var, *v;
 
@@ -2210,7 +2210,7 @@ ngx_http_vod_event_variable(ngx_http_request_t *r,
     /* the module's context of an upload is of another kind */
 
     if (ctx == NULL
-        || (r->main->content_handler != ngx_http_vod_callback_handler
+        || (r->main->content_handler != ngx_http_vod_upload_event_handler
             && (ngx_http_vod_puller == NULL
                 || r->main != ngx_http_vod_puller->request)))
     {

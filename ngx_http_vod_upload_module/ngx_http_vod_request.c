@@ -19,7 +19,7 @@ static ngx_str_t  ngx_http_vod_version = ngx_string(NGX_HTTP_VOD_API_VERSION);
 
 
 void *
-ngx_http_vod_palloc(void *pool, size_t size)
+ngx_http_vod_upload_palloc(void *pool, size_t size)
 {
     return ngx_palloc(pool, size);
 }
@@ -32,7 +32,7 @@ ngx_http_vod_palloc(void *pool, size_t size)
  */
 
 ngx_int_t
-ngx_http_vod_api_prepare(ngx_http_vod_call_t *call, const char *action)
+ngx_http_vod_upload_api_prepare(ngx_http_vod_call_t *call, const char *action)
 {
     size_t                           len;
     u_char                          *p;
@@ -82,8 +82,8 @@ ngx_http_vod_api_prepare(ngx_http_vod_call_t *call, const char *action)
     value.data = p;
     value.len = len;
 
-    if (ngx_http_vod_call_header(call, "Authorization", &value) != NGX_OK
-        || ngx_http_vod_call_header(call, "Content-Type", &ngx_http_vod_json)
+    if (ngx_http_vod_upload_call_header(call, "Authorization", &value) != NGX_OK
+        || ngx_http_vod_upload_call_header(call, "Content-Type", &ngx_http_vod_json)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -92,17 +92,17 @@ ngx_http_vod_api_prepare(ngx_http_vod_call_t *call, const char *action)
     value.data = (u_char *) action;
     value.len = ngx_strlen(action);
 
-    if (ngx_http_vod_call_header(call, "X-TC-Action", &value) != NGX_OK) {
+    if (ngx_http_vod_upload_call_header(call, "X-TC-Action", &value) != NGX_OK) {
         return NGX_ERROR;
     }
 
     value.data = p + len;
     value.len = ngx_vod_tc3_timestamp(value.data, s.timestamp);
 
-    if (ngx_http_vod_call_header(call, "X-TC-Timestamp", &value) != NGX_OK
-        || ngx_http_vod_call_header(call, "X-TC-Version",
+    if (ngx_http_vod_upload_call_header(call, "X-TC-Timestamp", &value) != NGX_OK
+        || ngx_http_vod_upload_call_header(call, "X-TC-Version",
                                     &ngx_http_vod_version) != NGX_OK
-        || ngx_http_vod_call_header(call, "X-TC-Region", &conf->region)
+        || ngx_http_vod_upload_call_header(call, "X-TC-Region", &conf->region)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -121,7 +121,7 @@ ngx_http_vod_api_prepare(ngx_http_vod_call_t *call, const char *action)
  */
 
 ngx_int_t
-ngx_http_vod_cos_prepare(ngx_http_vod_call_t *call, ngx_http_vod_cos_t *cos,
+ngx_http_vod_upload_cos_prepare(ngx_http_vod_call_t *call, ngx_http_vod_cos_t *cos,
     const char *method, ngx_vod_cos_pair_t *params, ngx_uint_t nparams)
 {
     size_t               len;
@@ -237,8 +237,8 @@ ngx_http_vod_cos_prepare(ngx_http_vod_call_t *call, ngx_http_vod_cos_t *cos,
     value.data = p;
     value.len = len;
 
-    if (ngx_http_vod_call_header(call, "Authorization", &value) != NGX_OK
-        || ngx_http_vod_call_header(call, "x-cos-security-token",
+    if (ngx_http_vod_upload_call_header(call, "Authorization", &value) != NGX_OK
+        || ngx_http_vod_upload_call_header(call, "x-cos-security-token",
                                     &cos->token) != NGX_OK)
     {
         return NGX_ERROR;

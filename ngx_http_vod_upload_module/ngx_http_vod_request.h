@@ -26,13 +26,13 @@ typedef struct {
 
 
 /* an ngx_vod_alloc_t over an nginx pool */
-void *ngx_http_vod_palloc(void *pool, size_t size);
+void *ngx_http_vod_upload_palloc(void *pool, size_t size);
 
-ngx_int_t ngx_http_vod_api_prepare(ngx_http_vod_call_t *call,
+ngx_int_t ngx_http_vod_upload_api_prepare(ngx_http_vod_call_t *call,
     const char *action);
 
 /* NGX_DECLINED: the temporary credentials have expired */
-ngx_int_t ngx_http_vod_cos_prepare(ngx_http_vod_call_t *call,
+ngx_int_t ngx_http_vod_upload_cos_prepare(ngx_http_vod_call_t *call,
     ngx_http_vod_cos_t *cos, const char *method, ngx_vod_cos_pair_t *params,
     ngx_uint_t nparams);
 

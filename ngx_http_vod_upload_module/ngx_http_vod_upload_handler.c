@@ -331,7 +331,7 @@ ngx_http_vod_upload_handler(ngx_http_request_t *r)
     cln->handler = ngx_http_vod_upload_cleanup;
     cln->data = ctx;
 
-    if (ngx_http_vod_calls_init(r, &ctx->calls, conf, ngx_http_vod_step)
+    if (ngx_http_vod_upload_calls_init(r, &ctx->calls, conf, ngx_http_vod_step)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -483,9 +483,9 @@ ngx_http_vod_bad(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
 static ngx_int_t
 ngx_http_vod_refuse(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 {
-    ngx_http_vod_body_unread(r);
+    ngx_http_vod_upload_body_unread(r);
 
-    return ngx_http_vod_send_error(r, ctx->status,
+    return ngx_http_vod_upload_send_error(r, ctx->status,
                                    (const char *) ctx->code.data,
                                    &ctx->message, NULL);
 }
@@ -736,19 +736,19 @@ ngx_http_vod_apply_start(ngx_http_request_t *r,
     ngx_vod_alloc_t       a;
     ngx_http_vod_call_t  *call;
 
-    call = ngx_http_vod_call_create(&ctx->calls, "ApplyUpload", 0);
+    call = ngx_http_vod_upload_call_create(&ctx->calls, "ApplyUpload", 0);
     if (call == NULL) {
         return NGX_ERROR;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     if (ngx_vod_api_apply_upload_body(&a, &ctx->apply,
                                       (ngx_vod_str_t *) &call->body, &err)
         != NGX_VOD_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
 
         error->data = (u_char *) err;
         error->len = ngx_strlen(err);
@@ -758,10 +758,10 @@ ngx_http_vod_apply_start(ngx_http_request_t *r,
 
     call->handler = ngx_http_vod_apply_done;
 
-    if (ngx_http_vod_api_prepare(call, "ApplyUpload") != NGX_OK
-        || ngx_http_vod_call_start(call) != NGX_OK)
+    if (ngx_http_vod_upload_api_prepare(call, "ApplyUpload") != NGX_OK
+        || ngx_http_vod_upload_call_start(call) != NGX_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         return NGX_ERROR;
     }
 
@@ -785,7 +785,7 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = r->pool;
 
     rc = ngx_vod_api_parse_apply_upload(&a, call->response.data,
@@ -966,7 +966,7 @@ ngx_http_vod_body_read_handler(ngx_http_request_t *r)
 
     /* the log's request may still be a call's after an upstream event */
 
-    ngx_http_vod_calls_enter(&ctx->calls);
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
 
     /* a client gone while paused is noticed now, not when reading again */
 
@@ -1478,7 +1478,7 @@ ngx_http_vod_initiate_start(ngx_http_request_t *r,
     ngx_vod_cos_pair_t    param;
     ngx_http_vod_call_t  *call;
 
-    call = ngx_http_vod_call_create(&ctx->calls, "InitiateMultipartUpload",
+    call = ngx_http_vod_upload_call_create(&ctx->calls, "InitiateMultipartUpload",
                                     1);
     if (call == NULL) {
         goto failed;
@@ -1488,10 +1488,10 @@ ngx_http_vod_initiate_start(ngx_http_request_t *r,
     param.name.data = (u_char *) "uploads";
     param.name.len = sizeof("uploads") - 1;
 
-    rc = ngx_http_vod_cos_prepare(call, &ctx->cos, "POST", &param, 1);
+    rc = ngx_http_vod_upload_cos_prepare(call, &ctx->cos, "POST", &param, 1);
 
     if (rc != NGX_OK) {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
 
         if (rc == NGX_DECLINED) {
             goto expired;
@@ -1502,8 +1502,8 @@ ngx_http_vod_initiate_start(ngx_http_request_t *r,
 
     call->handler = ngx_http_vod_initiate_done;
 
-    if (ngx_http_vod_call_start(call) != NGX_OK) {
-        ngx_http_vod_call_free(call);
+    if (ngx_http_vod_upload_call_start(call) != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -1545,7 +1545,7 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     if (call->rc != NGX_OK || call->status != NGX_HTTP_OK) {
 
-        if (!ctx->failed && ngx_http_vod_call_retryable(call)
+        if (!ctx->failed && ngx_http_vod_upload_call_retryable(call)
             && ctx->cos_tries < ctx->conf->part_tries)
         {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -1562,7 +1562,7 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
@@ -1606,7 +1606,7 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
     ngx_vod_cos_pair_t   *params;
     ngx_http_vod_call_t  *call;
 
-    call = ngx_http_vod_call_create(&ctx->calls,
+    call = ngx_http_vod_upload_call_create(&ctx->calls,
                                     ctx->single ? "PutObject" : "UploadPart",
                                     1);
     if (call == NULL) {
@@ -1623,7 +1623,7 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
     p = ngx_pnalloc(call->pool, NGX_INT_T_LEN);
 
     if (params == NULL || p == NULL) {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -1641,10 +1641,10 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         nparams = 2;
     }
 
-    rc = ngx_http_vod_cos_prepare(call, &ctx->cos, "PUT", params, nparams);
+    rc = ngx_http_vod_upload_cos_prepare(call, &ctx->cos, "PUT", params, nparams);
 
     if (rc != NGX_OK) {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
 
         if (rc == NGX_DECLINED) {
             ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
@@ -1655,8 +1655,8 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         goto failed;
     }
 
-    if (ngx_http_vod_call_start(call) != NGX_OK) {
-        ngx_http_vod_call_free(call);
+    if (ngx_http_vod_upload_call_start(call) != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -1739,7 +1739,7 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     /* a transport error, a 5xx, RequestTimeout or a wrong CRC: again */
 
     if (slot->tries < ctx->conf->part_tries
-        && (ngx_http_vod_call_retryable(call)
+        && (ngx_http_vod_upload_call_retryable(call)
             || call->status == NGX_HTTP_OK
             || ngx_strnstr(call->response.data, "RequestTimeout",
                            call->response.len)
@@ -1864,13 +1864,13 @@ ngx_http_vod_part_retry(ngx_event_t *ev)
 
     ctx = slot->ctx;
 
-    ngx_http_vod_calls_enter(&ctx->calls);
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
 
     /* a failure frees the waiting slots, this one with them */
 
     (void) ngx_http_vod_part_start(ctx->calls.request, ctx, slot);
 
-    ngx_http_vod_calls_leave(&ctx->calls);
+    ngx_http_vod_upload_calls_leave(&ctx->calls);
 }
 
 
@@ -1884,13 +1884,13 @@ ngx_http_vod_complete_start(ngx_http_request_t *r,
     ngx_vod_cos_pair_t    param;
     ngx_http_vod_call_t  *call;
 
-    call = ngx_http_vod_call_create(&ctx->calls, "CompleteMultipartUpload",
+    call = ngx_http_vod_upload_call_create(&ctx->calls, "CompleteMultipartUpload",
                                     1);
     if (call == NULL) {
         goto failed;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     if (ngx_vod_cos_xml_complete_body(&a, ctx->etags.elts, ctx->etags.nelts,
@@ -1899,7 +1899,7 @@ ngx_http_vod_complete_start(ngx_http_request_t *r,
     {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "vod upload: cannot build the Complete body: %s", err);
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -1911,17 +1911,17 @@ ngx_http_vod_complete_start(ngx_http_request_t *r,
 
     ngx_str_set(&type, "application/xml");
 
-    if (ngx_http_vod_cos_prepare(call, &ctx->cos, "POST", &param, 1) != NGX_OK
-        || ngx_http_vod_call_header(call, "Content-Type", &type) != NGX_OK)
+    if (ngx_http_vod_upload_cos_prepare(call, &ctx->cos, "POST", &param, 1) != NGX_OK
+        || ngx_http_vod_upload_call_header(call, "Content-Type", &type) != NGX_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
     call->handler = ngx_http_vod_complete_done;
 
-    if (ngx_http_vod_call_start(call) != NGX_OK) {
-        ngx_http_vod_call_free(call);
+    if (ngx_http_vod_upload_call_start(call) != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -1968,7 +1968,7 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     rc = ngx_vod_cos_xml_parse_expect(&a, call->response.data,
@@ -2014,7 +2014,7 @@ ngx_http_vod_commit_start(ngx_http_request_t *r,
     ngx_http_vod_call_t              *call;
     ngx_vod_api_commit_upload_req_t   req;
 
-    call = ngx_http_vod_call_create(&ctx->calls, "CommitUpload", 0);
+    call = ngx_http_vod_upload_call_create(&ctx->calls, "CommitUpload", 0);
     if (call == NULL) {
         goto failed;
     }
@@ -2024,7 +2024,7 @@ ngx_http_vod_commit_start(ngx_http_request_t *r,
     req.vod_session_key.len = ctx->session_key.len;
     req.sub_app_id = ctx->apply.sub_app_id;
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     if (ngx_vod_api_commit_upload_body(&a, &req,
@@ -2034,16 +2034,16 @@ ngx_http_vod_commit_start(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "vod upload: cannot build the CommitUpload body: %s",
                       err);
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
     call->handler = ngx_http_vod_commit_done;
 
-    if (ngx_http_vod_api_prepare(call, "CommitUpload") != NGX_OK
-        || ngx_http_vod_call_start(call) != NGX_OK)
+    if (ngx_http_vod_upload_api_prepare(call, "CommitUpload") != NGX_OK
+        || ngx_http_vod_upload_call_start(call) != NGX_OK)
     {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -2078,7 +2078,7 @@ ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = r->pool;
 
     rc = ngx_vod_api_parse_commit_upload(&a, call->response.data,
@@ -2241,7 +2241,7 @@ ngx_http_vod_api_retry(ngx_event_t *ev)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ngx_http_vod_calls_enter(&ctx->calls);
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
 
     if (!ctx->failed) {
 
@@ -2256,7 +2256,7 @@ ngx_http_vod_api_retry(ngx_event_t *ev)
         }
     }
 
-    ngx_http_vod_calls_leave(&ctx->calls);
+    ngx_http_vod_upload_calls_leave(&ctx->calls);
 }
 
 
@@ -2335,7 +2335,7 @@ ngx_http_vod_cleanup_start(ngx_http_request_t *r,
     id = NULL;
     n = 0;
 
-    call = ngx_http_vod_call_create(&ctx->calls, names[what], 1);
+    call = ngx_http_vod_upload_call_create(&ctx->calls, names[what], 1);
     if (call == NULL) {
         goto failed;
     }
@@ -2398,16 +2398,16 @@ ngx_http_vod_cleanup_start(ngx_http_request_t *r,
         n = 1;
     }
 
-    rc = ngx_http_vod_cos_prepare(call, cos, method, params, n);
+    rc = ngx_http_vod_upload_cos_prepare(call, cos, method, params, n);
 
     if (rc == NGX_DECLINED) {
-        ngx_http_vod_call_free(call);
+        ngx_http_vod_upload_call_free(call);
         p = (u_char *) "the temporary credentials expired";
         goto given_up;
     }
 
-    if (rc != NGX_OK || ngx_http_vod_call_start(call) != NGX_OK) {
-        ngx_http_vod_call_free(call);
+    if (rc != NGX_OK || ngx_http_vod_upload_call_start(call) != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
         goto failed;
     }
 
@@ -2488,7 +2488,7 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     *p = '\0';
 
     if (ctx->cleanup_tries < ctx->conf->part_tries
-        && (ngx_http_vod_call_retryable(call)
+        && (ngx_http_vod_upload_call_retryable(call)
             || ngx_strnstr(call->response.data, "RequestTimeout",
                            call->response.len)
                != NULL))
@@ -2524,7 +2524,7 @@ ngx_http_vod_cleanup_list(ngx_http_request_t *r,
     ngx_vod_cos_xml_doc_t        doc;
     ngx_vod_cos_list_uploads_t  *list;
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
@@ -2666,8 +2666,8 @@ ngx_http_vod_cleanup_retry(ngx_event_t *ev)
 
     /* the step starts the call again */
 
-    ngx_http_vod_calls_enter(&ctx->calls);
-    ngx_http_vod_calls_leave(&ctx->calls);
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
+    ngx_http_vod_upload_calls_leave(&ctx->calls);
 }
 
 
@@ -2696,7 +2696,7 @@ ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         return;
     }
 
-    a.alloc = ngx_http_vod_palloc;
+    a.alloc = ngx_http_vod_upload_palloc;
     a.data = call->pool;
 
     ngx_memzero(&doc, sizeof(ngx_vod_cos_xml_doc_t));
@@ -2941,9 +2941,9 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
         id = (ctx->status >= NGX_HTTP_INTERNAL_SERVER_ERROR
               && ctx->request_id.len) ? &ctx->request_id : NULL;
 
-        ngx_http_vod_body_unread(r);
+        ngx_http_vod_upload_body_unread(r);
 
-        rc = ngx_http_vod_send_error(r, ctx->status,
+        rc = ngx_http_vod_upload_send_error(r, ctx->status,
                                      (const char *) ctx->code.data,
                                      &ctx->message, id);
         ngx_http_finalize_request(r, rc);
@@ -3004,7 +3004,7 @@ ngx_http_vod_send_result(ngx_http_request_t *r,
 
     json.len = p - json.data;
 
-    return ngx_http_vod_send_json(r, NGX_HTTP_OK, &json);
+    return ngx_http_vod_upload_send_json(r, NGX_HTTP_OK, &json);
 }
 
 
@@ -3079,7 +3079,7 @@ ngx_http_vod_send_unconfirmed(ngx_http_request_t *r,
 
     json.len = p - json.data;
 
-    return ngx_http_vod_send_json(r, NGX_HTTP_ACCEPTED, &json);
+    return ngx_http_vod_upload_send_json(r, NGX_HTTP_ACCEPTED, &json);
 }
 
 

@@ -385,10 +385,10 @@ ngx_module_t  ngx_http_vod_upload_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_http_vod_pull_init_process,        /* init process */
+    ngx_http_vod_upload_pull_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    ngx_http_vod_pull_exit_process,        /* exit process */
+    ngx_http_vod_upload_pull_exit_process,        /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -435,7 +435,7 @@ ngx_http_vod_callback(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     vlcf->callback_ctx = cf->ctx;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_vod_callback_handler;
+    clcf->handler = ngx_http_vod_upload_event_handler;
 
     return NGX_CONF_OK;
 }
@@ -1083,7 +1083,7 @@ ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    return ngx_http_vod_callback_add_variables(cf);
+    return ngx_http_vod_upload_event_add_variables(cf);
 }
 
 
@@ -1582,7 +1582,7 @@ ngx_http_vod_set_ssl(ngx_conf_t *cf, ngx_http_vod_upload_loc_conf_t *conf)
  */
 
 ngx_int_t
-ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
+ngx_http_vod_upload_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, ngx_str_t *message, ngx_str_t *request_id)
 {
     size_t      len, code_len;
@@ -1624,7 +1624,7 @@ ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
     json.len = p - json.data;
 
-    return ngx_http_vod_send_json(r, status, &json);
+    return ngx_http_vod_upload_send_json(r, status, &json);
 }
 
 
@@ -1636,7 +1636,7 @@ ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
  */
 
 void
-ngx_http_vod_body_unread(ngx_http_request_t *r)
+ngx_http_vod_upload_body_unread(ngx_http_request_t *r)
 {
     if (r->request_body
         || (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked))
@@ -1657,7 +1657,7 @@ ngx_http_vod_body_unread(ngx_http_request_t *r)
 
 
 ngx_int_t
-ngx_http_vod_send_json(ngx_http_request_t *r, ngx_uint_t status,
+ngx_http_vod_upload_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json)
 {
     ngx_int_t     rc;

@@ -190,31 +190,31 @@ struct ngx_http_vod_calls_s {
 };
 
 
-ngx_int_t ngx_http_vod_calls_init(ngx_http_request_t *r,
+ngx_int_t ngx_http_vod_upload_calls_init(ngx_http_request_t *r,
     ngx_http_vod_calls_t *calls, ngx_http_vod_upload_loc_conf_t *conf,
     ngx_http_vod_step_pt step);
-ngx_http_vod_call_t *ngx_http_vod_call_create(ngx_http_vod_calls_t *calls,
+ngx_http_vod_call_t *ngx_http_vod_upload_call_create(ngx_http_vod_calls_t *calls,
     const char *name, ngx_uint_t cos);
-ngx_int_t ngx_http_vod_call_header(ngx_http_vod_call_t *call,
+ngx_int_t ngx_http_vod_upload_call_header(ngx_http_vod_call_t *call,
     const char *name, ngx_str_t *value);
-void ngx_http_vod_calls_enter(ngx_http_vod_calls_t *calls);
-void ngx_http_vod_calls_leave(ngx_http_vod_calls_t *calls);
-ngx_int_t ngx_http_vod_call_start(ngx_http_vod_call_t *call);
-ngx_int_t ngx_http_vod_call_location(ngx_http_vod_call_t *call,
+void ngx_http_vod_upload_calls_enter(ngx_http_vod_calls_t *calls);
+void ngx_http_vod_upload_calls_leave(ngx_http_vod_calls_t *calls);
+ngx_int_t ngx_http_vod_upload_call_start(ngx_http_vod_call_t *call);
+ngx_int_t ngx_http_vod_upload_call_location(ngx_http_vod_call_t *call,
     ngx_str_t *uri);
-void ngx_http_vod_call_free(ngx_http_vod_call_t *call);
-ngx_int_t ngx_http_vod_call_retryable(ngx_http_vod_call_t *call);
+void ngx_http_vod_upload_call_free(ngx_http_vod_call_t *call);
+ngx_int_t ngx_http_vod_upload_call_retryable(ngx_http_vod_call_t *call);
 
 ngx_int_t ngx_http_vod_upload_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_add_variables(ngx_conf_t *cf);
-ngx_int_t ngx_http_vod_callback_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_vod_callback_add_variables(ngx_conf_t *cf);
-ngx_int_t ngx_http_vod_pull_init_process(ngx_cycle_t *cycle);
-void ngx_http_vod_pull_exit_process(ngx_cycle_t *cycle);
-void ngx_http_vod_body_unread(ngx_http_request_t *r);
-ngx_int_t ngx_http_vod_send_json(ngx_http_request_t *r, ngx_uint_t status,
+ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_event_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle);
+void ngx_http_vod_upload_pull_exit_process(ngx_cycle_t *cycle);
+void ngx_http_vod_upload_body_unread(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json);
-ngx_int_t ngx_http_vod_send_error(ngx_http_request_t *r, ngx_uint_t status,
+ngx_int_t ngx_http_vod_upload_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, ngx_str_t *message, ngx_str_t *request_id);
 
 
