@@ -357,6 +357,32 @@ sub upload_part {
         query => [ [ 'partNumber', $n ], [ 'uploadId', $id ] ], %o);
 }
 
+# ListMultipartUploads on $apply's bucket (GET /?uploads, signed with the
+# path / and every parameter): $params {prefix => ..., 'key-marker' => ...}
+sub list_uploads {
+    my ($self, $apply, $params, %o) = @_;
+    return $self->cos(GET => $apply, path => '/', query => [
+        [ 'uploads', undef ],
+        map { [ $_, $params->{$_} ] } sort keys %{ $params // {} } ], %o);
+}
+
+# the entries of a list answer (ListMultipartUploads, ListParts): the
+# top-level fields, Upload / Part elements as hashes, CommonPrefixes
+sub parse_list {
+    my ($xml) = @_;
+    my %r = (Upload => [], Part => [], CommonPrefixes => []);
+    (my $top = $xml // '') =~ s{<(Upload|Part|CommonPrefixes|Initiator|Owner)>(.*?)</\1>}{
+        my ($el, $in) = ($1, $2);
+        my %e = $in =~ m{<(\w+)>([^<]*)</\1>}g;
+        push @{ $r{$el} }, \%e if $r{$el};
+        '';
+    }gse;
+    while ($top =~ m{<([\w-]+)>([^<]*)</\1>}g) {
+        $r{$1} = $2;
+    }
+    return \%r;
+}
+
 # $parts: [[number, etag]...]
 sub complete {
     my ($self, $apply, $id, $parts, %o) = @_;
