@@ -619,6 +619,25 @@ subtest 'many parts on one keep-alive connection, HEAD of a part list' => sub {
     is object_of($a)->{size}, 5 * $MiB, '5 MiB landed';
 };
 
+subtest 'a request target in absolute form (through a proxy)' => sub {
+    my $a = $emu->apply_upload(MediaName => 'absolute');
+    my $r = $emu->cos(PUT => $a, body => 'via a proxy', absolute => 1);
+    is $r->{status}, 200, 'PUT http://<bucket>.cos.../key: 200';
+    is object_of($a)->{size}, 11, 'the body landed';
+    my ($log) = grep { $_->{op} eq 'PutObject' }
+                reverse @{ $emu->state->{requests} };
+    is $log->{path}, $a->{MediaStoragePath}, 'the path is the key';
+    $r = $emu->cos(GET => $a, absolute => 1,
+                   unsigned => [ [ 'X-Other', 'x' ] ]);
+    is $r->{body}, 'via a proxy', 'GET in absolute form';
+    $r = $emu->client->request(method => 'GET', target =>
+        'http://' . $emu->address . '/__emulator/health');
+    is $r->{status}, 200, 'the control endpoint too';
+    $r = $emu->client->request(method => 'GET',
+                               target => 'ftp://example.com/x');
+    is $r->{status}, 400, 'a scheme other than http(s): 400';
+};
+
 subtest 'Expect: 100-continue' => sub {
     my $a = $emu->apply_upload(MediaName => 'expect');
     my $r = $emu->cos(PUT => $a, body => 'expect body',

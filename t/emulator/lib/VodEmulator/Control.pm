@@ -262,6 +262,8 @@ sub encode_path {
 #   authorization the whole header instead ('' : none)
 #   dry           only sign: { signature => ... }, nothing sent
 #   client        a VodEmulator::Client (keep-alive)
+#   absolute      the request target in absolute form, http://host/key
+#                 (as sent to a proxy)
 sub cos {
     my ($self, $method, $apply, %o) = @_;
     my $cert = $apply->{TempCertificate} // {};
@@ -311,6 +313,7 @@ sub cos {
     push @sent, [ 'Authorization', $o{authorization} // $sig->{authorization} ]
         unless defined $o{authorization} && $o{authorization} eq '';
     push @sent, @{ $o{unsigned} // [] };
+    $target = "http://$host$target" if $o{absolute};
     my $r = ($o{client} // $self->client)->request(method => $method,
         target => $target, headers => \@sent,
         defined $o{body} ? (body => $o{body}) : (),
