@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages this project needs, only those missing.
+# Installs the Debian packages this project needs, only those missing, then
+# the node packages of the tests (t/node, pinned by its package-lock.json).
 # Idempotent: when everything is there it changes nothing and says so.
 # Without root and with packages missing, it names them and stops.
 
@@ -24,21 +25,39 @@ for p in "${packages[@]}"; do
     [ "$status" = installed ] || missing+=("$p")
 done
 
+# node and npm run Tencent's official COS SDK against the emulator
+# (t/105-emulator-sdk.t); any node >= 18 will do, Debian's when none is
+# there (a node from elsewhere may bring its own npm)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup: all ${#packages[@]} Debian packages are installed"
-    exit 0
+    echo "setup: all Debian packages are installed"
+else
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: missing Debian packages: ${missing[*]}" >&2
+        echo "setup: run as root: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+
+    echo "setup: installing ${missing[*]}"
+
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing Debian packages: ${missing[*]}" >&2
-    echo "setup: run as root: apt-get install ${missing[*]}" >&2
-    exit 1
+# the node packages, exactly as t/node/package-lock.json pins them; again
+# only when the lock file changed since the last install
+node_dir="$(cd "$(dirname "$0")/.." && pwd)/t/node"
+stamp="$node_dir/node_modules/.setup-lock-sha256"
+want=$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "setup: node packages in t/node are installed"
+else
+    echo "setup: npm ci in t/node"
+    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund)
+    echo "$want" > "$stamp"
 fi
-
-echo "setup: installing ${missing[*]}"
-
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 echo "setup: done"

@@ -302,8 +302,14 @@ subtest 'CommitUpload' => sub {
     is md5_hex($g->{body}), md5_hex($body), 'gives the bytes uploaded';
     is $g->{headers}{'content-type'}, 'video/mp4', 'as video/mp4';
 
-    api_is(CommitUpload => { VodSessionKey => $a->{VodSessionKey} },
+    my $again = api_is(CommitUpload => { VodSessionKey => $a->{VodSessionKey} },
            'InvalidParameterValue.VodSessionKey', 'the same key again');
+    unlike $again->{Error}{Message}, qr/\Q$r->{FileId}\E|committed/,
+        'the answer does not give the FileId away, nor say "committed"';
+    my $unknown = api_is(CommitUpload => { VodSessionKey => 'nonsense' },
+                         'InvalidParameterValue.VodSessionKey', 'unknown');
+    is $again->{Error}{Message}, $unknown->{Error}{Message},
+        'the same message as for an unknown key (the documented one)';
 
     my $s = $emu->state;
     my ($m) = grep { $_->{FileId} eq $r->{FileId} } @{ $s->{media} };

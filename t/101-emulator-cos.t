@@ -11,6 +11,7 @@ use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
 
 use Digest::MD5 qw(md5_hex);
+use JSON::PP ();
 use Test::More;
 
 use VodEmulator::Control;
@@ -340,6 +341,265 @@ subtest 'an expired TempCertificate' => sub {
     is $emu->cos(PUT => $a, body => 'x')->{status}, 200, 'before: fine';
 };
 
+subtest 'ExpiredTime holds for every COS operation' => sub {
+    $emu->config(cert_lifetime => 60);
+    my $a = $emu->apply_upload(MediaName => 'every op expires');
+    $emu->config(cert_lifetime => 3600);
+    my $id = $emu->initiate($a);
+    my $etag = $emu->upload_part($a, $id, 1, 'x')->{headers}{etag};
+    my $key = substr $a->{MediaStoragePath}, 1;
+    my $lm = $emu->list_uploads($a, { prefix => $key });
+    is $lm->{status}, 200, 'ListMultipartUploads works before';
+
+    $emu->skew(61);         # the certificate ended a second ago
+    my $now = time + 61;
+    my %kt = (key_time => ($now - 10) . ';' . ($now + 10));
+    my @ops = (
+        [ PutObject => sub { $emu->cos(PUT => $a, body => 'x', %kt) } ],
+        [ InitiateMultipartUpload => sub { $emu->cos(POST => $a,
+            query => [ [ 'uploads', undef ] ], %kt) } ],
+        [ UploadPart => sub { $emu->upload_part($a, $id, 2, 'y', %kt) } ],
+        [ ListParts => sub { $emu->cos(GET => $a,
+            query => [ [ 'uploadId', $id ] ], %kt) } ],
+        [ ListMultipartUploads => sub { $emu->list_uploads($a,
+            { prefix => $key }, %kt) } ],
+        [ CompleteMultipartUpload => sub { $emu->complete($a, $id,
+            [ [ 1, $etag ] ], %kt) } ],
+        [ AbortMultipartUpload => sub { $emu->cos(DELETE => $a,
+            query => [ [ 'uploadId', $id ] ], %kt) } ],
+        [ GetObject => sub { $emu->cos(GET => $a, %kt) } ],
+        [ HeadObject => sub { $emu->cos(HEAD => $a, %kt) } ],
+        [ DeleteObject => sub { $emu->cos(DELETE => $a, %kt) } ],
+    );
+    for (@ops) {
+        my ($op, $send) = @$_;
+        my $r = $send->();
+        is $r->{status}, 403, "$op: 403";
+        my ($log) = grep { $_->{op} eq $op } reverse
+                    @{ $emu->state->{requests} };
+        is $log->{error_code}, 'AccessDenied', "$op: AccessDenied";
+    }
+    $emu->skew(0);
+    my ($u) = grep { $_->{upload_id} eq $id } @{ $emu->state->{uploads} };
+    is scalar @{ $u->{parts} }, 1, 'nothing was done: one part, still open';
+};
+
+# the uploads listed, as "key id" lines
+sub listed {
+    my ($r) = @_;
+    my $l = VodEmulator::Control::parse_list($r->{body});
+    return [ map { "$_->{Key} $_->{UploadId}" } @{ $l->{Upload} } ];
+}
+
+subtest 'ListMultipartUploads under the session credential' => sub {
+    my $a = $emu->apply_upload(MediaName => 'listed', CoverType => 'jpg');
+    my $key = substr $a->{MediaStoragePath}, 1;
+    my $cover = substr $a->{CoverStoragePath}, 1;
+    my @ids = map { $emu->initiate($a) } 1 .. 3;
+    my $cid = $emu->initiate($a, path => $a->{CoverStoragePath});
+
+    my $r = $emu->list_uploads($a, { prefix => $key });
+    is $r->{status}, 200, 'prefix = the media key: 200';
+    my $l = VodEmulator::Control::parse_list($r->{body});
+    is_deeply listed($r), [ map { "$key $_" } @ids ],
+        'its three uploads, in the order they were initiated';
+    is $l->{Bucket}, $a->{StorageBucket}, 'Bucket';
+    is $l->{Prefix}, $key, 'Prefix';
+    is $l->{$_}, '', "$_ empty" for qw(KeyMarker UploadIdMarker Delimiter);
+    is $l->{MaxUploads}, 1000, 'MaxUploads 1000';
+    is $l->{IsTruncated}, 'false', 'IsTruncated false';
+    ok !exists $l->{'Encoding-Type'}, 'no Encoding-Type unless asked';
+    my $u = $l->{Upload}[0];
+    is $u->{StorageClass}, 'STANDARD', 'StorageClass';
+    like $u->{ID}, qr/^qcs::cam::uin\/\d+:uin\/\d+$/, 'Initiator/Owner ID';
+    like $u->{DisplayName}, qr/^\d+$/, 'DisplayName';
+    like $u->{Initiated}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+        'Initiated, ISO 8601';
+    like $r->{body}, qr{^<\?xml[^>]*\?>\s*<ListMultipartUploadsResult>\s*<Bucket>.*</Bucket>\s*<KeyMarker>.*<UploadIdMarker>.*<NextKeyMarker>.*<NextUploadIdMarker>.*<MaxUploads>.*<IsTruncated>.*<Prefix>.*<Delimiter>.*<Upload>\s*<Key>.*<UploadId>.*<StorageClass>.*<Initiator>\s*<ID>.*<DisplayName>.*</Initiator>\s*<Owner>.*</Owner>\s*<Initiated>.*</Upload>}s,
+        'the elements in COS\'s order';
+
+    my ($log) = grep { $_->{op} eq 'ListMultipartUploads' }
+                @{ $emu->state->{requests} };
+    is $log->{path}, '/', 'the request: GET / ...';
+    is $log->{url_param_list}, 'prefix;uploads',
+        '... signed with its parameters prefix and uploads';
+
+    is_deeply listed($emu->list_uploads($a, { prefix => $cover })),
+        [ "$cover $cid" ], 'prefix = the cover key: the cover\'s upload';
+    is $emu->list_uploads($a, { prefix => "$key.more" })->{status}, 200,
+        'a prefix within the media key: 200';
+    is_deeply listed($emu->list_uploads($a, { prefix => "$key.more" })), [],
+        '(nothing there)';
+
+    (my $dir = $key) =~ s{/[^/]*$}{/};
+    my $b = $emu->apply_upload(MediaName => 'another');
+    for ([ 'no prefix', {} ], [ 'an empty prefix', { prefix => '' } ],
+         [ 'the directory', { prefix => $dir } ],
+         [ 'a part of the key', { prefix => substr $key, 0, -1 } ],
+         [ 'another session\'s key',
+           { prefix => substr $b->{MediaStoragePath}, 1 } ]) {
+        my ($name, $p) = @$_;
+        $r = $emu->list_uploads($a, $p);
+        is $r->{status}, 403, "$name: 403";
+        is code($r), 'AccessDenied', "$name: AccessDenied";
+    }
+
+    $r = $emu->list_uploads($a, { prefix => $key, 'max-uploads' => 2 });
+    $l = VodEmulator::Control::parse_list($r->{body});
+    is_deeply listed($r), [ map { "$key $_" } @ids[0, 1] ],
+        'max-uploads 2: the first two';
+    is $l->{IsTruncated}, 'true', 'IsTruncated true';
+    is $l->{MaxUploads}, 2, 'MaxUploads 2';
+    is "$l->{NextKeyMarker} $l->{NextUploadIdMarker}", "$key $ids[1]",
+        'NextKeyMarker, NextUploadIdMarker: the last one listed';
+    $r = $emu->list_uploads($a, { prefix => $key, 'max-uploads' => 2,
+        'key-marker' => $l->{NextKeyMarker},
+        'upload-id-marker' => $l->{NextUploadIdMarker} });
+    $l = VodEmulator::Control::parse_list($r->{body});
+    is_deeply listed($r), [ "$key $ids[2]" ], 'the next page: the third';
+    is $l->{IsTruncated}, 'false', 'the last page';
+    is "$l->{KeyMarker} $l->{UploadIdMarker}", "$key $ids[1]",
+        'the markers given are echoed';
+    is_deeply listed($emu->list_uploads($a, { prefix => $key,
+        'key-marker' => $key })), [], 'key-marker alone: later keys only';
+    is_deeply listed($emu->list_uploads($a, { prefix => $key,
+        'upload-id-marker' => $ids[0] })), [ map { "$key $_" } @ids ],
+        'upload-id-marker without key-marker is ignored';
+
+    is code($emu->list_uploads($a, { prefix => $key, 'max-uploads' => 'x' })),
+        'InvalidArgument', 'max-uploads not a number: InvalidArgument';
+    is code($emu->list_uploads($a, { prefix => $key,
+        'encoding-type' => 'base64' })), 'InvalidArgument',
+        'encoding-type other than url: InvalidArgument';
+    $l = VodEmulator::Control::parse_list($emu->list_uploads($a,
+        { prefix => $key, 'max-uploads' => 5000 })->{body});
+    is $l->{MaxUploads}, 1000, 'max-uploads 5000: 1000';
+
+    is $emu->cos(DELETE => $a, query => [ [ 'uploadId', $ids[1] ] ])
+        ->{status}, 204, 'abort the second';
+    is_deeply listed($emu->list_uploads($a, { prefix => $key })),
+        [ map { "$key $_" } @ids[0, 2] ], 'an aborted upload is not listed';
+};
+
+subtest 'ListMultipartUploads: encoding-type url, delimiter' => sub {
+    my $a = $emu->apply_upload(MediaName => 'a name',
+                               MediaStoragePath => '/lst/a b.mp4');
+    my $key = 'lst/a b.mp4';
+    my $id = $emu->initiate($a);
+    my $r = $emu->list_uploads($a, { prefix => $key,
+                                     'encoding-type' => 'url' });
+    my $l = VodEmulator::Control::parse_list($r->{body});
+    is $l->{'Encoding-Type'}, 'url', 'Encoding-Type url';
+    is $l->{Upload}[0]{Key}, 'lst/a%20b.mp4', 'Key percent-encoded, / kept';
+    is $l->{Prefix}, 'lst/a%20b.mp4', 'Prefix too';
+
+    # keys that go on past the prefix: other sessions' paths below it
+    my @below = map { $emu->apply_upload(MediaName => $_,
+                      MediaStoragePath => "/lst/a b.mp4$_") }
+                ('/x/1.mp4', '/x/2.mp4', '_y.mp4');
+    my @bid = map { $emu->initiate($_) } @below;
+    $r = $emu->list_uploads($a, { prefix => $key, delimiter => '/' });
+    $l = VodEmulator::Control::parse_list($r->{body});
+    is_deeply listed($r), [ "$key $id", "${key}_y.mp4 $bid[2]" ],
+        'delimiter /: the uploads whose key has no / past the prefix';
+    is_deeply [ map { $_->{Prefix} } @{ $l->{CommonPrefixes} } ],
+        [ "$key/" ], 'and one CommonPrefixes for the others';
+    is $l->{Delimiter}, '/', 'Delimiter';
+
+    $r = $emu->list_uploads($a, { prefix => $key, delimiter => '/',
+                                  'max-uploads' => 2 });
+    $l = VodEmulator::Control::parse_list($r->{body});
+    is_deeply [ @{ listed($r) }, map { $_->{Prefix} } @{ $l->{CommonPrefixes} } ],
+        [ "$key $id", "$key/" ], 'a common prefix counts as one entry';
+    is $l->{IsTruncated}, 'true', 'truncated';
+    is $l->{NextKeyMarker}, "$key/", 'NextKeyMarker: the common prefix';
+    is $l->{NextUploadIdMarker}, '', 'NextUploadIdMarker empty';
+    $r = $emu->list_uploads($a, { prefix => $key, delimiter => '/',
+        'max-uploads' => 2, 'key-marker' => $l->{NextKeyMarker} });
+    $l = VodEmulator::Control::parse_list($r->{body});
+    is_deeply listed($r), [ "${key}_y.mp4 $bid[2]" ],
+        'the next page goes on after the common prefix';
+    is scalar @{ $l->{CommonPrefixes} }, 0, 'without it again';
+};
+
+subtest 'list_page_max: small pages of ListParts and ListMultipartUploads' => sub {
+    my $c = $emu->client;
+    for my $bad (0, 1001, 'x') {
+        my $r = $c->request(method => 'POST', target => '/__emulator/config',
+            body => JSON::PP->new->encode({ list_page_max => $bad }));
+        is $r->{status}, 400, "list_page_max $bad refused";
+    }
+    is $emu->config(list_page_max => 2)->{config}{list_page_max}, 2,
+        'list_page_max 2';
+    my $a = $emu->apply_upload(MediaName => 'pages');
+    my $key = substr $a->{MediaStoragePath}, 1;
+    my @ids = map { $emu->initiate($a) } 1 .. 5;
+    my (@got, @pages, %p);
+    while (1) {
+        my $r = $emu->list_uploads($a, { prefix => $key, %p });
+        my $l = VodEmulator::Control::parse_list($r->{body});
+        push @got, @{ listed($r) };
+        push @pages, scalar @{ $l->{Upload} } . ($l->{IsTruncated} eq 'true'
+                                                  ? '+' : '');
+        last if $l->{IsTruncated} ne 'true' || @pages > 5;
+        %p = ('key-marker' => $l->{NextKeyMarker},
+              'upload-id-marker' => $l->{NextUploadIdMarker});
+    }
+    is "@pages", '2+ 2+ 1', 'ListMultipartUploads: pages of 2, 2, 1';
+    is_deeply \@got, [ map { "$key $_" } @ids ], 'all five, in order';
+    my $l = VodEmulator::Control::parse_list($emu->list_uploads($a,
+        { prefix => $key, 'max-uploads' => 1 })->{body});
+    is scalar @{ $l->{Upload} }, 1, 'a smaller max-uploads still counts';
+
+    my $id = $ids[0];
+    $emu->upload_part($a, $id, $_, "part $_") for 1 .. 5;
+    my ($marker, @parts) = (undef);
+    @pages = ();
+    while (1) {
+        my $r = $emu->cos(GET => $a, query => [ [ 'uploadId', $id ],
+            defined $marker ? [ 'part-number-marker', $marker ] : () ]);
+        $l = VodEmulator::Control::parse_list($r->{body});
+        push @parts, map { $_->{PartNumber} } @{ $l->{Part} };
+        push @pages, "$l->{MaxParts}:" . scalar(@{ $l->{Part} })
+            . ($l->{IsTruncated} eq 'true' ? "+$l->{NextPartNumberMarker}"
+                                           : '');
+        last if $l->{IsTruncated} ne 'true' || @pages > 5;
+        $marker = $l->{NextPartNumberMarker};
+    }
+    is "@pages", '2:2+2 2:2+4 2:1', 'ListParts: pages of 2, 2, 1, markers';
+    is "@parts", '1 2 3 4 5', 'every part once';
+
+    $emu->config(list_page_max => undef);
+    $l = VodEmulator::Control::parse_list($emu->cos(GET => $a,
+        query => [ [ 'uploadId', $id ] ])->{body});
+    is scalar @{ $l->{Part} }, 5, 'null: one page again';
+    is $l->{MaxParts}, 1000, 'MaxParts 1000';
+};
+
+subtest 'at most 1000 entries a page' => sub {
+    my $a = $emu->apply_upload(MediaName => 'thousand');
+    my $key = substr $a->{MediaStoragePath}, 1;
+    my $client = $emu->client(keep_alive => 1);
+    my $id = $emu->initiate($a, client => $client);
+    $emu->initiate($a, client => $client) for 2 .. 1001;
+    $emu->upload_part($a, $id, $_, 'p', client => $client) for 1 .. 1001;
+
+    my $l = VodEmulator::Control::parse_list($emu->list_uploads($a,
+        { prefix => $key })->{body});
+    is scalar @{ $l->{Upload} }, 1000, 'ListMultipartUploads: 1000';
+    is $l->{IsTruncated}, 'true', 'then truncated';
+    $l = VodEmulator::Control::parse_list($emu->list_uploads($a,
+        { prefix => $key, 'key-marker' => $l->{NextKeyMarker},
+          'upload-id-marker' => $l->{NextUploadIdMarker} })->{body});
+    is scalar @{ $l->{Upload} }, 1, 'the 1001st on the next page';
+
+    $l = VodEmulator::Control::parse_list($emu->cos(GET => $a,
+        query => [ [ 'uploadId', $id ], [ 'max-parts', 5000 ] ])->{body});
+    is scalar @{ $l->{Part} }, 1000, 'ListParts: 1000, max-parts 5000 too';
+    is "$l->{MaxParts} $l->{IsTruncated} $l->{NextPartNumberMarker}",
+        '1000 true 1000', 'MaxParts 1000, truncated, next marker 1000';
+};
+
 subtest 'many parts on one keep-alive connection, HEAD of a part list' => sub {
     my $a = $emu->apply_upload(MediaName => 'keepalive');
     my $client = $emu->client(keep_alive => 1);
@@ -357,6 +617,25 @@ subtest 'many parts on one keep-alive connection, HEAD of a part list' => sub {
                 @{ $emu->state->{requests} };
     is $conns[-1], $conns[-7], 'the emulator saw one connection';
     is object_of($a)->{size}, 5 * $MiB, '5 MiB landed';
+};
+
+subtest 'a request target in absolute form (through a proxy)' => sub {
+    my $a = $emu->apply_upload(MediaName => 'absolute');
+    my $r = $emu->cos(PUT => $a, body => 'via a proxy', absolute => 1);
+    is $r->{status}, 200, 'PUT http://<bucket>.cos.../key: 200';
+    is object_of($a)->{size}, 11, 'the body landed';
+    my ($log) = grep { $_->{op} eq 'PutObject' }
+                reverse @{ $emu->state->{requests} };
+    is $log->{path}, $a->{MediaStoragePath}, 'the path is the key';
+    $r = $emu->cos(GET => $a, absolute => 1,
+                   unsigned => [ [ 'X-Other', 'x' ] ]);
+    is $r->{body}, 'via a proxy', 'GET in absolute form';
+    $r = $emu->client->request(method => 'GET', target =>
+        'http://' . $emu->address . '/__emulator/health');
+    is $r->{status}, 200, 'the control endpoint too';
+    $r = $emu->client->request(method => 'GET',
+                               target => 'ftp://example.com/x');
+    is $r->{status}, 400, 'a scheme other than http(s): 400';
 };
 
 subtest 'Expect: 100-continue' => sub {

@@ -98,7 +98,7 @@ subtest 'count, count 0 (every one), part_number' => sub {
     is "@s", '200 500 200', 'part_number 3: its first try fails';
 };
 
-subtest 'Initiate, Complete, PutObject, Abort, ListParts, GET, HEAD' => sub {
+subtest 'Initiate, Complete, PutObject, Abort, ListParts, ListMultipartUploads, GET, HEAD' => sub {
     my ($a, $id) = fresh();
     my $e = $emu->upload_part($a, $id, 1, 'x')->{headers}{etag};
     $emu->fault([
@@ -108,6 +108,7 @@ subtest 'Initiate, Complete, PutObject, Abort, ListParts, GET, HEAD' => sub {
         { op => 'PutObject', status => 400, code => 'RequestTimeout' },
         { op => 'AbortMultipartUpload', status => 500 },
         { op => 'ListParts', status => 500 },
+        { op => 'ListMultipartUploads', status => 503, code => 'SlowDown' },
         { op => 'GetObject', status => 404, code => 'NoSuchKey' },
         { op => 'HeadObject', status => 500 },
     ]);
@@ -124,6 +125,12 @@ subtest 'Initiate, Complete, PutObject, Abort, ListParts, GET, HEAD' => sub {
         500, 'Abort: 500';
     is $emu->cos(GET => $a, query => [ [ 'uploadId', $id ] ])->{status},
         500, 'ListParts: 500';
+    my $prefix = { prefix => substr $a->{MediaStoragePath}, 1 };
+    $r = $emu->list_uploads($a, $prefix);
+    is "$r->{status} " . code($r), '503 SlowDown',
+        'ListMultipartUploads: 503 SlowDown';
+    is $emu->list_uploads($a, $prefix)->{status}, 200,
+        'the next ListMultipartUploads works';
     $r = $emu->complete($a, $id, [ [ 1, $e ] ]);
     is $r->{status}, 200, 'the next Complete works';
     is code($emu->cos(GET => $a)), 'NoSuchKey', 'GetObject: NoSuchKey';

@@ -25,7 +25,7 @@ use VodEmulator::Util qw(json_encode json_decode);
 my %CONFIG = map { $_ => 1 } qw(callback_url callback_sign_key
     callback_sign_in cert_lifetime task_delay_ms pull_wait_ms
     confirm_timeout_ms callback_timeout_ms answer_bucket answer_media_path
-    answer_token app_status);
+    answer_token app_status list_page_max);
 
 sub new {
     my ($class, $srv) = @_;
@@ -164,6 +164,9 @@ sub post_config {
         return $self->fail(400, "$k must be a non-negative integer")
             unless defined $new{$k} && $new{$k} =~ /^\d+$/;
     }
+    return $self->fail(400, 'list_page_max is 1..1000 or null')
+        if defined $new{list_page_max} && ($new{list_page_max} !~ /^\d{1,4}$/
+        || $new{list_page_max} < 1 || $new{list_page_max} > 1000);
     $cfg->{callback_url} = $new{callback_url} if exists $new{callback_url};
     $cfg->{callback_sign_key} = $new{callback_sign_key}
         if exists $new{callback_sign_key};
@@ -182,6 +185,11 @@ sub post_config {
         if defined $new{app_status}
         && ($new{app_status} !~ /^\d{3}$/ || $new{app_status} < 200);
     $cfg->{app_status} = $new{app_status} if exists $new{app_status};
+
+    # ListParts and ListMultipartUploads pages of at most this many entries
+    # (COS: 1000), so that tests page cheaply; null: back to 1000
+    $cfg->{list_page_max} = defined $new{list_page_max}
+        ? $new{list_page_max} + 0 : undef if exists $new{list_page_max};
     $cfg->{pull_wait} = $new{pull_wait_ms} / 1000
         if defined $new{pull_wait_ms};
     $cfg->{confirm_timeout} = $new{confirm_timeout_ms} / 1000

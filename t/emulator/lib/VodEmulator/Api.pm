@@ -20,6 +20,10 @@ use constant API_VERSION => '2018-07-17';
 use constant MAX_BODY    => 10 * 1024 * 1024;
 use constant MAX_SKEW    => 300;
 
+# the message of InvalidParameterValue.VodSessionKey, as the error code
+# table of the API documentation words it
+use constant VOD_SESSION_INVALID => 'Incorrect parameter value: VOD session.';
+
 our @MEDIA_TYPES = qw(wmv rm mov mpeg mp4 3gp flv avi rmvb ts asf mpg webm
                       mkv m3u8 wm asx ram mpe vob dat mp4v m4v f4v mxf qt
                       ogg mp3 m4a flac wav ra aac amr);
@@ -406,15 +410,15 @@ sub action_CommitUpload {
     my @e;
     return $self->error(@e) if @e = $self->check_string($p, 'VodSessionKey',
                                                          required => 1);
+    # an unknown key, one committed already, one of another SubAppId: one
+    # answer, the documented one. Nothing in it tells them apart (the
+    # FileId of a committed session least of all): a client that lost a
+    # commit's answer cannot learn here what VOD did.
     my $session = $srv->{sessions}{ $p->{VodSessionKey} };
     return $self->error('InvalidParameterValue.VodSessionKey',
-        'The VodSessionKey is not valid.') unless $session;
-    return $self->error('InvalidParameterValue.VodSessionKey',
-        "The VodSessionKey was already committed (FileId "
-      . "$session->{file_id}).") if $session->{committed};
-    return $self->error('InvalidParameterValue.VodSessionKey',
-        'The VodSessionKey belongs to another SubAppId.')
-        if ($p->{SubAppId} // 0) != ($session->{sub_app_id} // 0);
+        VOD_SESSION_INVALID)
+        if !$session || $session->{committed}
+        || ($p->{SubAppId} // 0) != ($session->{sub_app_id} // 0);
 
     my $store = $srv->{store};
     my $media = $store->get_object($session->{bucket}, substr(

@@ -262,6 +262,8 @@ sub encode_path {
 #   authorization the whole header instead ('' : none)
 #   dry           only sign: { signature => ... }, nothing sent
 #   client        a VodEmulator::Client (keep-alive)
+#   absolute      the request target in absolute form, http://host/key
+#                 (as sent to a proxy)
 sub cos {
     my ($self, $method, $apply, %o) = @_;
     my $cert = $apply->{TempCertificate} // {};
@@ -311,6 +313,7 @@ sub cos {
     push @sent, [ 'Authorization', $o{authorization} // $sig->{authorization} ]
         unless defined $o{authorization} && $o{authorization} eq '';
     push @sent, @{ $o{unsigned} // [] };
+    $target = "http://$host$target" if $o{absolute};
     my $r = ($o{client} // $self->client)->request(method => $method,
         target => $target, headers => \@sent,
         defined $o{body} ? (body => $o{body}) : (),
@@ -355,6 +358,32 @@ sub upload_part {
     my ($self, $apply, $id, $n, $data, %o) = @_;
     return $self->cos(PUT => $apply, body => $data,
         query => [ [ 'partNumber', $n ], [ 'uploadId', $id ] ], %o);
+}
+
+# ListMultipartUploads on $apply's bucket (GET /?uploads, signed with the
+# path / and every parameter): $params {prefix => ..., 'key-marker' => ...}
+sub list_uploads {
+    my ($self, $apply, $params, %o) = @_;
+    return $self->cos(GET => $apply, path => '/', query => [
+        [ 'uploads', undef ],
+        map { [ $_, $params->{$_} ] } sort keys %{ $params // {} } ], %o);
+}
+
+# the entries of a list answer (ListMultipartUploads, ListParts): the
+# top-level fields, Upload / Part elements as hashes, CommonPrefixes
+sub parse_list {
+    my ($xml) = @_;
+    my %r = (Upload => [], Part => [], CommonPrefixes => []);
+    (my $top = $xml // '') =~ s{<(Upload|Part|CommonPrefixes|Initiator|Owner)>(.*?)</\1>}{
+        my ($el, $in) = ($1, $2);
+        my %e = $in =~ m{<(\w+)>([^<]*)</\1>}g;
+        push @{ $r{$el} }, \%e if $r{$el};
+        '';
+    }gse;
+    while ($top =~ m{<([\w-]+)>([^<]*)</\1>}g) {
+        $r{$1} = $2;
+    }
+    return \%r;
 }
 
 # $parts: [[number, etag]...]

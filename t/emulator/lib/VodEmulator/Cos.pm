@@ -2,8 +2,9 @@ package VodEmulator::Cos;
 
 # COS (<bucket>.cos.<region>.myqcloud.com): the q-sign check against the
 # TempCertificate ApplyUpload issued, then PUT Object, the multipart calls
-# (Initiate, UploadPart, Complete, Abort, ListParts), GET / HEAD / DELETE
-# Object. Errors are COS XML documents.
+# (Initiate, UploadPart, Complete, Abort, ListParts, and on the bucket
+# ListMultipartUploads), GET / HEAD / DELETE Object. Errors are COS XML
+# documents.
 
 use strict;
 use warnings;
@@ -13,12 +14,17 @@ use MIME::Base64 qw(decode_base64);
 
 use VodEmulator::Sign qw(parse_cos_authorization cos_sign cos_urlencode
                          uri_decode);
-use VodEmulator::Util qw(xml_escape cos_request_id http_date);
+use VodEmulator::Util qw(xml_escape cos_request_id http_date iso8601_ms);
 
 use constant MAX_PUT     => 5 * 1024 * 1024 * 1024;
 use constant MAX_PART    => 5 * 1024 * 1024 * 1024;
 use constant MAX_PARTS   => 10000;
 use constant MAX_XML     => 4 * 1024 * 1024;
+use constant MAX_LIST    => 1000;       # entries in a page of a list
+
+# who owns VOD's buckets and initiates the uploads of its sessions, as
+# the Initiator and Owner of list answers show it
+use constant OWNER_UIN   => '100000000001';
 
 my %MESSAGE = (
     AccessDenied          => 'Access Denied.',
@@ -123,6 +129,7 @@ sub route {
     $req->{cos} = { bucket => $bucket, region => $region, key => $key,
                     q => $q };
     my $op = $self->classify($req->{method}, $q, $key, $req->{headers});
+    $req->{cos}{op} = $op;
     $req->{cos}{part_number} = $q->{partNumber} if $op eq 'UploadPart';
     $req->{log}{upload_id} = $q->{uploadId} if defined $q->{uploadId};
     $req->{log}{part_number} = $q->{partNumber} if defined $q->{partNumber};
@@ -135,7 +142,10 @@ sub route {
 
 sub classify {
     my ($self, $m, $q, $key, $h) = @_;
-    return '!NoKey' if $key eq '';
+    if ($key eq '') {       # the bucket itself
+        return 'ListMultipartUploads' if $m eq 'GET' && exists $q->{uploads};
+        return '!NoKey';
+    }
     if ($m eq 'PUT') {
         return '!Copy' if defined $h->{'x-cos-copy-source'};
         return defined $q->{partNumber} || defined $q->{uploadId}
@@ -271,6 +281,12 @@ sub authorize {
     return (403, 'AccessDenied', "The temporary credential is for bucket "
             . "$s->{bucket} in $s->{region}.")
         unless $c->{bucket} eq $s->{bucket} && $c->{region} eq $s->{region};
+    if ($c->{op} eq 'ListMultipartUploads') {
+        my @e = $self->authorize_list($s, $c->{q}{prefix});
+        return @e if @e;
+        $req->{session} = $s;
+        return;
+    }
     return (403, 'AccessDenied', "The temporary credential does not allow "
             . "/$c->{key}: only $s->{media_path}"
             . ($s->{cover_path} ? " and $s->{cover_path}" : '') . '.')
@@ -278,6 +294,27 @@ sub authorize {
         || (defined $s->{cover_path} && "/$c->{key}" eq $s->{cover_path});
     $req->{session} = $s;
     return;
+}
+
+
+# ListMultipartUploads on the bucket, under a session's credential: as a
+# policy whose resources are the session's keys would allow it (the SDKs
+# scope such a listing by its prefix), only with a prefix that starts with
+# the media or the cover key. A shorter prefix, none, or another key is
+# refused as CAM refuses it, AccessDenied.
+sub authorize_list {
+    my ($self, $s, $prefix) = @_;
+    $prefix //= '';
+    for my $path ($s->{media_path}, $s->{cover_path}) {
+        next unless defined $path;
+        my $key = substr $path, 1;
+        return if substr($prefix, 0, length $key) eq $key;
+    }
+    return (403, 'AccessDenied', "The temporary credential lists multipart "
+            . "uploads only under its own keys: prefix `$prefix` does not "
+            . "start with " . substr($s->{media_path}, 1)
+            . ($s->{cover_path} ? ' or ' . substr($s->{cover_path}, 1) : '')
+            . '.');
 }
 
 
@@ -558,7 +595,7 @@ sub prepare_ListParts {
             "$_->[0] must be a non-negative integer."))
             unless $_->[1] =~ /^\d{1,9}$/;
     }
-    $max = 1000 if $max > 1000 || $max == 0;
+    $max = $self->page_size($max);
     return $self->discard_then(sub {
         my @all = sort { $a <=> $b } grep { $_ > $marker }
                   keys %{ $u->{parts} };
@@ -567,6 +604,7 @@ sub prepare_ListParts {
             . "\t<Bucket>" . xml_escape($c->{bucket}) . "</Bucket>\n"
             . "\t<Key>" . xml_escape($c->{key}) . "</Key>\n"
             . "\t<UploadId>$u->{id}</UploadId>\n"
+            . $self->people("\t")
             . "\t<StorageClass>STANDARD</StorageClass>\n"
             . "\t<PartNumberMarker>$marker</PartNumberMarker>\n"
             . "\t<NextPartNumberMarker>" . (@page ? $page[-1] : $marker)
@@ -577,14 +615,133 @@ sub prepare_ListParts {
         for my $n (@page) {
             my $p = $u->{parts}{$n};
             $body .= "\t<Part>\n\t\t<PartNumber>$n</PartNumber>\n"
-                . "\t\t<LastModified>"
-                . VodEmulator::Util::iso8601($p->{mtime})
+                . "\t\t<LastModified>" . iso8601_ms($p->{mtime})
                 . "</LastModified>\n"
                 . "\t\t<ETag>" . xml_escape($p->{etag}) . "</ETag>\n"
                 . "\t\t<Size>$p->{size}</Size>\n\t</Part>\n";
         }
         return $self->xml("$body</ListPartsResult>\n");
     });
+}
+
+# entries in one page of a list: what the client asked for (0 or more than
+# 1000: 1000), at most the config's list_page_max (small pages for tests)
+sub page_size {
+    my ($self, $asked) = @_;
+    my $max = $asked == 0 || $asked > MAX_LIST ? MAX_LIST : $asked;
+    my $cap = $self->{srv}{cfg}{list_page_max};
+    return defined $cap && $cap < $max ? $cap : $max;
+}
+
+# <Initiator> and <Owner> of list answers
+sub people {
+    my ($self, $indent) = @_;
+    my $id = 'qcs::cam::uin/' . OWNER_UIN . ':uin/' . OWNER_UIN;
+    return join '', map {
+        "$indent<$_>\n$indent\t<ID>$id</ID>\n"
+      . "$indent\t<DisplayName>" . OWNER_UIN . "</DisplayName>\n"
+      . "$indent</$_>\n"
+    } qw(Initiator Owner);
+}
+
+# GET /?uploads: the open multipart uploads of the bucket, by key then in
+# the order they were initiated, a page at a time. Parameters: prefix,
+# delimiter (keys that go on past the prefix to a delimiter are rolled up
+# into one CommonPrefixes entry), key-marker and upload-id-marker (list
+# what comes after them: a later key, or with upload-id-marker the same
+# key's uploads initiated after that one), max-uploads, encoding-type=url.
+sub prepare_ListMultipartUploads {
+    my ($self, $req) = @_;
+    my $q = $req->{cos}{q};
+    my $max = $q->{'max-uploads'} // MAX_LIST;
+    return $self->discard($self->error($req, 400, 'InvalidArgument',
+        'max-uploads must be an integer between 1 and ' . MAX_LIST . '.'))
+        unless $max =~ /^\d{1,9}$/;
+    my $enc = $q->{'encoding-type'};
+    return $self->discard($self->error($req, 400, 'InvalidArgument',
+        'Invalid Encoding Method specified in Request: encoding-type is '
+      . 'url or absent.'))
+        if defined $enc && $enc ne 'url';
+    $max = $self->page_size($max);
+    return $self->discard_then(sub { $self->list_uploads($req, $max) });
+}
+
+sub list_uploads {
+    my ($self, $req, $max) = @_;
+    my $c = $req->{cos};
+    my $q = $c->{q};
+    my $store = $self->{srv}{store};
+    my $prefix = $q->{prefix} // '';
+    my $delim = $q->{delimiter} // '';
+    my $km = $q->{'key-marker'} // '';
+    my $uim = $km eq '' ? '' : $q->{'upload-id-marker'} // '';
+    # the marker's own upload, when it is still open, places it exactly
+    my $mark = $uim ne '' ? $store->upload($uim) : undef;
+    undef $mark unless $mark && $mark->{bucket} eq $c->{bucket}
+        && $mark->{key} eq $km;
+
+    my (@page, %rolled, $truncated);
+    for my $u ($store->uploads_by_key($c->{bucket}, $prefix)) {
+        if ($km ne '') {
+            next if $u->{key} lt $km;
+            next if $u->{key} eq $km && ($uim eq ''
+                || ($mark ? $u->{seq} <= $mark->{seq} : $u->{id} le $uim));
+        }
+        my $cp;
+        if ($delim ne '') {
+            my $i = index $u->{key}, $delim, length $prefix;
+            $cp = substr $u->{key}, 0, $i + length $delim if $i >= 0;
+        }
+        next if defined $cp && ($rolled{$cp} || $cp eq $km);
+        if (@page == $max) {
+            $truncated = 1;
+            last;
+        }
+        $rolled{$cp} = 1 if defined $cp;
+        push @page, defined $cp ? { prefix => $cp } : { upload => $u };
+    }
+
+    my $enc = defined $q->{'encoding-type'};
+    my $text = sub {
+        my ($s) = @_;
+        $s = join '/', map { cos_urlencode($_) } split m{/}, $s, -1
+            if $enc;
+        return xml_escape($s);
+    };
+    my $last = $page[-1];
+    my $next_key = !$last ? '' : $last->{upload} ? $last->{upload}{key}
+                                                  : $last->{prefix};
+    my $next_id = $last && $last->{upload} ? $last->{upload}{id} : '';
+    my $body = "<ListMultipartUploadsResult>\n"
+        . "\t<Bucket>" . xml_escape($c->{bucket}) . "</Bucket>\n"
+        . ($enc ? "\t<Encoding-Type>url</Encoding-Type>\n" : '')
+        . "\t<KeyMarker>" . $text->($km) . "</KeyMarker>\n"
+        . "\t<UploadIdMarker>" . xml_escape($uim) . "</UploadIdMarker>\n"
+        . "\t<NextKeyMarker>" . $text->($next_key) . "</NextKeyMarker>\n"
+        . "\t<NextUploadIdMarker>" . xml_escape($next_id)
+        . "</NextUploadIdMarker>\n"
+        . "\t<MaxUploads>$max</MaxUploads>\n"
+        . "\t<IsTruncated>" . ($truncated ? 'true' : 'false')
+        . "</IsTruncated>\n"
+        . "\t<Prefix>" . $text->($prefix) . "</Prefix>\n"
+        . "\t<Delimiter>" . $text->($delim) . "</Delimiter>\n";
+    for my $e (grep { $_->{upload} } @page) {
+        my $u = $e->{upload};
+        $body .= "\t<Upload>\n"
+            . "\t\t<Key>" . $text->($u->{key}) . "</Key>\n"
+            . "\t\t<UploadId>$u->{id}</UploadId>\n"
+            . "\t\t<StorageClass>STANDARD</StorageClass>\n"
+            . $self->people("\t\t")
+            . "\t\t<Initiated>" . iso8601_ms($u->{initiated})
+            . "</Initiated>\n"
+            . "\t</Upload>\n";
+    }
+    for my $e (grep { $_->{prefix} } @page) {
+        $body .= "\t<CommonPrefixes>\n"
+            . "\t\t<Prefix>" . $text->($e->{prefix}) . "</Prefix>\n"
+            . "\t</CommonPrefixes>\n";
+    }
+    return $self->xml("$body</ListMultipartUploadsResult>\n");
 }
 
 

@@ -24,7 +24,7 @@ our @API_OPS = qw(ApplyUpload CommitUpload ProcessMedia
                   ProcessMediaByProcedure PullEvents ConfirmEvents);
 our @COS_OPS = qw(PutObject InitiateMultipartUpload UploadPart
                   CompleteMultipartUpload AbortMultipartUpload ListParts
-                  GetObject HeadObject DeleteObject);
+                  ListMultipartUploads GetObject HeadObject DeleteObject);
 our @MEDIA_OPS = qw(GetMedia);
 
 my %OPS = map { $_ => 1 } @API_OPS, @COS_OPS, @MEDIA_OPS;

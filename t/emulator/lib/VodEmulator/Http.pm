@@ -132,7 +132,20 @@ sub parse_head {
         $h{$k} = exists $h{$k} ? "$h{$k}, $value" : $value;
     }
 
-    my ($path, $query) = split /\?/, $target, 2;
+    # the absolute form (what a client sends through a proxy): a server
+    # accepts it, and its authority replaces the Host header (RFC 9112
+    # 3.2.2, 7.2)
+    my $origin = $target;
+    if ($target =~ m{^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)(.*)$}s) {
+        my ($scheme, $authority, $rest) = (lc $1, $2, $3);
+        return $self->bad_request(400, "absolute target: $target")
+            if $scheme !~ /^https?$/ || $authority !~ /^[^\s@]+$/
+            || $rest =~ /#/;
+        $h{host} = $authority;
+        $origin = $rest =~ m{^/} ? $rest : "/$rest";
+    }
+
+    my ($path, $query) = split /\?/, $origin, 2;
     my $req = {
         conn      => $self,
         seq       => ++$self->{nreq},

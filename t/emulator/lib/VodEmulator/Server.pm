@@ -111,6 +111,7 @@ sub public_config {
         confirm_timeout_ms  => int($c->{confirm_timeout} * 1000),
         callback_timeout_ms => int($c->{callback_timeout} * 1000),
         app_status          => $c->{app_status},
+        list_page_max       => $c->{list_page_max},
         data                => $c->{data},
     };
 }

@@ -143,6 +143,7 @@ sub initiate {
     my ($self, $bucket, $key, $id, %meta) = @_;
     return $self->{uploads}{$id} = {
         id           => $id,
+        seq          => ++$self->{upload_seq},  # the order of initiation
         bucket       => $bucket,
         key          => $key,
         parts        => {},
@@ -154,6 +155,16 @@ sub initiate {
 sub upload { $_[0]{uploads}{ $_[1] } }
 
 sub uploads { values %{ $_[0]{uploads} } }
+
+# the open uploads of a bucket whose key starts with $prefix, by key, then
+# in the order they were initiated (as COS and S3 list them)
+sub uploads_by_key {
+    my ($self, $bucket, $prefix) = @_;
+    return sort { $a->{key} cmp $b->{key} || $a->{seq} <=> $b->{seq} }
+           grep { $_->{bucket} eq $bucket
+                  && substr($_->{key}, 0, length $prefix) eq $prefix }
+           values %{ $self->{uploads} };
+}
 
 # the same number again replaces the part
 sub put_part {

@@ -14,7 +14,7 @@ use Time::Local qw(timegm);
 
 our @EXPORT_OK = qw(
     json_encode json_decode json_is_int json_is_string json_is_bool
-    random_hex random_chars uuid http_date iso8601 parse_iso8601
+    random_hex random_chars uuid http_date iso8601 iso8601_ms parse_iso8601
     xml_escape cos_request_id
 );
 
@@ -74,6 +74,13 @@ sub http_date {
 sub iso8601 {
     my ($t) = @_;
     return strftime('%Y-%m-%dT%H:%M:%SZ', gmtime $t);
+}
+
+# COS's list times: "2030-01-01T00:00:00.000Z"
+sub iso8601_ms {
+    my ($t) = @_;
+    return strftime('%Y-%m-%dT%H:%M:%S', gmtime $t)
+         . sprintf('.%03dZ', ($t - int $t) * 1000);
 }
 
 # "2030-01-01T00:00:00Z" / "2030-01-01T08:00:00+08:00" -> unix time, or
