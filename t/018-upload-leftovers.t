@@ -181,3 +181,49 @@ $VodTest::Emu->fault([{ op => 'CompleteMultipartUpload', wrong_crc64 => 1 },
 --- landed_md5: none
 --- error_log eval
 qr/\[warn\] .*vod upload: DeleteObject failed \(status 500\), trying again in \d+ ms \(try 2 of 3\)/
+
+
+
+=== TEST 10: Initiates answered after vod_read_timeout: their uploads are found (a page at a time) and aborted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_part_tries 3;
+    vod_read_timeout 300ms;
+}
+--- emulator_config
+list_page_max: 1
+--- init
+$VodTest::Emu->fault(op => 'InitiateMultipartUpload', count => 2,
+                     delay_ms => 1000);
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 200
+--- response_body_like: "FileId":"\d+"
+--- emulator_ops: ApplyUpload InitiateMultipartUpload*3 UploadPart*3 CompleteMultipartUpload CommitUpload ListMultipartUploads*2 AbortMultipartUpload*2
+--- landed_md5 eval: $::Md5
+--- error_log eval
+[qr/\[warn\] .*vod upload: found the multipart upload "[^"]+" of an Initiate whose answer was lost/,
+ qr/\[info\] .*vod upload: aborted the multipart upload "[^"]+" of \S+ \(status 204\)/]
+
+
+
+=== TEST 11: an Initiate whose answer was lost, then a failure: the current upload and the lost one aborted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_part_tries 3;
+    vod_read_timeout 300ms;
+}
+--- init
+$VodTest::Emu->fault([{ op => 'InitiateMultipartUpload', delay_ms => 1000 },
+                      { op => 'UploadPart', part_number => 3, status => 403,
+                        code => 'AccessDenied' }]);
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 502
+--- response_body_like: "code":"AccessDenied"
+--- emulator_ops: ApplyUpload InitiateMultipartUpload*2 UploadPart*3 AbortMultipartUpload ListMultipartUploads AbortMultipartUpload
+--- landed_md5: none

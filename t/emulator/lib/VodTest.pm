@@ -68,7 +68,7 @@ our %ConfigDefaults = (
     answer_token => undef,
     callback_url => undef, callback_sign_key => undef,
     callback_sign_in => 'body', app_status => undef, task_delay_ms => 200,
-    pull_wait_ms => 5000, confirm_timeout_ms => 30000,
+    pull_wait_ms => 5000, confirm_timeout_ms => 30000, list_page_max => undef,
 );
 
 my $Json = JSON::PP->new->canonical(1);
