@@ -410,7 +410,7 @@ ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     vlcf->upload_line = cf->conf_file->line;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_vod_upload_handler;
+    clcf->handler = ngx_http_vod_upload_put_handler;
 
     return NGX_CONF_OK;
 }
@@ -1079,7 +1079,7 @@ ngx_http_vod_printable_valid(const u_char *p, size_t len)
 static ngx_int_t
 ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_http_vod_upload_add_variables(cf) != NGX_OK) {
+    if (ngx_http_vod_upload_put_add_variables(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1573,122 +1573,3 @@ ngx_http_vod_set_ssl(ngx_conf_t *cf, ngx_http_vod_upload_loc_conf_t *conf)
 }
 
 #endif
-
-
-/*
- * The answers of the module's locations are JSON.  Errors are
- * {"error":{"code":"...","message":"...","request_id":"..."}}; the
- * caller has logged the cause.
- */
-
-ngx_int_t
-ngx_http_vod_upload_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, ngx_str_t *message, ngx_str_t *request_id)
-{
-    size_t      len, code_len;
-    u_char     *p;
-    ngx_str_t   json;
-
-    code_len = ngx_strlen(code);
-
-    len = sizeof("{\"error\":{\"code\":\"\",\"message\":\"\","
-                 "\"request_id\":\"\"}}\n") - 1
-          + code_len + ngx_escape_json(NULL, (u_char *) code, code_len)
-          + message->len + ngx_escape_json(NULL, message->data, message->len);
-
-    if (request_id) {
-        len += request_id->len
-               + ngx_escape_json(NULL, request_id->data, request_id->len);
-    }
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    json.data = p;
-
-    p = ngx_cpymem(p, "{\"error\":{\"code\":\"",
-                   sizeof("{\"error\":{\"code\":\"") - 1);
-    p = (u_char *) ngx_escape_json(p, (u_char *) code, code_len);
-    p = ngx_cpymem(p, "\",\"message\":\"", sizeof("\",\"message\":\"") - 1);
-    p = (u_char *) ngx_escape_json(p, message->data, message->len);
-
-    if (request_id) {
-        p = ngx_cpymem(p, "\",\"request_id\":\"",
-                       sizeof("\",\"request_id\":\"") - 1);
-        p = (u_char *) ngx_escape_json(p, request_id->data, request_id->len);
-    }
-
-    p = ngx_cpymem(p, "\"}}\n", sizeof("\"}}\n") - 1);
-
-    json.len = p - json.data;
-
-    return ngx_http_vod_upload_send_json(r, status, &json);
-}
-
-
-/*
- * An answer before the body was read (refused, or ApplyUpload failed):
- * the body must not be taken for the next request of the connection.
- * HTTP/1 closes it after the answer (lingering, so that the client sees
- * the answer); HTTP/2 discards the stream's data.
- */
-
-void
-ngx_http_vod_upload_body_unread(ngx_http_request_t *r)
-{
-    if (r->request_body
-        || (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked))
-    {
-        return;
-    }
-
-    r->expect_tested = 1;
-
-    if (r->stream) {
-        (void) ngx_http_discard_request_body(r);
-
-    } else {
-        r->keepalive = 0;
-        r->lingering_close = 1;
-    }
-}
-
-
-ngx_int_t
-ngx_http_vod_upload_send_json(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *json)
-{
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->memory = 1;
-    b->pos = json->data;
-    b->last = json->data + json->len;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = json->len;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}

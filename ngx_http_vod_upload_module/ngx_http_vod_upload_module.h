@@ -108,114 +108,14 @@ typedef struct {
 } ngx_http_vod_upload_main_conf_t;
 
 
-/*
- * A call: one HTTP request to the VOD API or to COS, made by a
- * background subrequest of the client's request with an upstream of
- * the module's own (ngx_http_vod_call.c).  Everything about a call,
- * the subrequest included, lives in the call's own pool, which is
- * destroyed once the call's handler ran.
- */
+/* the content handlers and what module.c calls at start and exit */
 
-typedef struct ngx_http_vod_call_s   ngx_http_vod_call_t;
-typedef struct ngx_http_vod_calls_s  ngx_http_vod_calls_t;
-
-typedef void (*ngx_http_vod_call_handler_pt)(ngx_http_request_t *r,
-    ngx_http_vod_call_t *call);
-typedef void (*ngx_http_vod_step_pt)(ngx_http_request_t *r);
-
-
-struct ngx_http_vod_call_s {
-    /* the request, set by the caller */
-    const char                     *name;         /* "UploadPart", logs */
-    ngx_uint_t                      part;         /* part number or 0 */
-    ngx_str_t                       method;
-    ngx_str_t                       uri;          /* path?query, encoded */
-    ngx_str_t                       host;         /* the Host header */
-    ngx_keyval_t                    headers[NGX_HTTP_VOD_CALL_HEADERS];
-    ngx_uint_t                      nheaders;
-    ngx_str_t                       body;         /* may be a part's memory */
-    size_t                          response_max;
-    ngx_msec_t                      read_timeout; /* if over the conf's */
-    unsigned                        cos:1;        /* COS, not the API */
-    unsigned                        location:1;   /* a location of nginx's */
-    ngx_http_vod_call_handler_pt    handler;
-    void                           *data;
-
-    /* the outcome */
-    ngx_int_t                       rc;           /* NGX_OK or a 5xx */
-    ngx_uint_t                      status;       /* 0: no whole answer */
-    ngx_str_t                       etag;
-    ngx_str_t                       crc64;
-    ngx_str_t                       request_id;   /* x-cos-request-id */
-    ngx_str_t                       response;     /* the body */
-
-    /* internal */
-    ngx_pool_t                     *pool;
-    ngx_http_vod_calls_t           *calls;
-    ngx_http_request_t             *sr;
-    ngx_http_vod_call_t            *next;
-    ngx_queue_t                     queue;
-    ngx_http_status_t               status_line;
-    ngx_http_chunked_t              chunked;
-    off_t                           content_length;
-    size_t                          response_size;
-    unsigned                        chunked_body:1;
-    unsigned                        connection_close:1;
-    unsigned                        header_done:1;
-    unsigned                        body_done:1;
-    unsigned                        finished:1;
-    /* the request went out, at least in part: it may have been done */
-    unsigned                        sent:1;
-};
-
-
-/* the calls of one client request */
-
-struct ngx_http_vod_calls_s {
-    ngx_http_request_t             *request;
-    ngx_http_vod_upload_loc_conf_t *conf;
-    ngx_http_vod_step_pt            step;         /* after calls finish */
-    char                           *action;       /* for the error log */
-
-    ngx_queue_t                     live;         /* every call's pool */
-    ngx_http_vod_call_t            *done;         /* finished, not handled */
-    ngx_http_vod_call_t           **last_done;
-    ngx_uint_t                      active;       /* started, not finished */
-    ngx_event_t                     wake;
-
-    /* the client's body is being read: keep client_body_timeout armed */
-    unsigned                        reading_body:1;
-    /* the client went away while calls were under way */
-    unsigned                        client_gone:1;
-};
-
-
-ngx_int_t ngx_http_vod_upload_calls_init(ngx_http_request_t *r,
-    ngx_http_vod_calls_t *calls, ngx_http_vod_upload_loc_conf_t *conf,
-    ngx_http_vod_step_pt step);
-ngx_http_vod_call_t *ngx_http_vod_upload_call_create(ngx_http_vod_calls_t *calls,
-    const char *name, ngx_uint_t cos);
-ngx_int_t ngx_http_vod_upload_call_header(ngx_http_vod_call_t *call,
-    const char *name, ngx_str_t *value);
-void ngx_http_vod_upload_calls_enter(ngx_http_vod_calls_t *calls);
-void ngx_http_vod_upload_calls_leave(ngx_http_vod_calls_t *calls);
-ngx_int_t ngx_http_vod_upload_call_start(ngx_http_vod_call_t *call);
-ngx_int_t ngx_http_vod_upload_call_location(ngx_http_vod_call_t *call,
-    ngx_str_t *uri);
-void ngx_http_vod_upload_call_free(ngx_http_vod_call_t *call);
-ngx_int_t ngx_http_vod_upload_call_retryable(ngx_http_vod_call_t *call);
-
-ngx_int_t ngx_http_vod_upload_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_vod_upload_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_vod_upload_put_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_put_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_event_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_upload_pull_exit_process(ngx_cycle_t *cycle);
-void ngx_http_vod_upload_body_unread(ngx_http_request_t *r);
-ngx_int_t ngx_http_vod_upload_send_json(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *json);
-ngx_int_t ngx_http_vod_upload_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, ngx_str_t *message, ngx_str_t *request_id);
 
 
 extern ngx_module_t  ngx_http_vod_upload_module;

@@ -101,7 +101,7 @@ $VodTest::Emu->fault(op => 'CommitUpload', code => 'FailedOperation',
 === TEST 5: AbortMultipartUpload answered 503 SlowDown twice is tried again
 --- config eval: $::Parts
 --- init
-$VodTest::Emu->fault([{ op => 'UploadPart', part_number => 2, status => 403,
+$VodTest::Emu->fault([{ op => 'UploadPart', part_number => 3, status => 403,
                         code => 'AccessDenied' },
                       { op => 'AbortMultipartUpload', count => 2,
                         status => 503, code => 'SlowDown' }]);

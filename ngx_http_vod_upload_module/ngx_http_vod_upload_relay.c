@@ -2,23 +2,25 @@
 /*
  * Copyright (C) ngx_http_vod_upload_module authors
  *
- * The upload location: PUT -> ApplyUpload -> the body streamed to COS
- * (one PUT Object, or Initiate + UploadPart x N + Complete) ->
- * CommitUpload -> 200 with the FileId.  On any failure after Initiate
- * the multipart upload is aborted before the answer goes out.
+ * The relay engine: one upload into VOD.  ApplyUpload -> the bytes a
+ * front-end writes, into part buffers -> COS (one PUT Object, or Initiate
+ * + UploadPart x N + Complete) -> CommitUpload; and, once it is over,
+ * what must not stay in COS removed.  The API is in
+ * ngx_http_vod_upload_relay.h; the engine never reads the client and
+ * never answers it.
  *
  * The functions follow one upload from top to bottom.  Everything runs
- * on nginx's event loop: calls finish in ngx_http_vod_call.c, which runs
- * their handlers and then ngx_http_vod_step(), the one place that
- * decides what happens next.  Call handlers only record what happened;
- * only the step (and timers, through it) may end the request, because
- * ending it frees the calls.
+ * on nginx's event loop: calls finish in ngx_http_vod_upload_call.c,
+ * which runs their handlers and then ngx_http_vod_step(), the one place
+ * that decides what happens next.  Call handlers and the API only record
+ * what happened; only the step (and timers, through it) runs the
+ * front-end's handlers, which may end the request.
  */
 
 
-#include "ngx_http_vod_upload_module.h"
-#include "ngx_http_vod_request.h"
-#include "ngx_vod_api_json.h"
+#include "ngx_http_vod_upload_relay.h"
+#include "ngx_http_vod_upload_call.h"
+#include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_cos_xml.h"
 #include "ngx_vod_crc64.h"
 #include "ngx_vod_params.h"
@@ -61,13 +63,10 @@ typedef enum {
 } ngx_http_vod_slot_state_e;
 
 
-typedef struct ngx_http_vod_upload_ctx_s  ngx_http_vod_upload_ctx_t;
-
-
 /* a part's buffer: parts_in_flight + 1 of them, reused part after part */
 
 typedef struct {
-    ngx_http_vod_upload_ctx_t      *ctx;
+    ngx_http_vod_upload_relay_t      *ctx;
     ngx_http_vod_slot_state_e       state;
     ngx_uint_t                      part;       /* its number, 1-based */
     u_char                         *buf;
@@ -82,10 +81,13 @@ typedef struct {
 } ngx_http_vod_slot_t;
 
 
-struct ngx_http_vod_upload_ctx_s {
+struct ngx_http_vod_upload_relay_s {
     ngx_http_vod_calls_t            calls;
+    ngx_http_request_t             *request;
     ngx_http_vod_upload_loc_conf_t *conf;
+    ngx_http_vod_upload_relay_handler_t  *handler;
     ngx_http_vod_state_e            state;
+    ngx_http_vod_upload_result_t    result;
 
     ngx_vod_api_apply_upload_req_t  apply;
     ngx_http_vod_cos_t              cos;
@@ -97,7 +99,6 @@ struct ngx_http_vod_upload_ctx_s {
     off_t                           length;     /* -1: not known */
     uint64_t                        part_size;  /* when the length is */
     off_t                           received;
-    ngx_chain_t                    *pending;    /* read, not yet copied */
     ngx_http_vod_slot_t            *slots;
     ngx_uint_t                      nslots;
     ngx_http_vod_slot_t            *filling;
@@ -123,8 +124,9 @@ struct ngx_http_vod_upload_ctx_s {
     unsigned                        multipart:1;
     unsigned                        single:1;
     unsigned                        initiating:1;
-    unsigned                        reading:1;
-    unsigned                        paused:1;
+    unsigned                        ready:1;    /* the front-end was told */
+    unsigned                        reading:1;  /* the front-end writes */
+    unsigned                        paused:1;   /* ... and waits */
     unsigned                        body_done:1;
     unsigned                        completed:1;    /* the object exists */
     unsigned                        committed:1;
@@ -153,573 +155,284 @@ struct ngx_http_vod_upload_ctx_s {
 };
 
 
-static ngx_int_t ngx_http_vod_check(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static ngx_int_t ngx_http_vod_bad(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_uint_t status, const char *code,
-    const char *fmt, ...);
-static ngx_int_t ngx_http_vod_refuse(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static ngx_uint_t ngx_http_vod_client_gone(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static ngx_int_t ngx_http_vod_file_name(ngx_http_request_t *r,
-    ngx_str_t *file);
-static ngx_int_t ngx_http_vod_value(ngx_http_request_t *r,
-    ngx_http_complex_value_t *cv, ngx_str_t *value);
 static ngx_int_t ngx_http_vod_apply_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_str_t *error);
+    ngx_http_vod_upload_relay_t *ctx, ngx_str_t *error);
 static void ngx_http_vod_apply_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static ngx_int_t ngx_http_vod_cos_object(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_vod_api_apply_upload_t *out);
-static void ngx_http_vod_body_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static void ngx_http_vod_body_handler(ngx_http_request_t *r);
-static void ngx_http_vod_body_read_handler(ngx_http_request_t *r);
-static void ngx_http_vod_pump(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx, ngx_vod_api_apply_upload_t *out);
 static ngx_http_vod_slot_t *ngx_http_vod_slot_get(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static void ngx_http_vod_slot_seal(ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_upload_relay_t *ctx);
+static void ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot);
-static void ngx_http_vod_body_end(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static void ngx_http_vod_pause(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static void ngx_http_vod_client_error(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_int_t rc);
-static void ngx_http_vod_step(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vod_buffers(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx);
+static void ngx_http_vod_step(ngx_http_vod_calls_t *calls);
 static void ngx_http_vod_schedule(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx);
 static ngx_int_t ngx_http_vod_initiate_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_initiate_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static ngx_int_t ngx_http_vod_part_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_slot_t *slot);
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_slot_t *slot);
 static void ngx_http_vod_part_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static const char *ngx_http_vod_part_check(ngx_http_request_t *r,
     ngx_http_vod_slot_t *slot, ngx_http_vod_call_t *call);
 static void ngx_http_vod_part_retry(ngx_event_t *ev);
 static ngx_int_t ngx_http_vod_complete_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_complete_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static ngx_int_t ngx_http_vod_commit_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_commit_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
-static void ngx_http_vod_api_retry(ngx_event_t *ev);
 static ngx_int_t ngx_http_vod_api_answer(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call);
 static ngx_int_t ngx_http_vod_api_result(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call,
     ngx_vod_api_result_t *res, int rc);
+static void ngx_http_vod_commit_unconfirmed(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call,
+    ngx_vod_api_result_t *res);
+static void ngx_http_vod_api_retry(ngx_event_t *ev);
 static ngx_int_t ngx_http_vod_cleanup(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx);
 static ngx_int_t ngx_http_vod_cleanup_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what);
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_clean_e what);
 static void ngx_http_vod_cleanup_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static ngx_int_t ngx_http_vod_cleanup_list(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call);
 static void ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what, u_char *why);
-static void ngx_http_vod_cleanup_next(ngx_http_vod_upload_ctx_t *ctx,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_clean_e what, u_char *why);
+static void ngx_http_vod_cleanup_next(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_clean_e what);
 static void ngx_http_vod_cleanup_retry(ngx_event_t *ev);
 static void ngx_http_vod_cos_failed(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call);
-static void ngx_http_vod_commit_unconfirmed(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
-    ngx_vod_api_result_t *res);
-static ngx_int_t ngx_http_vod_send_unconfirmed(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call);
 static void ngx_http_vod_api_failed(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call,
     ngx_vod_api_result_t *res, int rc);
-static void ngx_http_vod_fail(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_uint_t status, const char *code,
-    ngx_str_t *message);
 static void ngx_http_vod_failf(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_uint_t level, ngx_uint_t status,
+    ngx_http_vod_upload_relay_t *ctx, ngx_uint_t level, ngx_uint_t status,
     const char *code, const char *fmt, ...);
 static u_char *ngx_http_vod_part_name(ngx_http_vod_call_t *call);
+static void ngx_http_vod_fail(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx, ngx_uint_t status, const char *code,
+    ngx_str_t *message);
 static void ngx_http_vod_finish(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
-static ngx_int_t ngx_http_vod_send_result(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx);
+    ngx_http_vod_upload_relay_t *ctx);
 static ngx_msec_t ngx_http_vod_backoff(ngx_uint_t tries);
 static ngx_int_t ngx_http_vod_parse_crc64(ngx_str_t *s, uint64_t *crc);
-static void ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst,
-    u_char *data, size_t len);
-static void ngx_http_vod_upload_cleanup(void *data);
-static ngx_int_t ngx_http_vod_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst, u_char *data,
+    size_t len);
+static void ngx_http_vod_relay_free(void *data);
 
 
-static ngx_http_variable_t  ngx_http_vod_upload_vars[] = {
-
-    { ngx_string("vod_file_id"), NULL, ngx_http_vod_variable,
-      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_media_url"), NULL, ngx_http_vod_variable,
-      1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_request_id"), NULL, ngx_http_vod_variable,
-      2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_upload_error"), NULL, ngx_http_vod_variable,
-      3, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_upload_parts"), NULL, ngx_http_vod_variable,
-      4, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_upload_bytes"), NULL, ngx_http_vod_variable,
-      5, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-      ngx_http_null_variable
-};
+static ngx_str_t  ngx_http_vod_empty = ngx_null_string;
 
 
-ngx_int_t
-ngx_http_vod_upload_handler(ngx_http_request_t *r)
+/* the API: see ngx_http_vod_upload_relay.h */
+
+ngx_http_vod_upload_relay_t *
+ngx_http_vod_upload_relay_create(ngx_http_request_t *r,
+    ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_vod_upload_relay_handler_t *handler, off_t length)
 {
-    ngx_int_t                        rc;
-    ngx_str_t                        error;
-    ngx_http_cleanup_t              *cln;
-    ngx_http_vod_upload_ctx_t       *ctx;
-    ngx_http_vod_upload_loc_conf_t  *conf;
+    ngx_http_cleanup_t           *cln;
+    ngx_http_vod_upload_relay_t  *ctx;
 
-    if (r != r->main) {
-        return NGX_DECLINED;
-    }
-
-    conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_upload_ctx_t));
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_upload_relay_t));
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
+    ctx->request = r;
     ctx->conf = conf;
+    ctx->handler = handler;
     ctx->start = ngx_current_msec;
-    ctx->length = r->headers_in.content_length_n;
+    ctx->length = length;
 
-    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
-
-    rc = ngx_http_vod_check(r, ctx);
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_vod_refuse(r, ctx);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (length > 0) {
+        ctx->part_size = ngx_vod_parts_size(length, conf->part_size,
+                                            conf->part_size_max);
     }
 
     /* added first, run last: after the calls and their upstreams ended */
 
     cln = ngx_http_cleanup_add(r, 0);
     if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
-    cln->handler = ngx_http_vod_upload_cleanup;
+    cln->handler = ngx_http_vod_relay_free;
     cln->data = ctx;
 
-    if (ngx_http_vod_upload_calls_init(r, &ctx->calls, conf, ngx_http_vod_step)
+    if (ngx_http_vod_upload_calls_init(r, &ctx->calls, conf,
+                                       ngx_http_vod_step, ctx)
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     ctx->api_retry.handler = ngx_http_vod_api_retry;
-    ctx->api_retry.data = r;
+    ctx->api_retry.data = ctx;
     ctx->api_retry.log = r->connection->log;
 
     ctx->cleanup_retry.handler = ngx_http_vod_cleanup_retry;
-    ctx->cleanup_retry.data = r;
+    ctx->cleanup_retry.data = ctx;
     ctx->cleanup_retry.log = r->connection->log;
 
     if (ngx_array_init(&ctx->lost, r->pool, 1, sizeof(ngx_str_t))
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
-    rc = ngx_http_vod_apply_start(r, ctx, &error);
-
-    if (rc == NGX_DECLINED) {
-        (void) ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                "InvalidParameter", "%V", &error);
-        return ngx_http_vod_refuse(r, ctx);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->main->count++;
-
-    return NGX_DONE;
+    return ctx;
 }
 
 
-/* the request itself: method, body, then the ApplyUpload parameters */
-
-static ngx_int_t
-ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+ngx_int_t
+ngx_http_vod_upload_relay_start(ngx_http_vod_upload_relay_t *ctx,
+    ngx_vod_api_apply_upload_req_t *params, ngx_str_t *error)
 {
-    ngx_table_elt_t  *allow;
+    ctx->apply = *params;
 
-    if (!(r->method & NGX_HTTP_PUT)) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
-            return NGX_ERROR;
-        }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "PUT");
-
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_NOT_ALLOWED,
-                                "MethodNotAllowed",
-                                "method \"%V\" is not allowed, only PUT "
-                                "uploads media here", &r->method_name);
-    }
-
-    if (r->headers_in.content_length_n == 0
-        || (r->headers_in.content_length_n < 0 && !r->headers_in.chunked))
-    {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST, "EmptyBody",
-                                "the request has no body: the media must be "
-                                "the body of the PUT");
-    }
-
-    if (ctx->conf->max_body_size
-        && r->headers_in.content_length_n > ctx->conf->max_body_size)
-    {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                "EntityTooLarge",
-                                "a body of %O bytes is over the %O bytes "
-                                "client_max_body_size allows",
-                                r->headers_in.content_length_n,
-                                ctx->conf->max_body_size);
-    }
-
-    if (r->headers_in.content_length_n > (off_t) NGX_VOD_OBJECT_SIZE_MAX) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                "EntityTooLarge",
-                                "a body of %O bytes is over the %uL bytes COS "
-                                "can store as one object",
-                                r->headers_in.content_length_n,
-                                (uint64_t) NGX_VOD_OBJECT_SIZE_MAX);
-    }
-
-    if (ctx->length > 0) {
-        ctx->part_size = ngx_vod_parts_size(ctx->length, ctx->conf->part_size,
-                                            ctx->conf->part_size_max);
-
-        if (ctx->part_size == 0) {
-            return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                    "EntityTooLarge",
-                                    "a body of %O bytes needs more than "
-                                    "10000 parts of %uz bytes "
-                                    "(vod_upload_max_part_size)",
-                                    ctx->length, ctx->conf->part_size_max);
-        }
-    }
-
-    return ngx_http_vod_params(r, ctx);
+    return ngx_http_vod_apply_start(ctx->request, ctx, error);
 }
 
 
 /*
- * A client mistake found before anything was sent: the reason is kept
- * in ctx and logged here; the handler answers with ngx_http_vod_refuse().
+ * The bytes of the media, into the part being filled; a part that is
+ * full is sealed and goes out from the step.  When every buffer is
+ * taken: NGX_AGAIN, and the front-end waits for its resume handler.
  */
 
-static ngx_int_t
-ngx_http_vod_bad(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
-    ngx_uint_t status, const char *code, const char *fmt, ...)
+ngx_int_t
+ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
+    ngx_buf_t *b)
 {
-    u_char   *p;
-    va_list   args;
-    u_char    buf[NGX_MAX_ERROR_STR];
+    size_t                n;
+    ngx_uint_t            sealed;
+    ngx_http_vod_slot_t  *slot;
 
-    va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
-    va_end(args);
-
-    ctx->failed = 1;
-    ctx->status = status;
-    ctx->code.data = (u_char *) code;
-    ctx->code.len = ngx_strlen(code);
-
-    ctx->message.len = p - buf;
-    ctx->message.data = ngx_pnalloc(r->pool, ctx->message.len);
-    if (ctx->message.data == NULL) {
+    if (ctx->failed || !ctx->reading) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(ctx->message.data, buf, ctx->message.len);
+    sealed = ctx->sealed;
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "vod upload: %V", &ctx->message);
+    while (b->pos < b->last) {
 
-    return NGX_DECLINED;
-}
+        slot = ngx_http_vod_slot_get(ctx->request, ctx);
 
+        if (slot == NULL) {
+            if (ctx->failed) {
+                return NGX_ERROR;
+            }
 
-/*
- * The answer to a client mistake found before the body is read goes out
- * at once, without "100 Continue", and the unread body is not waited for.
- */
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log,
+                           0, "vod upload: pause reading, %ui part(s) under "
+                           "way", ctx->sending);
 
-static ngx_int_t
-ngx_http_vod_refuse(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
-{
-    ngx_http_vod_upload_body_unread(r);
+            ctx->paused = 1;
+            break;
+        }
 
-    return ngx_http_vod_upload_send_error(r, ctx->status,
-                                   (const char *) ctx->code.data,
-                                   &ctx->message, NULL);
-}
+        n = ngx_min((size_t) (b->last - b->pos), slot->want - slot->len);
 
+        ngx_memcpy(slot->buf + slot->len, b->pos, n);
 
-/*
- * The ApplyUpload parameters: the media type and name from the file name
- * unless configured, the configured values, checked.
- */
+        slot->crc = ngx_vod_crc64(slot->crc, slot->buf + slot->len, n);
 
-static ngx_int_t
-ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
-{
-    u_char                          *p, *last, *dot;
-    int64_t                          n;
-    ngx_str_t                        file, v;
-    ngx_vod_api_apply_upload_req_t  *req;
-    ngx_http_vod_upload_loc_conf_t  *conf;
+        if (ctx->conf->md5) {
+            ngx_md5_update(&slot->md5, slot->buf + slot->len, n);
+        }
 
-    conf = ctx->conf;
-    req = &ctx->apply;
+        slot->len += n;
+        b->pos += n;
+        ctx->received += n;
 
-    /* the file name: what follows the last "/" of the (decoded) path */
-
-    last = r->uri.data + r->uri.len;
-
-    for (p = last; p > r->uri.data && p[-1] != '/'; p--) { /* void */ }
-
-    file.data = p;
-    file.len = last - p;
-
-    if (ngx_http_vod_file_name(r, &file) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    last = file.data + file.len;
-
-    dot = NULL;
-
-    for (p = file.data; p < last; p++) {
-        if (*p == '.') {
-            dot = p;
+        if (slot->len == slot->want) {
+            ngx_http_vod_slot_seal(ctx, slot);
         }
     }
 
-    if (ngx_http_vod_value(r, conf->media_type, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (ctx->sealed != sealed) {
+        ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
     }
 
-    if (v.len == 0) {
-        if (dot == NULL || dot + 1 == last) {
-            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                       "MissingMediaType",
-                                       "the file name \"%V\" has no "
-                                       "extension to take the media type "
-                                       "from", &file);
-        }
-
-        v.len = last - dot - 1;
-        v.data = ngx_pnalloc(r->pool, v.len);
-        if (v.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_strlow(v.data, dot + 1, v.len);
-    }
-
-    if (!ngx_vod_media_type_valid(v.data, v.len)) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "InvalidMediaType",
-                                   "\"%V\" is not a media type VOD accepts",
-                                   &v);
-    }
-
-    req->media_type.data = v.data;
-    req->media_type.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->media_name, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len == 0) {
-        v.data = file.data;
-        v.len = (dot ? dot : last) - file.data;
-    }
-
-    if (v.len == 0) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "MissingMediaName",
-                                   "the path has no file name to take the "
-                                   "media name from");
-    }
-
-    req->media_name.data = v.data;
-    req->media_name.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->source_context, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len > NGX_VOD_SOURCE_CONTEXT_MAX) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "SourceContextTooLong",
-                                   "the source context is %uz characters "
-                                   "long, over the limit of %d", v.len,
-                                   NGX_VOD_SOURCE_CONTEXT_MAX);
-    }
-
-    req->source_context.data = v.data;
-    req->source_context.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->session_context, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len > NGX_VOD_SESSION_CONTEXT_MAX) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "SessionContextTooLong",
-                                   "the session context is %uz characters "
-                                   "long, over the limit of %d", v.len,
-                                   NGX_VOD_SESSION_CONTEXT_MAX);
-    }
-
-    req->session_context.data = v.data;
-    req->session_context.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->class_id, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len) {
-        if (!ngx_vod_int64_parse(v.data, v.len, &n) || n < 0) {
-            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                       "InvalidClassId",
-                                       "\"%V\" is not a category id", &v);
-        }
-
-        req->class_id.value = n;
-        req->class_id.set = 1;
-    }
-
-    if (ngx_http_vod_value(r, conf->storage_region, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len && !ngx_vod_region_valid(v.data, v.len)) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "InvalidStorageRegion",
-                                   "\"%V\" is not a region name", &v);
-    }
-
-    req->storage_region.data = v.data;
-    req->storage_region.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->expire_time, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len && !ngx_vod_iso8601_valid(v.data, v.len)) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "InvalidExpireTime",
-                                   "\"%V\" is not an ISO 8601 time", &v);
-    }
-
-    req->expire_time.data = v.data;
-    req->expire_time.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->procedure, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    req->procedure.data = v.data;
-    req->procedure.len = v.len;
-
-    if (conf->sub_app_id) {
-        req->sub_app_id.value = conf->sub_app_id;
-        req->sub_app_id.set = 1;
-    }
-
-    return NGX_OK;
+    return ctx->paused ? NGX_AGAIN : NGX_OK;
 }
 
 
-/*
- * A "/" sent as %2F belongs to the file name ("a%2Fb.mp4" is "a/b.mp4"),
- * not to the path: the name is then the last segment of the path as
- * sent, decoded.
- */
-
-static ngx_int_t
-ngx_http_vod_file_name(ngx_http_request_t *r, ngx_str_t *file)
+void
+ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *ctx)
 {
-    u_char  *p, *last, *start, *dst;
+    ngx_str_t            msg;
+    ngx_http_request_t  *r;
 
-    last = r->unparsed_uri.data + r->unparsed_uri.len;
+    r = ctx->request;
 
-    if (r->args_start && r->args_start > r->unparsed_uri.data
-        && r->args_start <= last)
-    {
-        last = r->args_start - 1;
+    if (ctx->failed || !ctx->reading) {
+        return;
     }
 
-    for (start = last; start > r->unparsed_uri.data && start[-1] != '/';
-         start--)
-    { /* void */ }
+    ctx->reading = 0;
 
-    if (ngx_strlcasestrn(start, last, (u_char *) "%2f", 3 - 1) == NULL) {
-        return NGX_OK;
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+
+    if (ctx->received == 0) {
+        ngx_str_set(&msg, "the request's body is empty");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V", &msg);
+        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "EmptyBody", &msg);
+        return;
     }
 
-    dst = ngx_pnalloc(r->pool, last - start);
-    if (dst == NULL) {
-        return NGX_ERROR;
+    ctx->body_done = 1;
+
+    if (ctx->filling) {
+        ngx_http_vod_slot_seal(ctx, ctx->filling);
     }
 
-    file->data = dst;
-    p = start;
-    ngx_unescape_uri(&dst, &p, last - start, 0);
-    file->len = dst - file->data;
+    /* a body of unknown length that fit in one part: one PUT Object */
 
-    return NGX_OK;
+    if (!ctx->multipart) {
+        ctx->single = 1;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: body of %O bytes read, %ui part(s), %s",
+                   ctx->received, ctx->sealed,
+                   ctx->single ? "one PUT" : "multipart");
 }
 
 
-static ngx_int_t
-ngx_http_vod_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
-    ngx_str_t *value)
+void
+ngx_http_vod_upload_relay_fail(ngx_http_vod_upload_relay_t *ctx,
+    ngx_uint_t status, const char *code, ngx_str_t *message)
 {
-    if (cv == NULL) {
-        ngx_str_null(value);
-        return NGX_OK;
+    /* the front-end stopped writing: nothing to tell it */
+
+    ctx->reading = 0;
+
+    if (status == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
+        ctx->calls.client_gone = 1;
     }
 
-    return ngx_http_complex_value(r, cv, value);
+    ngx_http_vod_fail(ctx->request, ctx, status, code, message);
+}
+
+
+ngx_http_vod_upload_result_t *
+ngx_http_vod_upload_relay_result(ngx_http_vod_upload_relay_t *ctx)
+{
+    return &ctx->result;
 }
 
 
@@ -730,7 +443,7 @@ ngx_http_vod_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
 
 static ngx_int_t
 ngx_http_vod_apply_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_str_t *error)
+    ngx_http_vod_upload_relay_t *ctx, ngx_str_t *error)
 {
     const char           *err;
     ngx_vod_alloc_t       a;
@@ -776,10 +489,10 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     ngx_str_t                    msg;
     ngx_vod_alloc_t              a;
     ngx_vod_api_result_t         res;
-    ngx_http_vod_upload_ctx_t   *ctx;
+    ngx_http_vod_upload_relay_t   *ctx;
     ngx_vod_api_apply_upload_t   out;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx = call->calls->data;
 
     if (ngx_http_vod_api_answer(r, ctx, call) != NGX_OK) {
         return;
@@ -817,7 +530,7 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         ctx->single = !ctx->multipart;
     }
 
-    ngx_http_vod_body_start(r, ctx);
+    /* the step tells the front-end that the bytes may come */
 }
 
 
@@ -828,7 +541,7 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
  */
 
 static ngx_int_t
-ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_vod_api_apply_upload_t *out)
 {
     size_t               len;
@@ -890,220 +603,10 @@ ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
 }
 
 
-static void
-ngx_http_vod_body_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
-{
-    ngx_int_t  rc;
-
-    /* an HTTP/2 stream reset meanwhile: what nginx has is not the body */
-
-    if (ngx_http_vod_client_gone(r, ctx)) {
-        return;
-    }
-
-    ctx->nslots = ctx->conf->parts_in_flight + 1;
-
-    ctx->slots = ngx_pcalloc(r->pool,
-                             ctx->nslots * sizeof(ngx_http_vod_slot_t));
-    if (ctx->slots == NULL) {
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                          "InternalError", NULL);
-        return;
-    }
-
-    if (ngx_array_init(&ctx->etags, r->pool, ctx->multipart ? 64 : 1,
-                       sizeof(ngx_vod_cos_part_t))
-        != NGX_OK)
-    {
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                          "InternalError", NULL);
-        return;
-    }
-
-    ctx->reading = 1;
-    ctx->calls.reading_body = 1;
-
-    r->request_body_no_buffering = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_vod_body_handler);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        ngx_http_vod_client_error(r, ctx, rc);
-        return;
-    }
-
-    /* the reference ngx_http_read_client_request_body() took */
-
-    ngx_http_finalize_request(r, NGX_DONE);
-}
-
-
-/* the first data of the body, or all of it */
-
-static void
-ngx_http_vod_body_handler(ngx_http_request_t *r)
-{
-    ngx_http_vod_upload_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    r->read_event_handler = ngx_http_vod_body_read_handler;
-
-    ngx_http_vod_pump(r, ctx);
-
-    /* called from inside ngx_http_read_client_request_body(): go on later */
-
-    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
-}
-
-
-static void
-ngx_http_vod_body_read_handler(ngx_http_request_t *r)
-{
-    ngx_http_vod_upload_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    /* the log's request may still be a call's after an upstream event */
-
-    ngx_http_vod_upload_calls_enter(&ctx->calls);
-
-    /* a client gone while paused is noticed now, not when reading again */
-
-    if (ngx_http_vod_client_gone(r, ctx)) {
-        ngx_http_vod_step(r);
-        return;
-    }
-
-    if (!ctx->reading || ctx->paused) {
-        return;
-    }
-
-    ngx_http_vod_pump(r, ctx);
-    ngx_http_vod_step(r);
-}
-
-
-/*
- * The client went away (a connection closed, an HTTP/2 stream reset)
- * before the whole body was read: the upload fails with 499 and is
- * aborted.  nginx would take an HTTP/2 stream reset for the end of a body
- * of unknown length: the error must be seen before reading on.  Once the
- * whole body is in, the upload goes on: the media is complete.
- */
-
-static ngx_uint_t
-ngx_http_vod_client_gone(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
-{
-    if (ctx->failed || ctx->body_done
-        || (!ctx->calls.client_gone && !r->connection->error))
-    {
-        return 0;
-    }
-
-    ngx_http_vod_client_error(r, ctx, NGX_HTTP_CLIENT_CLOSED_REQUEST);
-
-    return 1;
-}
-
-
-/*
- * Moves what nginx has read of the body into part buffers, and reads on
- * while a buffer is free.  When none is, it stops reading: the data
- * nginx holds stays unconsumed and nginx stops reading the socket.
- */
-
-static void
-ngx_http_vod_pump(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
-{
-    size_t                n;
-    ngx_buf_t            *b;
-    ngx_int_t             rc;
-    ngx_chain_t          *cl;
-    ngx_http_vod_slot_t  *slot;
-
-    for ( ;; ) {
-
-        /* what nginx has read: preread with the header, or just now */
-
-        if (ctx->pending == NULL) {
-            ctx->pending = r->request_body->bufs;
-            r->request_body->bufs = NULL;
-        }
-
-        while (ctx->pending) {
-            cl = ctx->pending;
-            b = cl->buf;
-
-            if (b->pos == b->last) {
-                ctx->pending = cl->next;
-                ngx_free_chain(r->pool, cl);
-                continue;
-            }
-
-            slot = ngx_http_vod_slot_get(r, ctx);
-
-            if (slot == NULL) {
-                if (!ctx->failed) {
-                    ngx_http_vod_pause(r, ctx);
-                }
-
-                return;
-            }
-
-            n = ngx_min((size_t) (b->last - b->pos), slot->want - slot->len);
-
-            ngx_memcpy(slot->buf + slot->len, b->pos, n);
-
-            slot->crc = ngx_vod_crc64(slot->crc, slot->buf + slot->len, n);
-
-            if (ctx->conf->md5) {
-                ngx_md5_update(&slot->md5, slot->buf + slot->len, n);
-            }
-
-            slot->len += n;
-            b->pos += n;
-            ctx->received += n;
-
-            if (ctx->conf->max_body_size
-                && ctx->received > ctx->conf->max_body_size)
-            {
-                ngx_http_vod_client_error(r, ctx,
-                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
-                return;
-            }
-
-            if (slot->len == slot->want) {
-                ngx_http_vod_slot_seal(ctx, slot);
-            }
-        }
-
-        if (!r->reading_body || ctx->failed) {
-            break;
-        }
-
-        rc = ngx_http_read_unbuffered_request_body(r);
-
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-            ngx_http_vod_client_error(r, ctx, rc);
-            return;
-        }
-
-        if (r->request_body->bufs == NULL && rc == NGX_AGAIN) {
-            return;
-        }
-    }
-
-    if (!ctx->failed) {
-        ngx_http_vod_body_end(r, ctx);
-    }
-}
-
-
 /* the buffer being filled, or a free one for the next part */
 
 static ngx_http_vod_slot_t *
-ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 {
     off_t                 rest;
     uint64_t              want;
@@ -1186,7 +689,7 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 /* a part is complete: it may go out; the object's CRC-64 takes it in */
 
 static void
-ngx_http_vod_slot_seal(ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot)
 {
     slot->state = NGX_HTTP_VOD_SLOT_READY;
@@ -1204,83 +707,53 @@ ngx_http_vod_slot_seal(ngx_http_vod_upload_ctx_t *ctx,
 }
 
 
-static void
-ngx_http_vod_body_end(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+/* the part buffers' slots (their memory comes when a part needs it) */
+
+static ngx_int_t
+ngx_http_vod_buffers(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 {
-    ngx_str_t  msg;
+    ctx->nslots = ctx->conf->parts_in_flight + 1;
 
-    ctx->reading = 0;
-    ctx->calls.reading_body = 0;
-    r->read_event_handler = ngx_http_block_reading;
-
-    if (ctx->received == 0) {
-        ngx_str_set(&msg, "the request's body is empty");
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: %V", &msg);
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "EmptyBody", &msg);
-        return;
+    ctx->slots = ngx_pcalloc(r->pool,
+                             ctx->nslots * sizeof(ngx_http_vod_slot_t));
+    if (ctx->slots == NULL) {
+        return NGX_ERROR;
     }
 
-    ctx->body_done = 1;
-
-    if (ctx->filling) {
-        ngx_http_vod_slot_seal(ctx, ctx->filling);
-    }
-
-    /* a body of unknown length that fit in one part: one PUT Object */
-
-    if (!ctx->multipart) {
-        ctx->single = 1;
-    }
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "vod upload: body of %O bytes read, %ui part(s), %s",
-                   ctx->received, ctx->sealed,
-                   ctx->single ? "one PUT" : "multipart");
+    return ngx_array_init(&ctx->etags, r->pool, ctx->multipart ? 64 : 1,
+                          sizeof(ngx_vod_cos_part_t));
 }
 
 
 /*
- * Every buffer is taken: stop reading the client until a part is
- * acknowledged.  client_body_timeout must not fire meanwhile.
+ * What happens next, after any event.  The front-end is told what it
+ * must know: that the bytes may come, that it may write again, that it
+ * must stop.  An upload that is over (failed, or committed) waits for the
+ * calls under way, removes what it must not leave behind, then is done.
  */
 
 static void
-ngx_http_vod_pause(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+ngx_http_vod_step(ngx_http_vod_calls_t *calls)
 {
-    ngx_connection_t  *c;
+    ngx_str_t                     msg;
+    ngx_http_request_t           *r;
+    ngx_http_vod_upload_relay_t  *ctx;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "vod upload: pause reading, %ui part(s) under way",
-                   ctx->sending);
+    ctx = calls->data;
+    r = ctx->request;
 
-    ctx->paused = 1;
-    ctx->calls.reading_body = 0;
-
-    c = r->connection;
-
-    if (c->read->timer_set) {
-        ngx_del_timer(c->read);
+    if (ctx->state == NGX_HTTP_VOD_FINISHED) {
+        return;
     }
-}
 
+    /*
+     * the client went away (a call's subrequest saw its connection
+     * closed) before all of the media was written: it is not complete
+     */
 
-/* reading the body failed: a timeout, a body too large, a client gone */
-
-static void
-ngx_http_vod_client_error(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_int_t rc)
-{
-    ngx_str_t  msg;
-
-    ctx->reading = 0;
-    ctx->calls.reading_body = 0;
-    r->read_event_handler = ngx_http_block_reading;
-
-    if (r->connection->error || ctx->calls.client_gone
-        || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
+    if (!ctx->body_done && !ctx->failed
+        && (ctx->calls.client_gone || r->connection->error))
     {
-        /* the calls under way and the abort need the request alive */
         r->connection->error = 0;
         ctx->calls.client_gone = 1;
 
@@ -1290,58 +763,11 @@ ngx_http_vod_client_error(ngx_http_request_t *r,
                       "vod upload: %V after %O bytes", &msg, ctx->received);
         ngx_http_vod_fail(r, ctx, NGX_HTTP_CLIENT_CLOSED_REQUEST,
                           "ClientClosedRequest", &msg);
-        return;
     }
 
-    switch (rc) {
-
-    case NGX_HTTP_REQUEST_TIME_OUT:
-        ngx_str_set(&msg, "the client sent no data for client_body_timeout");
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: %V after %O bytes", &msg, ctx->received);
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_TIME_OUT,
-                          "RequestTimeout", &msg);
-        return;
-
-    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
-        ngx_str_set(&msg, "the body is larger than client_max_body_size");
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: %V (%O bytes)", &msg,
-                      ctx->conf->max_body_size);
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                          "EntityTooLarge", &msg);
-        return;
-
-    case NGX_HTTP_BAD_REQUEST:
-        ngx_str_set(&msg, "the body is malformed (invalid chunked encoding)");
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: %V after %O bytes", &msg, ctx->received);
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_REQUEST, "InvalidBody", &msg);
-        return;
-
-    default:
-        ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                          "InternalError", NULL);
-        return;
-    }
-}
-
-
-/*
- * What happens next, after any event.  An upload that is over (failed,
- * or committed) waits for the calls under way, removes what it must not
- * leave behind, then answers.
- */
-
-static void
-ngx_http_vod_step(ngx_http_request_t *r)
-{
-    ngx_http_vod_upload_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    if (ctx->state == NGX_HTTP_VOD_FINISHED) {
-        return;
+    if (ctx->failed && ctx->reading) {
+        ctx->reading = 0;
+        ctx->handler->stop(r);
     }
 
     if (ctx->failed || ctx->committed) {
@@ -1357,12 +783,21 @@ ngx_http_vod_step(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_http_vod_client_gone(r, ctx)) {
-        ngx_http_vod_step(r);
-        return;
+    if (ctx->state == NGX_HTTP_VOD_UPLOADING && !ctx->ready) {
+        ctx->ready = 1;
+
+        if (ngx_http_vod_buffers(r, ctx) != NGX_OK) {
+            ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                              "InternalError", NULL);
+            ngx_http_vod_step(calls);
+            return;
+        }
+
+        ctx->reading = 1;
+        ctx->handler->ready(r);
     }
 
-    if (ctx->state == NGX_HTTP_VOD_UPLOADING) {
+    if (ctx->state == NGX_HTTP_VOD_UPLOADING && !ctx->failed) {
         ngx_http_vod_schedule(r, ctx);
     }
 
@@ -1372,15 +807,16 @@ ngx_http_vod_step(ngx_http_request_t *r)
      */
 
     if (ctx->failed && ctx->calls.active == 0 && !ctx->api_retry.timer_set) {
-        ngx_http_vod_step(r);
+        ngx_http_vod_step(calls);
     }
 }
+
 
 
 /* the parts: Initiate, parts out in order, resume reading, Complete */
 
 static void
-ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 {
     ngx_uint_t            i;
     ngx_http_vod_slot_t  *slot, *next;
@@ -1436,19 +872,10 @@ ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "vod upload: resume reading");
 
+            /* what it writes now is sent from the next step */
+
             ctx->paused = 0;
-            ctx->calls.reading_body = 1;
-
-            /* data may wait in the socket: an edge-triggered event won't
-             * say so again */
-
-            ngx_http_vod_pump(r, ctx);
-
-            if (ctx->failed) {
-                return;
-            }
-
-            ngx_http_vod_schedule(r, ctx);
+            ctx->handler->resume(r);
             return;
         }
     }
@@ -1472,14 +899,14 @@ ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 
 static ngx_int_t
 ngx_http_vod_initiate_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx)
+    ngx_http_vod_upload_relay_t *ctx)
 {
     ngx_int_t             rc;
     ngx_vod_cos_pair_t    param;
     ngx_http_vod_call_t  *call;
 
-    call = ngx_http_vod_upload_call_create(&ctx->calls, "InitiateMultipartUpload",
-                                    1);
+    call = ngx_http_vod_upload_call_create(&ctx->calls,
+                                           "InitiateMultipartUpload", 1);
     if (call == NULL) {
         goto failed;
     }
@@ -1532,9 +959,9 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     ngx_str_t                   msg;
     ngx_vod_alloc_t             a;
     ngx_vod_cos_xml_doc_t       doc;
-    ngx_http_vod_upload_ctx_t  *ctx;
+    ngx_http_vod_upload_relay_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx = call->calls->data;
     ctx->initiating = 0;
 
     /* no answer: COS may have made an upload whose id is not known */
@@ -1597,7 +1024,7 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 /* UploadPart, or the one PUT Object of a small body */
 
 static ngx_int_t
-ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot)
 {
     u_char               *p;
@@ -1607,8 +1034,8 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
     ngx_http_vod_call_t  *call;
 
     call = ngx_http_vod_upload_call_create(&ctx->calls,
-                                    ctx->single ? "PutObject" : "UploadPart",
-                                    1);
+                                           ctx->single ? "PutObject"
+                                                       : "UploadPart", 1);
     if (call == NULL) {
         goto failed;
     }
@@ -1641,7 +1068,8 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         nparams = 2;
     }
 
-    rc = ngx_http_vod_upload_cos_prepare(call, &ctx->cos, "PUT", params, nparams);
+    rc = ngx_http_vod_upload_cos_prepare(call, &ctx->cos, "PUT", params,
+                                         nparams);
 
     if (rc != NGX_OK) {
         ngx_http_vod_upload_call_free(call);
@@ -1683,7 +1111,7 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     ngx_msec_t                  delay;
     ngx_http_vod_slot_t        *slot;
     ngx_vod_cos_part_t         *part;
-    ngx_http_vod_upload_ctx_t  *ctx;
+    ngx_http_vod_upload_relay_t  *ctx;
 
     slot = call->data;
     ctx = slot->ctx;
@@ -1860,7 +1288,7 @@ ngx_http_vod_part_retry(ngx_event_t *ev)
 {
     ngx_http_vod_slot_t *slot = ev->data;
 
-    ngx_http_vod_upload_ctx_t  *ctx;
+    ngx_http_vod_upload_relay_t  *ctx;
 
     ctx = slot->ctx;
 
@@ -1876,7 +1304,7 @@ ngx_http_vod_part_retry(ngx_event_t *ev)
 
 static ngx_int_t
 ngx_http_vod_complete_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx)
+    ngx_http_vod_upload_relay_t *ctx)
 {
     ngx_str_t             type;
     const char           *err;
@@ -1884,8 +1312,8 @@ ngx_http_vod_complete_start(ngx_http_request_t *r,
     ngx_vod_cos_pair_t    param;
     ngx_http_vod_call_t  *call;
 
-    call = ngx_http_vod_upload_call_create(&ctx->calls, "CompleteMultipartUpload",
-                                    1);
+    call = ngx_http_vod_upload_call_create(&ctx->calls,
+                                           "CompleteMultipartUpload", 1);
     if (call == NULL) {
         goto failed;
     }
@@ -1911,8 +1339,10 @@ ngx_http_vod_complete_start(ngx_http_request_t *r,
 
     ngx_str_set(&type, "application/xml");
 
-    if (ngx_http_vod_upload_cos_prepare(call, &ctx->cos, "POST", &param, 1) != NGX_OK
-        || ngx_http_vod_upload_call_header(call, "Content-Type", &type) != NGX_OK)
+    if (ngx_http_vod_upload_cos_prepare(call, &ctx->cos, "POST", &param, 1)
+        != NGX_OK
+        || ngx_http_vod_upload_call_header(call, "Content-Type", &type)
+           != NGX_OK)
     {
         ngx_http_vod_upload_call_free(call);
         goto failed;
@@ -1950,9 +1380,9 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     uint64_t                    crc;
     ngx_vod_alloc_t             a;
     ngx_vod_cos_xml_doc_t       doc;
-    ngx_http_vod_upload_ctx_t  *ctx;
+    ngx_http_vod_upload_relay_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx = call->calls->data;
 
     /*
      * without an answer the parts may have been merged: the upload is
@@ -2007,7 +1437,7 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
 static ngx_int_t
 ngx_http_vod_commit_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx)
+    ngx_http_vod_upload_relay_t *ctx)
 {
     const char                       *err;
     ngx_vod_alloc_t                   a;
@@ -2069,10 +1499,10 @@ ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     int                           rc;
     ngx_vod_alloc_t               a;
     ngx_vod_api_result_t          res;
-    ngx_http_vod_upload_ctx_t    *ctx;
+    ngx_http_vod_upload_relay_t    *ctx;
     ngx_vod_api_commit_upload_t   out;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx = call->calls->data;
 
     if (ngx_http_vod_api_answer(r, ctx, call) != NGX_OK) {
         return;
@@ -2109,7 +1539,7 @@ ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
  */
 
 static ngx_int_t
-ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_call_t *call)
 {
     ngx_msec_t  delay;
@@ -2161,7 +1591,7 @@ ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
  */
 
 static ngx_int_t
-ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_call_t *call, ngx_vod_api_result_t *res, int rc)
 {
     ngx_http_vod_copy(r->pool, &ctx->request_id, res->request_id.data,
@@ -2193,7 +1623,7 @@ ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
 
 static void
 ngx_http_vod_commit_unconfirmed(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call,
     ngx_vod_api_result_t *res)
 {
     u_char  *p;
@@ -2234,12 +1664,12 @@ ngx_http_vod_commit_unconfirmed(ngx_http_request_t *r,
 static void
 ngx_http_vod_api_retry(ngx_event_t *ev)
 {
-    ngx_http_request_t *r = ev->data;
+    ngx_http_vod_upload_relay_t *ctx = ev->data;
 
-    ngx_str_t                   error;
-    ngx_http_vod_upload_ctx_t  *ctx;
+    ngx_str_t            error;
+    ngx_http_request_t  *r;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    r = ctx->request;
 
     ngx_http_vod_upload_calls_enter(&ctx->calls);
 
@@ -2271,7 +1701,7 @@ ngx_http_vod_api_retry(ngx_event_t *ev)
  */
 
 static ngx_int_t
-ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 {
     ngx_http_vod_clean_e  what;
 
@@ -2312,7 +1742,7 @@ ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
 
 static ngx_int_t
 ngx_http_vod_cleanup_start(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what)
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_clean_e what)
 {
     u_char               *p;
     ngx_int_t             rc;
@@ -2433,10 +1863,10 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     u_char                     *p;
     ngx_msec_t                  delay;
     ngx_http_vod_clean_e        what;
-    ngx_http_vod_upload_ctx_t  *ctx;
+    ngx_http_vod_upload_relay_t  *ctx;
     u_char                      why[64];
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx = call->calls->data;
     what = (ngx_http_vod_clean_e) (uintptr_t) call->data;
 
     if (call->rc == NGX_OK && what == NGX_HTTP_VOD_CLEAN_LIST
@@ -2515,7 +1945,7 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
 static ngx_int_t
 ngx_http_vod_cleanup_list(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_call_t *call)
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call)
 {
     size_t                       i;
     ngx_str_t                   *id;
@@ -2594,7 +2024,7 @@ ngx_http_vod_cleanup_list(ngx_http_request_t *r,
 
 static void
 ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx, ngx_http_vod_clean_e what, u_char *why)
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_clean_e what, u_char *why)
 {
     switch (what) {
 
@@ -2629,7 +2059,7 @@ ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
 
 
 static void
-ngx_http_vod_cleanup_next(ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_cleanup_next(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_clean_e what)
 {
     ctx->cleanup_tries = 0;
@@ -2658,11 +2088,7 @@ ngx_http_vod_cleanup_next(ngx_http_vod_upload_ctx_t *ctx,
 static void
 ngx_http_vod_cleanup_retry(ngx_event_t *ev)
 {
-    ngx_http_request_t *r = ev->data;
-
-    ngx_http_vod_upload_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ngx_http_vod_upload_relay_t *ctx = ev->data;
 
     /* the step starts the call again */
 
@@ -2674,7 +2100,7 @@ ngx_http_vod_cleanup_retry(ngx_event_t *ev)
 /* a COS call failed for good: 502 with COS's code, 504 on a timeout */
 
 static void
-ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_call_t *call)
 {
     ngx_uint_t              status;
@@ -2741,7 +2167,7 @@ ngx_http_vod_cos_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
 /* an API call failed for good: 502 with VOD's code, 504 on a timeout */
 
 static void
-ngx_http_vod_api_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_api_failed(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_call_t *call, ngx_vod_api_result_t *res, int rc)
 {
     ngx_uint_t  status;
@@ -2798,7 +2224,7 @@ ngx_http_vod_api_failed(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
  */
 
 static void
-ngx_http_vod_failf(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_failf(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_uint_t level, ngx_uint_t status, const char *code,
     const char *fmt, ...)
 {
@@ -2851,7 +2277,7 @@ ngx_http_vod_part_name(ngx_http_vod_call_t *call)
 /* the first failure is the one answered; the caller logged it */
 
 static void
-ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
+ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_uint_t status, const char *code, ngx_str_t *message)
 {
     ngx_uint_t            i;
@@ -2895,192 +2321,63 @@ ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx,
         ngx_del_timer(&ctx->api_retry);
     }
 
-    if (ctx->reading) {
-        ctx->reading = 0;
-        ctx->calls.reading_body = 0;
-        r->read_event_handler = ngx_http_block_reading;
+    /* the step tells the front-end, cleans up, ends */
 
-        /*
-         * nobody reads now: client_body_timeout would mark the connection
-         * timed out, and the lingering close after the answer would then
-         * reset it instead of letting the client read the answer
-         */
-
-        if (r->connection->read->timer_set) {
-            ngx_del_timer(r->connection->read);
-        }
-    }
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
 }
 
 
+/* over: the outcome for the front-end, which answers */
+
 static void
-ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_ctx_t *ctx)
+ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 {
-    ngx_int_t   rc;
-    ngx_str_t  *id;
-    ngx_msec_t  ms;
+    ngx_msec_t                     ms;
+    ngx_http_vod_upload_result_t  *res;
 
     ctx->state = NGX_HTTP_VOD_FINISHED;
 
-    ms = ngx_current_msec - ctx->start;
+    res = &ctx->result;
 
-    if (ctx->calls.client_gone) {
-        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
-        return;
-    }
-
-    if (ctx->unconfirmed) {
-        rc = ngx_http_vod_send_unconfirmed(r, ctx);
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    if (ctx->failed) {
-        /* a request id helps with VOD's and COS's failures only */
-
-        id = (ctx->status >= NGX_HTTP_INTERNAL_SERVER_ERROR
-              && ctx->request_id.len) ? &ctx->request_id : NULL;
-
-        ngx_http_vod_upload_body_unread(r);
-
-        rc = ngx_http_vod_upload_send_error(r, ctx->status,
-                                     (const char *) ctx->code.data,
-                                     &ctx->message, id);
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "vod upload: FileId \"%V\", %O bytes in %ui part%s, "
-                  "%M.%03M s", &ctx->file_id, ctx->received, ctx->sealed,
-                  ctx->sealed == 1 ? "" : "s", ms / 1000, ms % 1000);
-
-    rc = ngx_http_vod_send_result(r, ctx);
-
-    ngx_http_finalize_request(r, rc);
-}
-
-
-static ngx_int_t
-ngx_http_vod_send_result(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx)
-{
-    size_t      len;
-    u_char     *p;
-    ngx_str_t   json;
-
-    len = sizeof("{\"FileId\":\"\",\"MediaUrl\":\"\",\"CoverUrl\":\"\","
-                 "\"RequestId\":\"\",\"Size\":}\n") - 1 + NGX_OFF_T_LEN
-          + ctx->file_id.len
-          + ngx_escape_json(NULL, ctx->file_id.data, ctx->file_id.len)
-          + ctx->media_url.len
-          + ngx_escape_json(NULL, ctx->media_url.data, ctx->media_url.len)
-          + ctx->cover_url.len
-          + ngx_escape_json(NULL, ctx->cover_url.data, ctx->cover_url.len)
-          + ctx->request_id.len
-          + ngx_escape_json(NULL, ctx->request_id.data,
-                            ctx->request_id.len);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    json.data = p;
-
-    p = ngx_cpymem(p, "{\"FileId\":\"", sizeof("{\"FileId\":\"") - 1);
-    p = (u_char *) ngx_escape_json(p, ctx->file_id.data, ctx->file_id.len);
-    p = ngx_cpymem(p, "\",\"MediaUrl\":\"", sizeof("\",\"MediaUrl\":\"") - 1);
-    p = (u_char *) ngx_escape_json(p, ctx->media_url.data,
-                                   ctx->media_url.len);
-    p = ngx_cpymem(p, "\",\"CoverUrl\":\"", sizeof("\",\"CoverUrl\":\"") - 1);
-    p = (u_char *) ngx_escape_json(p, ctx->cover_url.data,
-                                   ctx->cover_url.len);
-    p = ngx_cpymem(p, "\",\"RequestId\":\"",
-                   sizeof("\",\"RequestId\":\"") - 1);
-    p = (u_char *) ngx_escape_json(p, ctx->request_id.data,
-                                   ctx->request_id.len);
-    p = ngx_sprintf(p, "\",\"Size\":%O}\n", ctx->received);
-
-    json.len = p - json.data;
-
-    return ngx_http_vod_upload_send_json(r, NGX_HTTP_OK, &json);
-}
-
-
-/*
- * {"error":{"code":"CommitUnconfirmed","message":"...","request_id":"..."},
- * "MediaName":"...","SourceContext":"...","StorageBucket":"...",
- * "MediaStoragePath":"...","Size":N}
- */
-
-static ngx_int_t
-ngx_http_vod_send_unconfirmed(ngx_http_request_t *r,
-    ngx_http_vod_upload_ctx_t *ctx)
-{
-    size_t       len;
-    u_char      *p, *bucket_end;
-    ngx_str_t    json, bucket, *v;
-    ngx_uint_t   i;
-
-    static const char  *names[] = {
-        "\",\"request_id\":\"", "\"},\"MediaName\":\"",
-        "\",\"SourceContext\":\"", "\",\"StorageBucket\":\"",
-        "\",\"MediaStoragePath\":\""
-    };
-
-    ngx_str_t  *values[5];
+    res->status = ctx->calls.client_gone ? NGX_HTTP_CLIENT_CLOSED_REQUEST
+                  : ctx->failed ? ctx->status : NGX_HTTP_OK;
+    res->code = ctx->failed ? ctx->code : ngx_http_vod_empty;
+    res->message = ctx->message;
+    res->request_id = ctx->request_id;
+    res->file_id = ctx->file_id;
+    res->media_url = ctx->media_url;
+    res->cover_url = ctx->cover_url;
+    res->size = ctx->received;
+    res->parts = ctx->sealed;
+    res->key = ctx->cos.key;
+    res->media_name.data = ctx->apply.media_name.data;
+    res->media_name.len = ctx->apply.media_name.len;
+    res->source_context.data = ctx->apply.source_context.data;
+    res->source_context.len = ctx->apply.source_context.len;
 
     /* the bucket is the first label of the COS host */
 
-    bucket.data = ctx->cos.host.data;
-    bucket_end = ngx_strlchr(bucket.data, bucket.data + ctx->cos.host.len,
-                             '.');
-    bucket.len = (bucket_end ? bucket_end : bucket.data + ctx->cos.host.len)
-                 - bucket.data;
+    res->bucket.data = ctx->cos.host.data;
+    res->bucket.len = 0;
 
-    values[0] = &ctx->request_id;
-    values[1] = (ngx_str_t *) &ctx->apply.media_name;
-    values[2] = (ngx_str_t *) &ctx->apply.source_context;
-    values[3] = &bucket;
-    values[4] = &ctx->cos.key;
-
-    len = sizeof("{\"error\":{\"code\":\"CommitUnconfirmed\",\"message\":\"")
-          - 1 + ctx->message.len
-          + ngx_escape_json(NULL, ctx->message.data, ctx->message.len)
-          + sizeof("\",\"Size\":}\n") - 1 + NGX_OFF_T_LEN;
-
-    for (i = 0; i < 5; i++) {
-        v = values[i];
-        len += ngx_strlen(names[i]) + v->len
-               + ngx_escape_json(NULL, v->data, v->len);
+    while (res->bucket.len < ctx->cos.host.len
+           && ctx->cos.host.data[res->bucket.len] != '.')
+    {
+        res->bucket.len++;
     }
 
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (!ctx->failed) {
+        ms = ngx_current_msec - ctx->start;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: FileId \"%V\", %O bytes in %ui part%s, "
+                      "%M.%03M s", &ctx->file_id, ctx->received, ctx->sealed,
+                      ctx->sealed == 1 ? "" : "s", ms / 1000, ms % 1000);
     }
 
-    json.data = p;
-
-    p = ngx_cpymem(p, "{\"error\":{\"code\":\"CommitUnconfirmed\","
-                      "\"message\":\"",
-                   sizeof("{\"error\":{\"code\":\"CommitUnconfirmed\","
-                          "\"message\":\"") - 1);
-    p = (u_char *) ngx_escape_json(p, ctx->message.data, ctx->message.len);
-
-    for (i = 0; i < 5; i++) {
-        v = values[i];
-        p = ngx_cpymem(p, names[i], ngx_strlen(names[i]));
-        p = (u_char *) ngx_escape_json(p, v->data, v->len);
-    }
-
-    p = ngx_sprintf(p, "\",\"Size\":%O}\n", ctx->received);
-
-    json.len = p - json.data;
-
-    return ngx_http_vod_upload_send_json(r, NGX_HTTP_ACCEPTED, &json);
+    ctx->handler->done(r);
 }
+
 
 
 /* 100 ms, 200 ms, 400 ms, ... at most 5 s, each with up to 50% jitter */
@@ -3154,9 +2451,9 @@ ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst, u_char *data, size_t len)
 
 
 static void
-ngx_http_vod_upload_cleanup(void *data)
+ngx_http_vod_relay_free(void *data)
 {
-    ngx_http_vod_upload_ctx_t *ctx = data;
+    ngx_http_vod_upload_relay_t *ctx = data;
 
     ngx_uint_t            i;
     ngx_http_vod_slot_t  *slot;
@@ -3181,88 +2478,4 @@ ngx_http_vod_upload_cleanup(void *data)
     if (ctx->cleanup_retry.timer_set) {
         ngx_del_timer(&ctx->cleanup_retry);
     }
-}
-
-
-ngx_int_t
-ngx_http_vod_upload_add_variables(ngx_conf_t *cf)
-{
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_vod_upload_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_vod_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
-    uintptr_t data)
-{
-    u_char                     *p;
-    ngx_str_t                  *s;
-    ngx_http_vod_upload_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
-
-    if (ctx == NULL || r->main->content_handler
-                       != ngx_http_vod_upload_handler)
-    {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    switch (data) {
-
-    case 0:
-        s = &ctx->file_id;
-        break;
-
-    case 1:
-        s = &ctx->media_url;
-        break;
-
-    case 2:
-        s = &ctx->request_id;
-        break;
-
-    case 3:
-        s = ctx->failed ? &ctx->code : NULL;
-        break;
-
-    default:
-        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        v->data = p;
-        v->len = (data == 4) ? ngx_sprintf(p, "%ui", ctx->sealed) - p
-                             : ngx_sprintf(p, "%O", ctx->received) - p;
-        v->valid = 1;
-        v->no_cacheable = 1;
-        v->not_found = 0;
-        return NGX_OK;
-    }
-
-    if (s == NULL || s->len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->data = s->data;
-    v->len = s->len;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-
-    return NGX_OK;
 }

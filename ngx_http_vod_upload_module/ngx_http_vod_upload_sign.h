@@ -4,11 +4,11 @@
  */
 
 
-#ifndef _NGX_HTTP_VOD_REQUEST_H_INCLUDED_
-#define _NGX_HTTP_VOD_REQUEST_H_INCLUDED_
+#ifndef _NGX_HTTP_VOD_UPLOAD_SIGN_H_INCLUDED_
+#define _NGX_HTTP_VOD_UPLOAD_SIGN_H_INCLUDED_
 
 
-#include "ngx_http_vod_upload_module.h"
+#include "ngx_http_vod_upload_call.h"
 #include "ngx_vod_cos_sign.h"
 
 
@@ -37,4 +37,4 @@ ngx_int_t ngx_http_vod_upload_cos_prepare(ngx_http_vod_call_t *call,
     ngx_uint_t nparams);
 
 
-#endif /* _NGX_HTTP_VOD_REQUEST_H_INCLUDED_ */
+#endif /* _NGX_HTTP_VOD_UPLOAD_SIGN_H_INCLUDED_ */

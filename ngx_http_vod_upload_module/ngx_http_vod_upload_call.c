@@ -11,7 +11,8 @@
  */
 
 
-#include "ngx_http_vod_upload_module.h"
+#include "ngx_http_vod_upload_call.h"
+#include "ngx_http_vod_upload_body.h"
 
 
 static void ngx_http_vod_call_run(ngx_http_request_t *sr);
@@ -40,8 +41,9 @@ static ngx_http_headers_in_t *ngx_http_vod_call_headers_in(
 
 
 ngx_int_t
-ngx_http_vod_upload_calls_init(ngx_http_request_t *r, ngx_http_vod_calls_t *calls,
-    ngx_http_vod_upload_loc_conf_t *conf, ngx_http_vod_step_pt step)
+ngx_http_vod_upload_calls_init(ngx_http_request_t *r,
+    ngx_http_vod_calls_t *calls, ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_vod_step_pt step, void *data)
 {
     ngx_http_cleanup_t  *cln;
 
@@ -58,6 +60,7 @@ ngx_http_vod_upload_calls_init(ngx_http_request_t *r, ngx_http_vod_calls_t *call
     calls->request = r;
     calls->conf = conf;
     calls->step = step;
+    calls->data = data;
     calls->action = "uploading to VOD";
     calls->last_done = &calls->done;
 
@@ -520,7 +523,8 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
 
     c = calls->request->connection;
 
-    if (calls->reading_body && !c->read->timer_set && !c->error
+    if (ngx_http_vod_upload_body_reading(calls->request)
+        && !c->read->timer_set && !c->error
         && calls->request->stream == NULL)
     {
         clcf = ngx_http_get_module_loc_conf(calls->request,
@@ -1134,7 +1138,7 @@ ngx_http_vod_upload_calls_leave(ngx_http_vod_calls_t *calls)
 
     c = calls->request->connection;
 
-    calls->step(calls->request);
+    calls->step(calls);
 
     ngx_http_run_posted_requests(c);
 }

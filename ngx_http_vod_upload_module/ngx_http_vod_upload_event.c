@@ -13,12 +13,14 @@
  *
  * Both kinds run on a request: the pushed event's, or a request of the
  * module's own for the pulled ones, since calls to VOD and to the pass
- * location are subrequests (ngx_http_vod_call.c).
+ * location are subrequests (ngx_http_vod_upload_call.c).
  */
 
 
-#include "ngx_http_vod_upload_module.h"
-#include "ngx_http_vod_request.h"
+#include "ngx_http_vod_upload_body.h"
+#include "ngx_http_vod_upload_call.h"
+#include "ngx_http_vod_upload_reply.h"
+#include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_api_json.h"
 
 #include <ngx_md5.h>
@@ -39,14 +41,17 @@
 typedef struct ngx_http_vod_puller_s  ngx_http_vod_puller_t;
 
 
+/* the module's context of an event's request: the body reader first */
+
 typedef struct {
+    ngx_http_vod_upload_body_t      body;
     ngx_http_vod_calls_t            calls;
     ngx_http_vod_upload_loc_conf_t *conf;
 
     /* the event */
     ngx_pool_t                     *pool;       /* what the event needs */
-    ngx_str_t                       body;
-    size_t                          body_size;  /* allocated */
+    ngx_str_t                       json;
+    size_t                          json_size;  /* allocated */
     ngx_vod_api_event_t             event;
     ngx_str_t                       task_id;    /* of what it started */
     ngx_str_t                       query_sign; /* ?Sign=, copied */
@@ -103,12 +108,11 @@ struct ngx_http_vod_puller_s {
 };
 
 
-static void ngx_http_vod_event_body_handler(ngx_http_request_t *r);
-static void ngx_http_vod_event_read_handler(ngx_http_request_t *r);
-static void ngx_http_vod_event_read(ngx_http_request_t *r,
-    ngx_http_vod_event_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_event_data(ngx_http_request_t *r,
+    ngx_buf_t *b);
+static void ngx_http_vod_event_end(ngx_http_request_t *r, ngx_int_t rc);
 static off_t ngx_http_vod_event_max(ngx_http_vod_upload_loc_conf_t *conf);
-static void ngx_http_vod_callback_step(ngx_http_request_t *r);
+static void ngx_http_vod_callback_step(ngx_http_vod_calls_t *calls);
 static ngx_int_t ngx_http_vod_event_begin(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx);
 static ngx_uint_t ngx_http_vod_event_id(ngx_vod_str_t *id);
@@ -150,7 +154,7 @@ static void ngx_http_vod_pull_watch(ngx_event_t *ev);
 static void ngx_http_vod_pull_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static void ngx_http_vod_pull_next(ngx_http_vod_puller_t *p);
-static void ngx_http_vod_pull_step(ngx_http_request_t *r);
+static void ngx_http_vod_pull_step(ngx_http_vod_calls_t *calls);
 static void ngx_http_vod_confirm_start(ngx_http_vod_puller_t *p);
 static void ngx_http_vod_confirm_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
@@ -193,7 +197,6 @@ ngx_http_vod_upload_event_handler(ngx_http_request_t *r)
     off_t                            max;
     ngx_int_t                        rc;
     ngx_str_t                        sign, t;
-    ngx_table_elt_t                 *allow;
     ngx_http_vod_event_ctx_t        *ctx;
     ngx_http_vod_upload_loc_conf_t  *conf;
     u_char                           buf[64];
@@ -211,14 +214,9 @@ ngx_http_vod_upload_event_handler(ngx_http_request_t *r)
     }
 
     if (!(r->method & NGX_HTTP_POST)) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
+        if (ngx_http_vod_upload_allow(r, "POST") != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "POST");
 
         return ngx_http_vod_event_refuse(r, NGX_HTTP_NOT_ALLOWED,
                                          "MethodNotAllowed",
@@ -252,13 +250,21 @@ ngx_http_vod_upload_event_handler(ngx_http_request_t *r)
 
     ctx->reading = 1;
 
-    r->request_body_no_buffering = 1;
+    ctx->body.data = ngx_http_vod_event_data;
+    ctx->body.end = ngx_http_vod_event_end;
+    ctx->body.max = max;
 
-    rc = ngx_http_read_client_request_body(r, ngx_http_vod_event_body_handler);
+    /* the log says what the request does from now on */
 
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
+
+    rc = ngx_http_vod_upload_body_start(r, &ctx->body);
+
+    if (rc != NGX_OK) {
+        ngx_http_vod_event_end(r, rc);
     }
+
+    r->main->count++;
 
     return NGX_DONE;
 }
@@ -295,8 +301,9 @@ ngx_http_vod_event_ctx_create(ngx_http_request_t *r,
     cln->data = ctx;
 
     if (ngx_http_vod_upload_calls_init(r, &ctx->calls, conf,
-                                puller ? ngx_http_vod_pull_step
-                                       : ngx_http_vod_callback_step)
+                                       puller ? ngx_http_vod_pull_step
+                                              : ngx_http_vod_callback_step,
+                                       ctx)
         != NGX_OK)
     {
         return NULL;
@@ -319,158 +326,104 @@ ngx_http_vod_event_refuse(ngx_http_request_t *r, ngx_uint_t status,
 {
     ngx_str_t  msg;
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "vod event: %s", message);
-
-    ngx_http_vod_upload_body_unread(r);
-
     msg.data = (u_char *) message;
     msg.len = ngx_strlen(message);
 
-    return ngx_http_vod_upload_send_error(r, status, code, &msg, NULL);
+    return ngx_http_vod_upload_refuse(r, "vod event", status, code, &msg);
 }
 
 
-static void
-ngx_http_vod_event_body_handler(ngx_http_request_t *r)
+/* the event's body, into memory: the reader keeps it under max */
+
+static ngx_int_t
+ngx_http_vod_event_data(ngx_http_request_t *r, ngx_buf_t *b)
 {
+    size_t                     n, size;
+    u_char                    *p;
     ngx_http_vod_event_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    r->read_event_handler = ngx_http_vod_event_read_handler;
+    n = b->last - b->pos;
 
-    ngx_http_vod_event_read(r, ctx);
+    if (ctx->json.len + n > ctx->json_size) {
 
-    /* called from inside ngx_http_read_client_request_body(): go on later */
+        /* the declared length, else twice as much, within max */
 
-    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+        size = (r->headers_in.content_length_n > 0)
+               ? (size_t) r->headers_in.content_length_n
+               : ngx_max(2 * ctx->json_size, 4096);
+
+        size = ngx_min(ngx_max(size, ctx->json.len + n),
+                       (size_t) ctx->body.max);
+
+        p = ngx_pnalloc(r->pool, size);
+        if (p == NULL) {
+            ngx_http_vod_upload_body_stop(r, &ctx->body);
+            ngx_http_vod_event_end(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return NGX_ERROR;
+        }
+
+        if (ctx->json.len) {
+            ngx_memcpy(p, ctx->json.data, ctx->json.len);
+        }
+
+        ctx->json.data = p;
+        ctx->json_size = size;
+    }
+
+    ngx_memcpy(ctx->json.data + ctx->json.len, b->pos, n);
+    ctx->json.len += n;
+    b->pos = b->last;
+
+    return NGX_OK;
 }
 
 
+/* the whole event is in, or why not: the step goes on */
+
 static void
-ngx_http_vod_event_read_handler(ngx_http_request_t *r)
+ngx_http_vod_event_end(ngx_http_request_t *r, ngx_int_t rc)
 {
+    ngx_str_t                  msg;
+    const char                *code;
     ngx_http_vod_event_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    if (!ctx->reading) {
-        return;
-    }
-
-    ngx_http_vod_event_read(r, ctx);
-    ngx_http_vod_callback_step(r);
-}
-
-
-/* the event's body, into memory, at most NGX_VOD_API_EVENT_MAX bytes */
-
-static void
-ngx_http_vod_event_read(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
-{
-    off_t         max;
-    size_t        n, size;
-    u_char       *p;
-    ngx_buf_t    *b;
-    ngx_int_t     rc;
-    ngx_chain_t  *cl, *next;
-
-    max = ngx_http_vod_event_max(ctx->conf);
-
-    for ( ;; ) {
-
-        for (cl = r->request_body->bufs; cl; cl = next) {
-            next = cl->next;
-            b = cl->buf;
-            n = b->last - b->pos;
-
-            if (n && (off_t) (ctx->body.len + n) > max) {
-                r->request_body->bufs = NULL;
-                ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                        "EventTooLarge",
-                                        "the event is over %O bytes", max);
-                goto stop;
-            }
-
-            if (n && ctx->body.len + n > ctx->body_size) {
-
-                /* the declared length, else twice as much, within max */
-
-                size = (r->headers_in.content_length_n > 0)
-                       ? (size_t) r->headers_in.content_length_n
-                       : ngx_max(2 * ctx->body_size, 4096);
-
-                size = ngx_min(ngx_max(size, ctx->body.len + n),
-                               (size_t) max);
-
-                p = ngx_pnalloc(r->pool, size);
-                if (p == NULL) {
-                    ngx_http_vod_event_fail(r, ctx,
-                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                            "InternalError", "out of memory");
-                    goto stop;
-                }
-
-                if (ctx->body.len) {
-                    ngx_memcpy(p, ctx->body.data, ctx->body.len);
-                }
-
-                ctx->body.data = p;
-                ctx->body_size = size;
-            }
-
-            if (n) {
-                ngx_memcpy(ctx->body.data + ctx->body.len, b->pos, n);
-                ctx->body.len += n;
-                b->pos = b->last;
-            }
-
-            ngx_free_chain(r->pool, cl);
-        }
-
-        r->request_body->bufs = NULL;
-
-        if (!r->reading_body) {
-            break;
-        }
-
-        rc = ngx_http_read_unbuffered_request_body(r);
-
-        if (rc == NGX_HTTP_REQUEST_TIME_OUT) {
-            ngx_http_vod_event_fail(r, ctx, NGX_HTTP_REQUEST_TIME_OUT,
-                                    "RequestTimeout",
-                                    "the client sent no data for "
-                                    "client_body_timeout");
-            goto stop;
-        }
-
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
-
-            if (r->connection->error) {
-                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                              "vod event: the client closed the connection");
-                r->connection->error = 0;
-                ctx->calls.client_gone = 1;
-            }
-
-            ngx_http_vod_event_fail(r, ctx,
-                                    rc == NGX_ERROR ? NGX_HTTP_BAD_REQUEST
-                                                    : (ngx_uint_t) rc,
-                                    "InvalidEvent",
-                                    "the event's body could not be read");
-            goto stop;
-        }
-
-        if (r->request_body->bufs == NULL && rc == NGX_AGAIN) {
-            return;
-        }
-    }
-
-stop:
 
     ctx->reading = 0;
-    r->read_event_handler = ngx_http_block_reading;
+
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+
+    switch (rc) {
+
+    case NGX_OK:
+        return;
+
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        ngx_http_vod_event_fail(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                "EventTooLarge", "the event is over %O bytes",
+                                ctx->body.max);
+        return;
+
+    case NGX_HTTP_REQUEST_TIME_OUT:
+    case NGX_HTTP_INTERNAL_SERVER_ERROR:
+        ngx_http_vod_upload_body_error(rc, &code, &msg);
+        ngx_http_vod_event_fail(r, ctx, rc, code, "%V", &msg);
+        return;
+
+    case NGX_HTTP_CLIENT_CLOSED_REQUEST:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod event: the client closed the connection");
+        ctx->calls.client_gone = 1;
+
+        /* fall through */
+
+    default:
+        ngx_http_vod_event_fail(r, ctx, rc, "InvalidEvent",
+                                "the event's body could not be read");
+        return;
+    }
 }
 
 
@@ -490,12 +443,14 @@ ngx_http_vod_event_max(ngx_http_vod_upload_loc_conf_t *conf)
 /* a pushed event: begins once read, is answered once handled */
 
 static void
-ngx_http_vod_callback_step(ngx_http_request_t *r)
+ngx_http_vod_callback_step(ngx_http_vod_calls_t *calls)
 {
     ngx_int_t                  rc;
+    ngx_http_request_t        *r;
     ngx_http_vod_event_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx = calls->data;
+    r = calls->request;
 
     if (ctx->answered || ctx->reading) {
         return;
@@ -524,7 +479,8 @@ ngx_http_vod_callback_step(ngx_http_request_t *r)
 
     if (rc == NGX_ERROR) {
         ngx_http_finalize_request(r,
-                                  ngx_http_vod_upload_send_error(r, ctx->status,
+                                  ngx_http_vod_upload_send_error(r,
+                                      ctx->status,
                                       (const char *) ctx->code.data,
                                       &ctx->message, NULL));
         return;
@@ -548,7 +504,7 @@ ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
     a.alloc = ngx_http_vod_upload_palloc;
     a.data = ctx->pool;
 
-    if (ngx_vod_api_parse_event(&a, ctx->body.data, ctx->body.len,
+    if (ngx_vod_api_parse_event(&a, ctx->json.data, ctx->json.len,
                                 NGX_VOD_API_EVENT_MAX, &ctx->event, &err)
         != NGX_VOD_OK)
     {
@@ -1162,7 +1118,7 @@ ngx_http_vod_pass_start(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    call->body = ctx->body;
+    call->body = ctx->json;
     call->handler = ngx_http_vod_pass_done;
 
     task.data = ctx->task_id.len ? ctx->task_id.data
@@ -1170,18 +1126,18 @@ ngx_http_vod_pass_start(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
     task.len = ctx->task_id.len ? ctx->task_id.len : ctx->event.task_id.len;
 
     if (ngx_http_vod_upload_call_header(call, "X-VOD-Event-Type",
-                                 (ngx_str_t *) &ctx->event.event_type)
+                                        (ngx_str_t *) &ctx->event.event_type)
         != NGX_OK
         || (ctx->event.file_id.len
             && ngx_http_vod_upload_call_header(call, "X-VOD-File-Id",
-                                        (ngx_str_t *) &ctx->event.file_id)
+                                     (ngx_str_t *) &ctx->event.file_id)
                != NGX_OK)
         || (task.len
             && ngx_http_vod_upload_call_header(call, "X-VOD-Task-Id", &task)
                != NGX_OK)
         || (ctx->event.event_handle.len
             && ngx_http_vod_upload_call_header(call, "X-VOD-Event-Handle",
-                                        (ngx_str_t *) &ctx->event.event_handle)
+                                     (ngx_str_t *) &ctx->event.event_handle)
                != NGX_OK)
         || ngx_http_vod_upload_call_location(call, &ctx->conf->callback_pass)
            != NGX_OK)
@@ -1261,7 +1217,8 @@ ngx_http_vod_event_fail(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx,
     level = (status < NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_INFO
                                                        : NGX_LOG_ERR;
 
-    ngx_log_error(level, r->connection->log, 0, "vod event: %V%s%s", &ctx->message,
+    ngx_log_error(level, r->connection->log, 0, "vod event: %V%s%s",
+                  &ctx->message,
                   ctx->event.event_type.len ? ", event " : "",
                   ctx->event.event_type.len
                   ? (char *) ctx->event.event_type.data : "");
@@ -1324,8 +1281,8 @@ ngx_http_vod_event_answer(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 static void
 ngx_http_vod_event_reset(ngx_http_vod_event_ctx_t *ctx)
 {
-    ngx_str_null(&ctx->body);
-    ctx->body_size = 0;
+    ngx_str_null(&ctx->json);
+    ctx->json_size = 0;
     ngx_memzero(&ctx->event, sizeof(ngx_vod_api_event_t));
     ngx_str_null(&ctx->task_id);
     ngx_str_null(&ctx->code);
@@ -1703,8 +1660,8 @@ ngx_http_vod_pull_next(ngx_http_vod_puller_t *p)
 
     ngx_http_vod_event_reset(ctx);
 
-    ctx->body.data = item->json.data;
-    ctx->body.len = item->json.len;
+    ctx->json.data = item->json.data;
+    ctx->json.len = item->json.len;
     ctx->begun = 1;
 
     if (ngx_http_vod_event_begin(r, ctx) != NGX_OK) {
@@ -1721,14 +1678,16 @@ ngx_http_vod_pull_next(ngx_http_vod_puller_t *p)
  */
 
 static void
-ngx_http_vod_pull_step(ngx_http_request_t *r)
+ngx_http_vod_pull_step(ngx_http_vod_calls_t *calls)
 {
     ngx_int_t                  rc;
     ngx_vod_str_t             *h;
+    ngx_http_request_t        *r;
     ngx_http_vod_puller_t     *p;
     ngx_http_vod_event_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+    ctx = calls->data;
+    r = calls->request;
     p = ctx->puller;
 
     while (p->state == NGX_HTTP_VOD_PULL_HANDLING) {
@@ -1758,7 +1717,8 @@ ngx_http_vod_pull_step(ngx_http_request_t *r)
 
         if (p->next == p->nitems || ngx_http_vod_pull_stopping()
             || (p->confirm->nelts
-                && ngx_current_msec - p->pulled >= NGX_HTTP_VOD_PULL_CONFIRM_BY))
+                && ngx_current_msec - p->pulled
+                   >= NGX_HTTP_VOD_PULL_CONFIRM_BY))
         {
             ngx_http_vod_confirm_start(p);
 

@@ -10,7 +10,7 @@
 
 
 #include "ngx_http_vod_upload_module.h"
-#include "ngx_http_vod_request.h"
+#include "ngx_http_vod_upload_sign.h"
 
 
 static ngx_str_t  ngx_http_vod_api_host = ngx_string(NGX_HTTP_VOD_API_HOST);
@@ -82,8 +82,10 @@ ngx_http_vod_upload_api_prepare(ngx_http_vod_call_t *call, const char *action)
     value.data = p;
     value.len = len;
 
-    if (ngx_http_vod_upload_call_header(call, "Authorization", &value) != NGX_OK
-        || ngx_http_vod_upload_call_header(call, "Content-Type", &ngx_http_vod_json)
+    if (ngx_http_vod_upload_call_header(call, "Authorization", &value)
+        != NGX_OK
+        || ngx_http_vod_upload_call_header(call, "Content-Type",
+                                           &ngx_http_vod_json)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -92,16 +94,20 @@ ngx_http_vod_upload_api_prepare(ngx_http_vod_call_t *call, const char *action)
     value.data = (u_char *) action;
     value.len = ngx_strlen(action);
 
-    if (ngx_http_vod_upload_call_header(call, "X-TC-Action", &value) != NGX_OK) {
+    if (ngx_http_vod_upload_call_header(call, "X-TC-Action", &value)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     value.data = p + len;
     value.len = ngx_vod_tc3_timestamp(value.data, s.timestamp);
 
-    if (ngx_http_vod_upload_call_header(call, "X-TC-Timestamp", &value) != NGX_OK
+    if (ngx_http_vod_upload_call_header(call, "X-TC-Timestamp", &value)
+        != NGX_OK
         || ngx_http_vod_upload_call_header(call, "X-TC-Version",
-                                    &ngx_http_vod_version) != NGX_OK
+                                           &ngx_http_vod_version)
+           != NGX_OK
         || ngx_http_vod_upload_call_header(call, "X-TC-Region", &conf->region)
            != NGX_OK)
     {
@@ -121,8 +127,9 @@ ngx_http_vod_upload_api_prepare(ngx_http_vod_call_t *call, const char *action)
  */
 
 ngx_int_t
-ngx_http_vod_upload_cos_prepare(ngx_http_vod_call_t *call, ngx_http_vod_cos_t *cos,
-    const char *method, ngx_vod_cos_pair_t *params, ngx_uint_t nparams)
+ngx_http_vod_upload_cos_prepare(ngx_http_vod_call_t *call,
+    ngx_http_vod_cos_t *cos, const char *method, ngx_vod_cos_pair_t *params,
+    ngx_uint_t nparams)
 {
     size_t               len;
     u_char              *p;
@@ -237,9 +244,11 @@ ngx_http_vod_upload_cos_prepare(ngx_http_vod_call_t *call, ngx_http_vod_cos_t *c
     value.data = p;
     value.len = len;
 
-    if (ngx_http_vod_upload_call_header(call, "Authorization", &value) != NGX_OK
+    if (ngx_http_vod_upload_call_header(call, "Authorization", &value)
+        != NGX_OK
         || ngx_http_vod_upload_call_header(call, "x-cos-security-token",
-                                    &cos->token) != NGX_OK)
+                                           &cos->token)
+           != NGX_OK)
     {
         return NGX_ERROR;
     }

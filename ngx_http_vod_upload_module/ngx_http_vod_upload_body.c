@@ -1,0 +1,304 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * The one reader of a client's body: uploads and pushed events read
+ * through it.  nginx reads the body unbuffered
+ * (r->request_body_no_buffering) into its own buffers; the reader hands
+ * them to its owner and marks them consumed, so that nginx reuses them.
+ * When the owner cannot take more, the buffers stay unconsumed and nginx
+ * stops reading the socket: that is the backpressure (TCP flow control,
+ * the HTTP/2 window).
+ */
+
+
+#include "ngx_http_vod_upload_body.h"
+
+
+static void ngx_http_vod_upload_body_handler(ngx_http_request_t *r);
+static void ngx_http_vod_upload_body_read_handler(ngx_http_request_t *r);
+static void ngx_http_vod_upload_body_pump(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body);
+static void ngx_http_vod_upload_body_pause(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body);
+static void ngx_http_vod_upload_body_end(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body, ngx_int_t rc);
+
+
+ngx_int_t
+ngx_http_vod_upload_body_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
+{
+    ngx_int_t  rc;
+
+    body->reading = 1;
+
+    /* an HTTP/2 stream reset meanwhile: what nginx has is not the body */
+
+    if (r->connection->error) {
+        ngx_http_vod_upload_body_end(r, body, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return NGX_OK;
+    }
+
+    r->request_body_no_buffering = 1;
+
+    rc = ngx_http_read_client_request_body(r,
+                                           ngx_http_vod_upload_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        body->reading = 0;
+        return rc;
+    }
+
+    /* the reference ngx_http_read_client_request_body() took */
+
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_OK;
+}
+
+
+/* the first data of the body, or all of it */
+
+static void
+ngx_http_vod_upload_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_body_t  *body;
+
+    body = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    r->read_event_handler = ngx_http_vod_upload_body_read_handler;
+
+    if (body->reading) {
+        ngx_http_vod_upload_body_pump(r, body);
+    }
+}
+
+
+/*
+ * The client's socket.  A client gone (a connection closed, an HTTP/2
+ * stream reset) is noticed here even while paused: nginx would take an
+ * HTTP/2 reset for the end of a body of unknown length.
+ */
+
+static void
+ngx_http_vod_upload_body_read_handler(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_body_t  *body;
+
+    body = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (!body->reading) {
+        return;
+    }
+
+    if (r->connection->error) {
+        ngx_http_vod_upload_body_end(r, body, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    if (!body->paused) {
+        ngx_http_vod_upload_body_pump(r, body);
+    }
+}
+
+
+/*
+ * Hands on what nginx has read, and reads on while the owner takes it.
+ * Called from the read handler, or by the owner on resume.
+ */
+
+static void
+ngx_http_vod_upload_body_pump(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
+{
+    size_t        n;
+    ngx_buf_t    *b;
+    ngx_int_t     rc;
+    ngx_chain_t  *cl;
+
+    for ( ;; ) {
+
+        /* what nginx has read: preread with the header, or just now */
+
+        if (body->pending == NULL) {
+            body->pending = r->request_body->bufs;
+            r->request_body->bufs = NULL;
+        }
+
+        while (body->pending) {
+            cl = body->pending;
+            b = cl->buf;
+
+            if (b->pos == b->last) {
+                body->pending = cl->next;
+                ngx_free_chain(r->pool, cl);
+                continue;
+            }
+
+            n = b->last - b->pos;
+
+            if (body->max && body->received + (off_t) n > body->max) {
+                ngx_http_vod_upload_body_end(r, body,
+                                             NGX_HTTP_REQUEST_ENTITY_TOO_LARGE);
+                return;
+            }
+
+            rc = body->data(r, b);
+
+            body->received += n - (b->last - b->pos);
+
+            if (rc == NGX_ERROR || !body->reading) {
+                return;
+            }
+
+            if (rc == NGX_AGAIN) {
+                ngx_http_vod_upload_body_pause(r, body);
+                return;
+            }
+        }
+
+        if (!r->reading_body) {
+            break;
+        }
+
+        rc = ngx_http_read_unbuffered_request_body(r);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE || rc == NGX_ERROR) {
+            ngx_http_vod_upload_body_end(r, body,
+                                         rc == NGX_ERROR
+                                         ? NGX_HTTP_CLIENT_CLOSED_REQUEST
+                                         : rc);
+            return;
+        }
+
+        if (r->request_body->bufs == NULL && rc == NGX_AGAIN) {
+            return;
+        }
+    }
+
+    ngx_http_vod_upload_body_end(r, body, NGX_OK);
+}
+
+
+/*
+ * The owner is full: nginx stops reading the client until it resumes.
+ * client_body_timeout must not fire meanwhile.
+ */
+
+static void
+ngx_http_vod_upload_body_pause(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
+{
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod body: pause reading after %O bytes", body->received);
+
+    body->paused = 1;
+
+    if (r->connection->read->timer_set) {
+        ngx_del_timer(r->connection->read);
+    }
+}
+
+
+void
+ngx_http_vod_upload_body_resume(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
+{
+    if (!body->reading || !body->paused) {
+        return;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod body: resume reading");
+
+    body->paused = 0;
+
+    /* data may wait in the socket: an edge-triggered event won't say so */
+
+    ngx_http_vod_upload_body_pump(r, body);
+}
+
+
+void
+ngx_http_vod_upload_body_stop(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
+{
+    body->reading = 0;
+    body->paused = 0;
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    /*
+     * nobody reads now: client_body_timeout would mark the connection
+     * timed out, and the lingering close after the answer would then
+     * reset it instead of letting the client read the answer
+     */
+
+    if (r->connection->read->timer_set) {
+        ngx_del_timer(r->connection->read);
+    }
+}
+
+
+static void
+ngx_http_vod_upload_body_end(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body, ngx_int_t rc)
+{
+    ngx_http_vod_upload_body_stop(r, body);
+
+    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST || r->connection->error) {
+        /* the owner's calls and its cleanup need the request alive */
+        r->connection->error = 0;
+        rc = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+    }
+
+    body->end(r, rc);
+}
+
+
+ngx_uint_t
+ngx_http_vod_upload_body_reading(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_body_t  *body;
+
+    body = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    return body && body->reading && !body->paused;
+}
+
+
+void
+ngx_http_vod_upload_body_error(ngx_int_t rc, const char **code,
+    ngx_str_t *message)
+{
+    switch (rc) {
+
+    case NGX_HTTP_CLIENT_CLOSED_REQUEST:
+        *code = "ClientClosedRequest";
+        ngx_str_set(message, "the client closed the connection");
+        return;
+
+    case NGX_HTTP_REQUEST_TIME_OUT:
+        *code = "RequestTimeout";
+        ngx_str_set(message, "the client sent no data for "
+                             "client_body_timeout");
+        return;
+
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        *code = "EntityTooLarge";
+        ngx_str_set(message, "the body is larger than client_max_body_size");
+        return;
+
+    case NGX_HTTP_BAD_REQUEST:
+        *code = "InvalidBody";
+        ngx_str_set(message, "the body is malformed (invalid chunked "
+                             "encoding)");
+        return;
+
+    default:
+        *code = "InternalError";
+        ngx_str_set(message, "the body could not be read");
+        return;
+    }
+}

@@ -1,0 +1,109 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ */
+
+
+#ifndef _NGX_HTTP_VOD_UPLOAD_RELAY_H_INCLUDED_
+#define _NGX_HTTP_VOD_UPLOAD_RELAY_H_INCLUDED_
+
+
+#include "ngx_http_vod_upload_module.h"
+#include "ngx_vod_api_json.h"
+
+
+/*
+ * The relay engine (ngx_http_vod_upload_relay.c): one upload into VOD.
+ * ApplyUpload -> the bytes it is given, as COS parts -> Complete ->
+ * CommitUpload, and whatever a failure must remove from COS.  It never
+ * reads the client and never answers it: a front-end (PUT, ...) reads
+ * the body, writes it here, and answers with the result.
+ *
+ *   relay = ngx_http_vod_upload_relay_create(r, conf, &handler, length);
+ *   ngx_http_vod_upload_relay_start(relay, &params, &error);
+ *       ...  handler.ready(r): the bytes may come
+ *   ngx_http_vod_upload_relay_write(relay, b);     NGX_AGAIN: full, wait
+ *       ...  handler.resume(r): write again
+ *   ngx_http_vod_upload_relay_end(relay);          all of it was written
+ *   ngx_http_vod_upload_relay_fail(relay, ...);    the front-end's failure
+ *       ...  handler.stop(r): the upload failed, write no more
+ *       ...  handler.done(r): over, ngx_http_vod_upload_relay_result()
+ *
+ * Handlers run from the engine's events, never from inside a call of
+ * the API; done runs once, last; the front-end answers and finalizes
+ * the request there.  Calls to VOD and COS are subrequests of r.
+ */
+
+typedef struct ngx_http_vod_upload_relay_s  ngx_http_vod_upload_relay_t;
+
+typedef void (*ngx_http_vod_upload_relay_pt)(ngx_http_request_t *r);
+
+typedef struct {
+    ngx_http_vod_upload_relay_pt    ready;
+    ngx_http_vod_upload_relay_pt    resume;
+    ngx_http_vod_upload_relay_pt    stop;
+    ngx_http_vod_upload_relay_pt    done;
+} ngx_http_vod_upload_relay_handler_t;
+
+
+/* the outcome, for the front-end's answer and the variables */
+
+typedef struct {
+    /*
+     * 200; 202 for a CommitUpload whose outcome is not known; 499 when
+     * the client went away; else the failure's status
+     */
+    ngx_uint_t                      status;
+    ngx_str_t                       code;         /* of a failure */
+    ngx_str_t                       message;
+    ngx_str_t                       request_id;   /* VOD's or COS's, last */
+
+    ngx_str_t                       file_id;
+    ngx_str_t                       media_url;
+    ngx_str_t                       cover_url;
+    off_t                           size;
+    ngx_uint_t                      parts;
+
+    /* where the media is, to recognise it in NewFileUpload (202) */
+    ngx_str_t                       bucket;
+    ngx_str_t                       key;
+    ngx_str_t                       media_name;
+    ngx_str_t                       source_context;
+} ngx_http_vod_upload_result_t;
+
+
+/*
+ * length: of the body, -1 when not known; the parts are planned from it
+ * (the front-end checked that a plan exists: ngx_vod_parts_size()).
+ */
+ngx_http_vod_upload_relay_t *ngx_http_vod_upload_relay_create(
+    ngx_http_request_t *r, ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_vod_upload_relay_handler_t *handler, off_t length);
+
+/*
+ * Sends ApplyUpload with these parameters.  NGX_DECLINED: they cannot be
+ * sent (not UTF-8, ...), the reason in *error, nothing started.
+ */
+ngx_int_t ngx_http_vod_upload_relay_start(ngx_http_vod_upload_relay_t *relay,
+    ngx_vod_api_apply_upload_req_t *params, ngx_str_t *error);
+
+/*
+ * Takes bytes from b (moves b->pos): NGX_OK, all of them; NGX_AGAIN, the
+ * part buffers are full (resume tells when to write again); NGX_ERROR,
+ * the upload failed.
+ */
+ngx_int_t ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *relay,
+    ngx_buf_t *b);
+
+/* the end of the media: what was written is all of it */
+void ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *relay);
+
+/* the front-end's failure (logged by it): the upload is failed, cleaned */
+void ngx_http_vod_upload_relay_fail(ngx_http_vod_upload_relay_t *relay,
+    ngx_uint_t status, const char *code, ngx_str_t *message);
+
+ngx_http_vod_upload_result_t *ngx_http_vod_upload_relay_result(
+    ngx_http_vod_upload_relay_t *relay);
+
+
+#endif /* _NGX_HTTP_VOD_UPLOAD_RELAY_H_INCLUDED_ */
