@@ -539,22 +539,16 @@ sub curl_command {
 
 # ---- responses ----
 
-# { code, headers => [[name, value], ...], raw_headers, body }; interim 1xx
-# responses (not 101) are skipped
+# { code, headers => [[name, value], ...], raw_headers, body }. The first
+# response is the one checked, as upstream: after an interim one (100
+# Continue) the final response is the body.
 sub parse_response {
     my ($block, $raw, $req) = @_;
     my $name = $block->name;
     my %res = (code => undef, headers => [], raw_headers => '', body => '');
 
-    my ($start, $end) = (0);
-    while (1) {
-        $end = index($raw, "\r\n\r\n", $start);
-        last if $end < 0
-             || substr($raw, $start, 20) !~ m{^HTTP/\S+ +1(?!01)\d\d\b};
-        $start = $end + 4;
-    }
-
-    my $head = substr($raw, $start, ($end < 0 ? length $raw : $end) - $start);
+    my $end = index($raw, "\r\n\r\n");
+    my $head = substr($raw, 0, $end < 0 ? length $raw : $end);
     $res{raw_headers} = "$head\r\n" if $end >= 0;
     my ($status, @lines) = split /\r?\n/, $head;
     $res{code} = $1 if defined $status && $status =~ m{^HTTP/\S+\s+(\d+)};
@@ -1040,10 +1034,9 @@ TEST_NGINX_SERVER_PORT (if unset) and TEST_NGINX_SERVER_ROOT.
 nginx runs in the foreground as a child and is restarted for every
 repetition (upstream keeps one daemon per block and reads the log while it
 runs, after a short sleep), so the log checks also see lines written at
-shutdown. nginx exiting by itself or not stopping is a failure. Interim 1xx
-responses are skipped. A matched C<no_error_log> pattern fails once, not
-once per matching line. C<! Name> in C<response_headers> is
-case-insensitive. C<--- http2> uses C<http2 on> only from nginx 1.25.1, else
+shutdown. nginx exiting by itself or not stopping is a failure. A matched
+C<no_error_log> pattern fails once, not once per matching line. C<! Name>
+in C<response_headers> is case-insensitive. C<--- http2> uses C<http2 on> only from nginx 1.25.1, else
 C<listen ... http2> (upstream emits C<http2 on> from 1.19.9, which nginx
 1.22 rejects). A first block without C<config> runs with an empty one
 (upstream bails out). Not supported: pipelined_requests, shutdown_error_log,
