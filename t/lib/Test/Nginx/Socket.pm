@@ -1049,7 +1049,9 @@ TEST_NGINX_SERVER_PORT (if unset) and TEST_NGINX_SERVER_ROOT.
 nginx runs in the foreground as a child and is restarted for every
 repetition (upstream keeps one daemon per block and reads the log while it
 runs, after a short sleep), so the log checks also see lines written at
-shutdown. nginx exiting by itself or not stopping is a failure. A matched
+shutdown (a block must not need them: under upstream it fails; have the
+block make the event happen while nginx runs). nginx exiting by itself or
+not stopping is a failure. A matched
 C<no_error_log> pattern fails once, not once per matching line. C<! Name>
 in C<response_headers> is case-insensitive. C<--- http2> uses C<http2 on>
 only from nginx 1.25.1, else C<listen ... http2> (upstream emits C<http2
