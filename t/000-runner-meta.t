@@ -61,6 +61,8 @@ my %expected_failures = (
         qr/\Q$name\E 8: wrong header - header X-Foo ok$/,
     'response_body_like not matching' =>
         qr/\Q$name\E 9: .* - response_body_like - response is expected/,
+    'curl failing without curl_error' =>
+        qr/\Q$name\E 10: .* - command "curl .*" generates stderr output: curl: \(92\)/,
 );
 
 my @not_ok = $out =~ /^not ok \d+ - (.*)$/mg;
@@ -71,7 +73,7 @@ for my $what (sort keys %expected_failures) {
 is scalar @not_ok, scalar keys %expected_failures, 'no other failure'
     or diag join "\n", @not_ok;
 
-like $out, qr/^ok \d+ - \Q$name\E 10: control, passes - response_body/m,
+like $out, qr/^ok \d+ - \Q$name\E 11: control, passes - response_body/m,
     'the control block passes';
 like $err, qr/nginx: \[emerg\] unknown directive "no_such_directive"/,
     "nginx's stderr is shown when it cannot start";

@@ -18,7 +18,7 @@ repeat_each(2);
 # the tests of each block, in order
 plan tests => repeat_each() * (3 + 4 + 3 + 2 + 3 + 2 + 2 + 6 + 2 + 3 + 6
                                + 1 + 2 + 3 + 2 + 3 + 3 + 4 + 2 + 3 + 3
-                               + 2 + 2 + 2 + 2 + 2);
+                               + 2 + 2 + 2 + 2 + 2 + 1);
 
 run_tests();
 
@@ -370,3 +370,17 @@ pre
 GET /t
 --- error_code_like: ^30[12]$
 --- response_body_unlike: 500
+
+
+
+=== TEST 27: curl failing as curl_error expects
+--- http2
+--- config
+    location = /t { return 444; }
+--- request
+GET /t
+--- curl_error eval
+qr/\(92\) HTTP\/2 stream \d+ was not closed cleanly/
+--- ignore_response
+--- no_error_log
+[error]

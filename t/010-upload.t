@@ -141,6 +141,8 @@ qr/^200 \d+ 2 1500000 req:[-0-9a-f]{36} err:- url:http:\/\/127\.0\.0\.1:\d+\/vod
 
 
 === TEST 7: Expect: 100-continue is answered once the upload is applied
+The runner checks the first response, the interim 100 Continue; the final
+one follows it, as the body.
 --- config
 location /upload/ {
     vod_upload;
@@ -149,8 +151,8 @@ location /upload/ {
 Expect: 100-continue
 --- request eval
 "PUT /upload/expect.mp4\n" . VodTest::bytes(20_000, 7)
---- error_code: 200
---- response_body_like: "Size":20000\}
+--- error_code: 100
+--- response_body_like: ^HTTP/1\.1 200 OK\r\n.*\r\n\r\n\{"FileId":"\d+",.*"Size":20000\}$
 --- emulator_ops: ApplyUpload PutObject CommitUpload
 --- landed_md5 eval: VodTest::md5(20_000, 7)
 

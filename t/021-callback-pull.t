@@ -21,12 +21,13 @@ sub slurp_log {
     return <$fh>;
 }
 
-# the last PullEvents the emulator received is still waiting for events
+# the last PullEvents the emulator received, if it is still waiting for
+# events
 sub pull_waiting {
     my $s = shift;
     my ($last) = grep { ($_->{op} // '') eq 'PullEvents' }
                  reverse @{ $s->{requests} };
-    return $last && !defined $last->{status};
+    return $last && !defined $last->{status} ? $last : undef;
 }
 
 # reload while a PullEvents waits; then an event must be pulled and
@@ -72,6 +73,57 @@ sub stuck_round {
     }
 
     return slurp_log() =~ /delaying request/;
+}
+
+# The workers are told to quit, as a graceful stop or a reload tells them;
+# the master starts new ones, so that nginx still runs when the runner
+# checks the log (upstream's does so before it stops nginx).
+sub quit_workers {
+    open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!";
+    my $master = <$fh> + 0;
+    my @workers;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $in, '<', $stat or next;
+        my ($pid, $ppid) = (<$in> // '') =~ /^(\d+) \(.*\) \S+ (\d+) /
+            or next;
+        push @workers, $pid if $ppid == $master;
+    }
+    @workers or die "no worker process of nginx $master\n";
+    kill 'QUIT', @workers;
+}
+
+# quit while PullEvents waits: the worker drops that PullEvents at once
+# (it would be answered after VOD's long poll), having logged why
+our $QuitPull;
+sub quit_while_pulling {
+    my $s = shift;
+
+    if (!$QuitPull) {
+        my $pull = pull_waiting($s) or return 0;
+        $QuitPull = $pull->{seq};
+        quit_workers();
+        return 0;
+    }
+
+    my ($pull) = grep { $_->{seq} == $QuitPull } @{ $s->{requests} };
+    return ($pull->{status} // '') =~ /^(?:aborted|reset)$/;
+}
+
+# quit while a round is stuck: the worker leaves after its grace time, and
+# the new worker 0 pulls again (the old one has logged why by then)
+our $QuitStuck;
+sub quit_while_stuck {
+    my $s = shift;
+
+    if (!defined $QuitStuck) {
+        return 0 unless stuck_round($s);
+        $QuitStuck = $s->{requests}[-1]{seq} // 0;
+        quit_workers();
+        return 0;
+    }
+
+    return grep { ($_->{op} // '') eq 'PullEvents' && $_->{seq} > $QuitStuck }
+                @{ $s->{requests} };
 }
 
 # a PullEvents has waited longer than vod_read_timeout; then an event
@@ -340,7 +392,7 @@ location = /t {
 --- request
 GET /t
 --- error_code: 204
---- emulator_wait: main::pull_waiting($s)
+--- emulator_wait: main::quit_while_pulling($s)
 --- error_log
 vod events: the worker is going away, pulling stops
 --- no_error_log
@@ -392,7 +444,7 @@ location = /t {
 --- request
 GET /t
 --- error_code: 204
---- emulator_wait: main::stuck_round($s)
+--- emulator_wait: main::quit_while_stuck($s)
 --- emulator_events
 FileDeleted confirmed
 FileDeleted inflight

@@ -2,8 +2,10 @@ package VodTest;
 
 # What the module's Test::Nginx-format files share: an emulator started
 # once per file, the http{} lines that point the module at it, and checks
-# of what the emulator received, run after each block (nginx has stopped
-# by then, so an upload's last call, an abort say, is in):
+# of what the emulator received, run after each block (the project's
+# runner has stopped nginx by then, upstream's has not: a block whose last
+# calls, an abort say, may come after the answer waits for them with
+# --- emulator_wait):
 #
 #   use FindBin (); use lib "$FindBin::Bin/emulator/lib";
 #   use Test::Nginx::Socket 'no_plan';
@@ -35,6 +37,9 @@ package VodTest;
 #   --- emulator_wait    Perl code, true once the emulator's state ($s) is
 #                        as the block expects: polled after the last
 #                        request, at most 15 s, while nginx still runs
+#                        (with --- ignore_response, after the block, when
+#                        nginx may have stopped: under upstream
+#                        Test::Nginx it still runs then)
 #   --- api_params       "Op Field: value" lines: the parameters of the
 #                        first Op request as the emulator received them
 #                        (JSON for objects and arrays, "(none)")
@@ -132,6 +137,11 @@ sub wait_emulator {
     my $req = $block->request // $block->raw_request // $block->pipelined_requests;
     return if ref $req eq 'ARRAY' && $i < $#$req;
 
+    poll_emulator($block, $code);
+}
+
+sub poll_emulator {
+    my ($block, $code) = @_;
     my $cond = eval "sub { my \$s = shift; $code }"
         or die $block->name . ": emulator_wait: $@";
     ok $Emu->wait_for($cond, 15),
@@ -141,6 +151,11 @@ sub wait_emulator {
 sub check_block {
     my $block = shift;
     my $name = $block->name;
+
+    # without a response checked, --- emulator_wait is polled here
+    poll_emulator($block, $block->emulator_wait)
+        if defined $block->ignore_response && defined $block->emulator_wait;
+
     my $state = $Emu->state('md5=1');
 
     if (defined(my $want = $block->emulator_ops)) {

@@ -489,16 +489,24 @@ sub curl_request {
     my ($stdout, $stderr) = (slurp("$out"), slurp("$err"));
     warn "$name - @cmd\n$stderr" if $Verbose;
 
-    if ($status == 28) {    # curl's "operation timed out"
-        Test::More::fail("ERROR: client socket timed out - $name")
-            unless defined $block->abort;
-        return $stdout;
-    }
+    # as upstream: curl failing with nothing on stdout is a failure unless
+    # its message is the --- curl_error expected (--- abort does not
+    # apply); a message after some output is a warning
     if ($stdout eq '') {
-        Test::More::fail("$name - curl command \"@cmd\" failed: $stderr");
+        my $want = $block->curl_error;
+        if ($stderr eq '') {
+            Test::More::fail("$name - curl command \"@cmd\" generates no "
+                             . "stdout output (exit code $status)");
+        } elsif (!defined $want || (ref $want ? $stderr !~ $want
+                                              : index($stderr, $want) < 0))
+        {
+            Test::More::fail("$name - command \"@cmd\" generates stderr "
+                             . "output: $stderr");
+        }
         return undef;
     }
-    warn "WARNING: $name - curl stderr: $stderr" if $stderr ne '';
+    warn "WARNING: $name - command \"@cmd\" generates stderr output: "
+         . $stderr if $stderr ne '';
     return $stdout;
 }
 
@@ -531,30 +539,23 @@ sub curl_command {
     }
 
     push @args, '--connect-timeout', $timeout, '--max-time', $timeout;
-    push @args, split ' ', $block->curl_options
-        if defined $block->curl_options;
+    push @args, $block->curl_options if defined $block->curl_options;
     my $addr = $block->server_addr_for_client // $ServerAddr;
     return (@args, "http://$addr:$ServerPortForClient$uri");
 }
 
 # ---- responses ----
 
-# { code, headers => [[name, value], ...], raw_headers, body }; interim 1xx
-# responses (not 101) are skipped
+# { code, headers => [[name, value], ...], raw_headers, body }. The first
+# response is the one checked, as upstream: after an interim one (100
+# Continue) the final response is the body.
 sub parse_response {
     my ($block, $raw, $req) = @_;
     my $name = $block->name;
     my %res = (code => undef, headers => [], raw_headers => '', body => '');
 
-    my ($start, $end) = (0);
-    while (1) {
-        $end = index($raw, "\r\n\r\n", $start);
-        last if $end < 0
-             || substr($raw, $start, 20) !~ m{^HTTP/\S+ +1(?!01)\d\d\b};
-        $start = $end + 4;
-    }
-
-    my $head = substr($raw, $start, ($end < 0 ? length $raw : $end) - $start);
+    my $end = index($raw, "\r\n\r\n");
+    my $head = substr($raw, 0, $end < 0 ? length $raw : $end);
     $res{raw_headers} = "$head\r\n" if $end >= 0;
     my ($status, @lines) = split /\r?\n/, $head;
     $res{code} = $1 if defined $status && $status =~ m{^HTTP/\S+\s+(\d+)};
@@ -958,7 +959,10 @@ C<< { value => ..., delay_before => secs } >>), C<more_headers>,
 C<raw_request> (sent verbatim; an array gives packets),
 C<raw_request_middle_delay>, C<timeout> (inactivity, seconds or C<ms>,
 default 3), C<abort>, C<shutdown>, C<wait>, C<http2>, C<no_http2>,
-C<curl_options>, C<server_addr_for_client>, C<ignore_response>.
+C<curl_options> (one argument added to curl's, as upstream),
+C<curl_error> (a substring, or with C<eval> a qr//, of the message of a
+curl that fails with no output), C<server_addr_for_client>,
+C<ignore_response>.
 
 =item Response: C<error_code> (default 200), C<error_code_like>,
 C<response_headers> (C<Name: value>, C<! Name> for absent),
@@ -988,8 +992,13 @@ whitespace removed) unless C<more_headers> gives one or says
 C<Transfer-Encoding: chunked>. The response is read until nginx closes the
 connection or nothing happens for C<timeout> seconds, which fails the
 block unless C<abort> is given. Bodies of any size are written while the
-response is read, and nginx answering early is not an error. The server
-has C<client_max_body_size 30M>, as upstream's.
+response is read, and nginx answering early is not an error. With
+C<http2>, curl sends the request (C<--max-time> the C<timeout>): curl
+failing with no output fails the block unless C<curl_error> matches its
+message, whatever C<abort> says (upstream runs curl under a timer of the
+same C<timeout> that dies, so a curl meant to give up needs a shorter
+C<curl_options> C<-mN>). The server has C<client_max_body_size 30M>, as
+upstream's.
 
 C<$TEST_NGINX_*> variables are expanded in C<main_config>, C<http_config>,
 C<config>, C<post_main_config>, C<user_files>, C<response_body> and
@@ -1040,14 +1049,16 @@ TEST_NGINX_SERVER_PORT (if unset) and TEST_NGINX_SERVER_ROOT.
 nginx runs in the foreground as a child and is restarted for every
 repetition (upstream keeps one daemon per block and reads the log while it
 runs, after a short sleep), so the log checks also see lines written at
-shutdown. nginx exiting by itself or not stopping is a failure. Interim 1xx
-responses are skipped. A matched C<no_error_log> pattern fails once, not
-once per matching line. C<! Name> in C<response_headers> is
-case-insensitive. C<--- http2> uses C<http2 on> only from nginx 1.25.1, else
-C<listen ... http2> (upstream emits C<http2 on> from 1.19.9, which nginx
-1.22 rejects). A first block without C<config> runs with an empty one
-(upstream bails out). Not supported: pipelined_requests, shutdown_error_log,
-skip_nginx, todo, http09, the deprecated *_eval sections, curl_error,
-stap, tcp/udp mock servers, valgrind, HUP, check-leak and benchmark modes.
+shutdown (a block must not need them: under upstream it fails; have the
+block make the event happen while nginx runs). nginx exiting by itself or
+not stopping is a failure. A matched
+C<no_error_log> pattern fails once, not once per matching line. C<! Name>
+in C<response_headers> is case-insensitive. C<--- http2> uses C<http2 on>
+only from nginx 1.25.1, else C<listen ... http2> (upstream emits C<http2
+on> from 1.19.9, which nginx 1.22 rejects). A first block without
+C<config> runs with an empty one (upstream bails out). Not supported:
+pipelined_requests, shutdown_error_log, skip_nginx, todo, http09, the
+deprecated *_eval sections, stap, tcp/udp mock servers, valgrind, HUP,
+check-leak and benchmark modes.
 
 =cut
