@@ -19,18 +19,6 @@ typedef struct {
 } ngx_http_vod_bounds_t;
 
 
-typedef int (*ngx_http_vod_check_pt)(const u_char *p, size_t len);
-
-
-/* checks a vod_upload_* value that is a constant, see ngx_http_vod_value */
-
-typedef struct {
-    ngx_http_vod_check_pt       check;
-    size_t                      max_len;
-    const char                 *expected;
-} ngx_http_vod_value_check_t;
-
-
 static char *ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_secret(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -63,8 +51,6 @@ static ngx_int_t ngx_http_vod_parse_endpoint(ngx_conf_t *cf, ngx_str_t *url,
     ngx_http_vod_endpoint_t *ep);
 static ngx_int_t ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *value);
-static int ngx_http_vod_decimal_valid(const u_char *p, size_t len);
-static int ngx_http_vod_printable_valid(const u_char *p, size_t len);
 static ngx_int_t ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf);
 static void *ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf);
@@ -84,42 +70,6 @@ static ngx_int_t ngx_http_vod_merge_calls(ngx_conf_t *cf,
 static ngx_int_t ngx_http_vod_set_ssl(ngx_conf_t *cf,
     ngx_http_vod_upload_loc_conf_t *conf);
 #endif
-
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_procedure = {
-    ngx_http_vod_printable_valid, 256, "a task-flow template name"
-};
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_class_id = {
-    ngx_http_vod_decimal_valid, 20, "a category id (an integer)"
-};
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_source_context = {
-    NULL, NGX_VOD_SOURCE_CONTEXT_MAX, "a source context"
-};
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_session_context = {
-    NULL, NGX_VOD_SESSION_CONTEXT_MAX, "a session context"
-};
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_storage_region = {
-    ngx_vod_region_valid, NGX_VOD_REGION_MAX,
-    "a region name such as \"ap-chongqing\""
-};
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_media_name = {
-    NULL, 1024, "a media name"
-};
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_media_type = {
-    ngx_vod_media_type_valid, NGX_VOD_MEDIA_TYPE_MAX,
-    "a media type VOD accepts, such as \"mp4\""
-};
-
-static ngx_http_vod_value_check_t  ngx_http_vod_check_expire_time = {
-    ngx_vod_iso8601_valid, 64,
-    "an ISO 8601 time such as \"2030-01-01T00:00:00Z\""
-};
 
 
 static ngx_http_vod_bounds_t  ngx_http_vod_parts_in_flight_bounds = { 1, 64 };
@@ -224,56 +174,56 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, procedure),
-      &ngx_http_vod_check_procedure },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_PROCEDURE] },
 
     { ngx_string("vod_upload_class_id"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, class_id),
-      &ngx_http_vod_check_class_id },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_CLASS_ID] },
 
     { ngx_string("vod_upload_source_context"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, source_context),
-      &ngx_http_vod_check_source_context },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_SOURCE_CONTEXT] },
 
     { ngx_string("vod_upload_session_context"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, session_context),
-      &ngx_http_vod_check_session_context },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_SESSION_CONTEXT] },
 
     { ngx_string("vod_upload_storage_region"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, storage_region),
-      &ngx_http_vod_check_storage_region },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_STORAGE_REGION] },
 
     { ngx_string("vod_upload_media_name"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, media_name),
-      &ngx_http_vod_check_media_name },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_MEDIA_NAME] },
 
     { ngx_string("vod_upload_media_type"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, media_type),
-      &ngx_http_vod_check_media_type },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_MEDIA_TYPE] },
 
     { ngx_string("vod_upload_expire_time"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, expire_time),
-      &ngx_http_vod_check_expire_time },
+      (void *) &ngx_vod_params[NGX_VOD_PARAM_EXPIRE_TIME] },
 
     { ngx_string("vod_upload_part_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -844,7 +794,7 @@ ngx_http_vod_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_vod_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_vod_value_check_t *vc = cmd->post;
+    const ngx_vod_param_t *param = cmd->post;
 
     char                      *rv;
     ngx_str_t                 *value;
@@ -866,26 +816,28 @@ ngx_http_vod_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (value[1].len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" is empty: expected %s",
-                           &cmd->name, vc->expected);
+                           &cmd->name, param->expected);
         return NGX_CONF_ERROR;
     }
 
-    if (value[1].len > vc->max_len) {
+    switch (ngx_vod_param_check(param, value[1].data, value[1].len)) {
+
+    case NGX_VOD_OK:
+        return NGX_CONF_OK;
+
+    case NGX_VOD_PARAM_TOO_LONG:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" is %uz characters long, over the "
                            "limit of %uz", &cmd->name, value[1].len,
-                           vc->max_len);
+                           param->max_len);
         return NGX_CONF_ERROR;
-    }
 
-    if (vc->check && !vc->check(value[1].data, value[1].len)) {
+    default: /* NGX_VOD_PARAM_INVALID */
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" \"%V\" is not %s",
-                           &cmd->name, &value[1], vc->expected);
+                           &cmd->name, &value[1], param->expected);
         return NGX_CONF_ERROR;
     }
-
-    return NGX_CONF_OK;
 }
 
 
@@ -1049,30 +1001,6 @@ ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *value)
     }
 
     return NGX_OK;
-}
-
-
-static int
-ngx_http_vod_decimal_valid(const u_char *p, size_t len)
-{
-    int64_t  n;
-
-    return ngx_vod_int64_parse(p, len, &n) && n >= 0;
-}
-
-
-static int
-ngx_http_vod_printable_valid(const u_char *p, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (p[i] < ' ' || p[i] == 0x7f) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 

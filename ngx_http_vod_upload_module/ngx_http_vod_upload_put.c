@@ -40,6 +40,11 @@ static ngx_int_t ngx_http_vod_bad(ngx_http_request_t *r,
     const char *fmt, ...);
 static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
     ngx_http_vod_put_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_param(ngx_http_request_t *r,
+    ngx_http_vod_put_ctx_t *ctx, ngx_vod_param_e which,
+    ngx_http_complex_value_t *cv, ngx_vod_str_t *out);
+static ngx_int_t ngx_http_vod_param_check(ngx_http_request_t *r,
+    ngx_http_vod_put_ctx_t *ctx, ngx_vod_param_e which, ngx_str_t *v);
 static ngx_int_t ngx_http_vod_file_name(ngx_http_request_t *r,
     ngx_str_t *file);
 static ngx_int_t ngx_http_vod_value(ngx_http_request_t *r,
@@ -255,7 +260,8 @@ ngx_http_vod_bad(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx,
 
 /*
  * The ApplyUpload parameters: the media type and name from the file name
- * unless configured, the configured values, checked.
+ * unless configured, the configured values; each checked as the table
+ * of ngx_vod_params.c says, as "nginx -t" checks a constant value.
  */
 
 static ngx_int_t
@@ -263,6 +269,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
 {
     u_char                          *p, *last, *dot;
     int64_t                          n;
+    ngx_int_t                        rc;
     ngx_str_t                        file, v;
     ngx_vod_api_apply_upload_req_t  *req;
     ngx_http_vod_upload_loc_conf_t  *conf;
@@ -280,7 +287,7 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
     file.len = last - p;
 
     if (ngx_http_vod_file_name(r, &file) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     last = file.data + file.len;
@@ -293,134 +300,105 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
         }
     }
 
-    if (ngx_http_vod_value(r, conf->media_type, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_MEDIA_TYPE,
+                            conf->media_type, &req->media_type);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (v.len == 0) {
+    if (req->media_type.len == 0) {
         if (dot == NULL || dot + 1 == last) {
             return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                       "MissingMediaType",
-                                       "the file name \"%V\" has no "
-                                       "extension to take the media type "
-                                       "from", &file);
+                                    "MissingMediaType",
+                                    "the file name \"%V\" has no extension "
+                                    "to take the media type from", &file);
         }
 
         v.len = last - dot - 1;
         v.data = ngx_pnalloc(r->pool, v.len);
         if (v.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
         }
 
         ngx_strlow(v.data, dot + 1, v.len);
+
+        rc = ngx_http_vod_param_check(r, ctx, NGX_VOD_PARAM_MEDIA_TYPE, &v);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        req->media_type.data = v.data;
+        req->media_type.len = v.len;
     }
 
-    if (!ngx_vod_media_type_valid(v.data, v.len)) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "InvalidMediaType",
-                                   "\"%V\" is not a media type VOD accepts",
-                                   &v);
+    rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_MEDIA_NAME,
+                            conf->media_name, &req->media_name);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    req->media_type.data = v.data;
-    req->media_type.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->media_name, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len == 0) {
+    if (req->media_name.len == 0) {
         v.data = file.data;
         v.len = (dot ? dot : last) - file.data;
+
+        if (v.len == 0) {
+            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                    "MissingMediaName",
+                                    "the path has no file name to take the "
+                                    "media name from");
+        }
+
+        rc = ngx_http_vod_param_check(r, ctx, NGX_VOD_PARAM_MEDIA_NAME, &v);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        req->media_name.data = v.data;
+        req->media_name.len = v.len;
     }
 
-    if (v.len == 0) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "MissingMediaName",
-                                   "the path has no file name to take the "
-                                   "media name from");
+    rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_SOURCE_CONTEXT,
+                            conf->source_context, &req->source_context);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_SESSION_CONTEXT,
+                                conf->session_context, &req->session_context);
     }
 
-    req->media_name.data = v.data;
-    req->media_name.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->source_context, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (rc == NGX_OK) {
+        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_STORAGE_REGION,
+                                conf->storage_region, &req->storage_region);
     }
 
-    if (v.len > NGX_VOD_SOURCE_CONTEXT_MAX) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "SourceContextTooLong",
-                                   "the source context is %uz characters "
-                                   "long, over the limit of %d", v.len,
-                                   NGX_VOD_SOURCE_CONTEXT_MAX);
+    if (rc == NGX_OK) {
+        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_EXPIRE_TIME,
+                                conf->expire_time, &req->expire_time);
     }
 
-    req->source_context.data = v.data;
-    req->source_context.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->session_context, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (rc == NGX_OK) {
+        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_PROCEDURE,
+                                conf->procedure, &req->procedure);
     }
 
-    if (v.len > NGX_VOD_SESSION_CONTEXT_MAX) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "SessionContextTooLong",
-                                   "the session context is %uz characters "
-                                   "long, over the limit of %d", v.len,
-                                   NGX_VOD_SESSION_CONTEXT_MAX);
+    if (rc != NGX_OK) {
+        return rc;
     }
-
-    req->session_context.data = v.data;
-    req->session_context.len = v.len;
 
     if (ngx_http_vod_value(r, conf->class_id, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     if (v.len) {
-        if (!ngx_vod_int64_parse(v.data, v.len, &n) || n < 0) {
-            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                       "InvalidClassId",
-                                       "\"%V\" is not a category id", &v);
+        rc = ngx_http_vod_param_check(r, ctx, NGX_VOD_PARAM_CLASS_ID, &v);
+        if (rc != NGX_OK) {
+            return rc;
         }
+
+        (void) ngx_vod_int64_parse(v.data, v.len, &n);
 
         req->class_id.value = n;
         req->class_id.set = 1;
     }
-
-    if (ngx_http_vod_value(r, conf->storage_region, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len && !ngx_vod_region_valid(v.data, v.len)) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "InvalidStorageRegion",
-                                   "\"%V\" is not a region name", &v);
-    }
-
-    req->storage_region.data = v.data;
-    req->storage_region.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->expire_time, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (v.len && !ngx_vod_iso8601_valid(v.data, v.len)) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                   "InvalidExpireTime",
-                                   "\"%V\" is not an ISO 8601 time", &v);
-    }
-
-    req->expire_time.data = v.data;
-    req->expire_time.len = v.len;
-
-    if (ngx_http_vod_value(r, conf->procedure, &v) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    req->procedure.data = v.data;
-    req->procedure.len = v.len;
 
     if (conf->sub_app_id) {
         req->sub_app_id.value = conf->sub_app_id;
@@ -428,6 +406,59 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
     }
 
     return NGX_OK;
+}
+
+
+/* a parameter from its directive, checked; an empty value is not sent */
+
+static ngx_int_t
+ngx_http_vod_param(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx,
+    ngx_vod_param_e which, ngx_http_complex_value_t *cv, ngx_vod_str_t *out)
+{
+    ngx_int_t  rc;
+    ngx_str_t  v;
+
+    if (ngx_http_vod_value(r, cv, &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (v.len) {
+        rc = ngx_http_vod_param_check(r, ctx, which, &v);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    out->data = v.data;
+    out->len = v.len;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_param_check(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx,
+    ngx_vod_param_e which, ngx_str_t *v)
+{
+    const ngx_vod_param_t  *param;
+
+    param = &ngx_vod_params[which];
+
+    switch (ngx_vod_param_check(param, v->data, v->len)) {
+
+    case NGX_VOD_OK:
+        return NGX_OK;
+
+    case NGX_VOD_PARAM_TOO_LONG:
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST, param->too_long,
+                                "%s is %uz characters long, over the limit "
+                                "of %uz", param->what, v->len,
+                                param->max_len);
+
+    default: /* NGX_VOD_PARAM_INVALID */
+        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST, param->invalid,
+                                "\"%V\" is not %s", v, param->expected);
+    }
 }
 
 

@@ -22,6 +22,86 @@ static const char  *ngx_vod_media_types[] = {
 };
 
 
+const ngx_vod_param_t  ngx_vod_params[NGX_VOD_PARAM_N] = {
+
+    /* NGX_VOD_PARAM_PROCEDURE */
+    { "the task-flow name", 256, ngx_vod_printable_valid,
+      "a task-flow template name", "InvalidProcedure", "InvalidProcedure" },
+
+    /* NGX_VOD_PARAM_CLASS_ID */
+    { "the category id", 20, ngx_vod_class_id_valid,
+      "a category id (an integer)", "InvalidClassId", "InvalidClassId" },
+
+    /* NGX_VOD_PARAM_SOURCE_CONTEXT */
+    { "the source context", NGX_VOD_SOURCE_CONTEXT_MAX, NULL,
+      "a source context", "SourceContextTooLong", "SourceContextTooLong" },
+
+    /* NGX_VOD_PARAM_SESSION_CONTEXT */
+    { "the session context", NGX_VOD_SESSION_CONTEXT_MAX, NULL,
+      "a session context", "SessionContextTooLong", "SessionContextTooLong" },
+
+    /* NGX_VOD_PARAM_STORAGE_REGION */
+    { "the storage region", NGX_VOD_REGION_MAX, ngx_vod_region_valid,
+      "a region name such as \"ap-chongqing\"", "InvalidStorageRegion",
+      "InvalidStorageRegion" },
+
+    /* NGX_VOD_PARAM_MEDIA_NAME */
+    { "the media name", NGX_VOD_MEDIA_NAME_MAX, NULL,
+      "a media name", "MediaNameTooLong", "MediaNameTooLong" },
+
+    /* NGX_VOD_PARAM_MEDIA_TYPE */
+    { "the media type", NGX_VOD_MEDIA_TYPE_MAX, ngx_vod_media_type_valid,
+      "a media type VOD accepts, such as \"mp4\"", "InvalidMediaType",
+      "InvalidMediaType" },
+
+    /* NGX_VOD_PARAM_EXPIRE_TIME */
+    { "the expire time", 64, ngx_vod_iso8601_valid,
+      "an ISO 8601 time such as \"2030-01-01T00:00:00Z\"",
+      "InvalidExpireTime", "InvalidExpireTime" },
+};
+
+
+int
+ngx_vod_param_check(const ngx_vod_param_t *param, const u_char *p,
+    size_t len)
+{
+    if (len > param->max_len) {
+        return NGX_VOD_PARAM_TOO_LONG;
+    }
+
+    if (param->valid && !param->valid(p, len)) {
+        return NGX_VOD_PARAM_INVALID;
+    }
+
+    return NGX_VOD_OK;
+}
+
+
+int
+ngx_vod_printable_valid(const u_char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+ngx_vod_class_id_valid(const u_char *p, size_t len)
+{
+    int64_t  n;
+
+    return len > 0 && p[0] != '-' && p[0] != '+'
+           && ngx_vod_int64_parse(p, len, &n) && n >= 0;
+}
+
+
 int
 ngx_vod_media_type_valid(const u_char *p, size_t len)
 {

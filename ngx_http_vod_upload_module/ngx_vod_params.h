@@ -18,6 +18,7 @@
 #define NGX_VOD_SOURCE_CONTEXT_MAX   250
 #define NGX_VOD_SESSION_CONTEXT_MAX  1000
 #define NGX_VOD_MEDIA_TYPE_MAX       8
+#define NGX_VOD_MEDIA_NAME_MAX       1024
 #define NGX_VOD_REGION_MAX           32
 #define NGX_VOD_BUCKET_MAX           64
 
@@ -41,6 +42,52 @@ int ngx_vod_bucket_valid(const u_char *p, size_t len);
 
 /* a decimal integer that fits in int64_t, optionally negative */
 int ngx_vod_int64_parse(const u_char *p, size_t len, int64_t *value);
+
+/*
+ * The ApplyUpload parameters a directive sets: one table, whose checks
+ * "nginx -t" applies to a value without variables and a request to the
+ * value its variables make.  An empty value is not sent.
+ */
+
+typedef enum {
+    NGX_VOD_PARAM_PROCEDURE = 0,
+    NGX_VOD_PARAM_CLASS_ID,
+    NGX_VOD_PARAM_SOURCE_CONTEXT,
+    NGX_VOD_PARAM_SESSION_CONTEXT,
+    NGX_VOD_PARAM_STORAGE_REGION,
+    NGX_VOD_PARAM_MEDIA_NAME,
+    NGX_VOD_PARAM_MEDIA_TYPE,
+    NGX_VOD_PARAM_EXPIRE_TIME,
+    NGX_VOD_PARAM_N
+} ngx_vod_param_e;
+
+
+typedef struct {
+    const char             *what;       /* "the source context" */
+    size_t                  max_len;
+    int                   (*valid)(const u_char *p, size_t len);
+    const char             *expected;   /* "a region name such as ..." */
+    const char             *too_long;   /* the code of a value too long */
+    const char             *invalid;    /* of one that is not valid */
+} ngx_vod_param_t;
+
+
+extern const ngx_vod_param_t  ngx_vod_params[NGX_VOD_PARAM_N];
+
+
+#define NGX_VOD_PARAM_TOO_LONG  1
+#define NGX_VOD_PARAM_INVALID   2
+
+/* NGX_VOD_OK, NGX_VOD_PARAM_TOO_LONG or NGX_VOD_PARAM_INVALID */
+int ngx_vod_param_check(const ngx_vod_param_t *param, const u_char *p,
+    size_t len);
+
+/* a task-flow name: no control characters */
+int ngx_vod_printable_valid(const u_char *p, size_t len);
+
+/* a category id: a decimal integer from 0 that fits in int64_t */
+int ngx_vod_class_id_valid(const u_char *p, size_t len);
+
 
 /*
  * Writes "<bucket>.cos.<region>.myqcloud.com" into buf (at least

@@ -126,9 +126,9 @@ PUT /upload/setup.exe
 MZ...
 --- error_code: 400
 --- response_body
-{"error":{"code":"InvalidMediaType","message":"\"exe\" is not a media type VOD accepts"}}
+{"error":{"code":"InvalidMediaType","message":"\"exe\" is not a media type VOD accepts, such as \"mp4\""}}
 --- error_log
-vod upload: "exe" is not a media type VOD accepts
+vod upload: "exe" is not a media type VOD accepts, such as "mp4"
 --- emulator_ops:
 
 
@@ -220,7 +220,7 @@ PUT /upload/class?v=seven
 bytes
 --- error_code: 400
 --- response_body
-{"error":{"code":"InvalidClassId","message":"\"seven\" is not a category id"}}
+{"error":{"code":"InvalidClassId","message":"\"seven\" is not a category id (an integer)"}}
 --- emulator_ops:
 
 
@@ -298,4 +298,52 @@ PUT /upload/clip?type=doc
 bytes
 --- error_code: 400
 --- response_body_like: "code":"InvalidMediaType"
+--- emulator_ops:
+
+
+
+=== TEST 18: values from variables get the checks nginx -t gives constants: a task-flow name
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_procedure $http_x_flow;
+}
+--- more_headers eval
+"X-Flow: flow\tname"
+--- request
+PUT /upload/clip.mp4
+bytes
+--- error_code: 400
+--- response_body
+{"error":{"code":"InvalidProcedure","message":"\"flow\tname\" is not a task-flow template name"}}
+--- emulator_ops:
+
+
+
+=== TEST 19: ... and a media name's length
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_media_name $arg_n;
+}
+--- request eval
+"PUT /upload/clip.mp4?n=" . ("n" x 1025) . "\nbytes"
+--- error_code: 400
+--- response_body
+{"error":{"code":"MediaNameTooLong","message":"the media name is 1025 characters long, over the limit of 1024"}}
+--- emulator_ops:
+
+
+
+=== TEST 20: ... and a class id that is not one from 0
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_class_id $arg_v;
+}
+--- request
+PUT /upload/clip.mp4?v=-3
+bytes
+--- error_code: 400
+--- response_body_like: "code":"InvalidClassId"
 --- emulator_ops:

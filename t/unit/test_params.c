@@ -134,6 +134,69 @@ test_int64(void)
 }
 
 
+/* the one table: each parameter's length limit and check */
+
+static void
+test_table(void)
+{
+    size_t                  i;
+    const ngx_vod_param_t  *p;
+    u_char                  big[1100];
+
+    memset(big, 'a', sizeof(big));
+
+    for (i = 0; i < NGX_VOD_PARAM_N; i++) {
+        p = &ngx_vod_params[i];
+
+        ngx_vod_test_ok(p->what && p->expected && p->too_long && p->invalid
+                        && p->max_len > 0 && p->max_len < sizeof(big),
+                        "parameter %zu (%s): every field set", i, p->what);
+
+        ngx_vod_test_ok(ngx_vod_param_check(p, big, p->max_len + 1)
+                        == NGX_VOD_PARAM_TOO_LONG,
+                        "%s: one character over %zu is too long", p->what,
+                        p->max_len);
+    }
+
+    p = ngx_vod_params;
+
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_CLASS_ID], S("7"))
+                    == NGX_VOD_OK, "class id 7");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_CLASS_ID], S("-1"))
+                    == NGX_VOD_PARAM_INVALID, "class id -1 is not");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_CLASS_ID], S("+1"))
+                    == NGX_VOD_PARAM_INVALID, "class id +1 is not");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_CLASS_ID],
+                                        S("9223372036854775808"))
+                    == NGX_VOD_PARAM_INVALID, "class id over int64 is not");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_PROCEDURE],
+                                        S("flow \xe6\xb5\x81"))
+                    == NGX_VOD_OK, "a task-flow name with a space, UTF-8");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_PROCEDURE],
+                                        S("flow\n"))
+                    == NGX_VOD_PARAM_INVALID,
+                    "a task-flow name with a control character is not");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_STORAGE_REGION],
+                                        S("ap-chongqing"))
+                    == NGX_VOD_OK, "a region");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_STORAGE_REGION],
+                                        S("evil.example.com"))
+                    == NGX_VOD_PARAM_INVALID, "a host name is not a region");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_MEDIA_TYPE],
+                                        S("MP4"))
+                    == NGX_VOD_OK, "a media type");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_EXPIRE_TIME],
+                                        S("tomorrow"))
+                    == NGX_VOD_PARAM_INVALID, "not an ISO 8601 time");
+    ngx_vod_test_ok(ngx_vod_param_check(&p[NGX_VOD_PARAM_SOURCE_CONTEXT],
+                                        big, 250)
+                    == NGX_VOD_OK, "a source context of 250 characters");
+    ngx_vod_test_ok(strcmp(p[NGX_VOD_PARAM_SOURCE_CONTEXT].too_long,
+                           "SourceContextTooLong") == 0,
+                    "... SourceContextTooLong past that");
+}
+
+
 int
 main(void)
 {
@@ -141,6 +204,7 @@ main(void)
     test_iso8601();
     test_names();
     test_int64();
+    test_table();
 
     return ngx_vod_test_done();
 }
