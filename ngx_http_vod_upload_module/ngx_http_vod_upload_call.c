@@ -40,6 +40,19 @@ static ngx_http_headers_in_t *ngx_http_vod_call_headers_in(
     ngx_http_vod_call_t *call);
 
 
+/* a request of the module's own: its log context */
+
+typedef struct {
+    ngx_http_log_ctx_t          lctx;
+    char                       *what;
+} ngx_http_vod_fake_log_t;
+
+
+static u_char *ngx_http_vod_fake_log_error(ngx_log_t *log, u_char *buf,
+    size_t len);
+static void ngx_http_vod_fake_free_connection(ngx_connection_t *c);
+
+
 ngx_int_t
 ngx_http_vod_upload_calls_init(ngx_http_request_t *r,
     ngx_http_vod_calls_t *calls, ngx_http_vod_upload_loc_conf_t *conf,
@@ -1160,5 +1173,271 @@ ngx_http_vod_calls_cleanup(void *data)
         q = ngx_queue_head(&calls->live);
         call = ngx_queue_data(q, ngx_http_vod_call_t, queue);
         ngx_http_vod_upload_call_free(call);
+    }
+}
+
+
+/*
+ * A request of the module's own, where there is no client (pulled
+ * events, the journal's sweep): no socket, the configuration of one of
+ * the module's locations (cctx), enough of a request for subrequests and
+ * upstreams (lua-nginx-module's timers run on the same kind).  "action"
+ * and "what" are for the error log: " while <action>, <what>".
+ */
+
+ngx_http_request_t *
+ngx_http_vod_upload_fake_request(ngx_http_conf_ctx_t *cctx, char *action,
+    char *what)
+{
+    ngx_log_t                  *log;
+    ngx_pool_t                 *pool;
+    ngx_connection_t           *c, *saved;
+    struct sockaddr_in         *sin;
+    ngx_http_request_t         *r;
+    ngx_http_log_ctx_t         *lctx;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_vod_fake_log_t    *flog;
+
+    clcf = cctx->loc_conf[ngx_http_core_module.ctx_index];
+
+    /* ngx_get_connection() wants a descriptor: 0, put back at once */
+
+    saved = ngx_cycle->files ? ngx_cycle->files[0] : NULL;
+
+    c = ngx_get_connection(0, clcf->error_log);
+
+    if (ngx_cycle->files) {
+        ngx_cycle->files[0] = saved;
+    }
+
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->fd = (ngx_socket_t) -1;
+    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
+
+    pool = ngx_create_pool(4096, clcf->error_log);
+    if (pool == NULL) {
+        ngx_http_vod_fake_free_connection(c);
+        return NULL;
+    }
+
+    c->pool = pool;
+
+    log = ngx_palloc(pool, sizeof(ngx_log_t));
+    flog = ngx_pcalloc(pool, sizeof(ngx_http_vod_fake_log_t));
+    sin = ngx_pcalloc(pool, sizeof(struct sockaddr_in));
+    r = ngx_pcalloc(pool, sizeof(ngx_http_request_t));
+
+    if (log == NULL || flog == NULL || sin == NULL || r == NULL) {
+        goto failed;
+    }
+
+    *log = *clcf->error_log;
+    log->connection = c->number;
+    lctx = &flog->lctx;
+    flog->what = what;
+
+    log->handler = ngx_http_vod_fake_log_error;
+    log->data = flog;
+    log->action = action;
+
+    c->log = log;
+    c->log_error = NGX_ERROR_INFO;
+    c->read->log = log;
+    c->write->log = log;
+    c->read->handler = ngx_http_empty_handler;
+    c->write->handler = ngx_http_empty_handler;
+
+    /*
+     * no socket: its events count as added already (ngx_handle_read_event()
+     * and the upstreams' ngx_add_event() leave them alone), never ready to
+     * read, always ready to write
+     */
+    c->read->active = 1;
+    c->write->active = 1;
+    c->write->ready = 1;
+
+    /* and no socket options to set */
+    c->tcp_nodelay = NGX_TCP_NODELAY_DISABLED;
+    c->tcp_nopush = NGX_TCP_NOPUSH_DISABLED;
+
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    c->sockaddr = (struct sockaddr *) sin;
+    c->socklen = sizeof(struct sockaddr_in);
+    c->local_sockaddr = (struct sockaddr *) sin;
+    c->local_socklen = sizeof(struct sockaddr_in);
+    ngx_str_set(&c->addr_text, "127.0.0.1");
+
+    c->data = r;
+
+    lctx->connection = c;
+    lctx->request = r;
+    lctx->current_request = r;
+
+    r->signature = NGX_HTTP_MODULE;
+    r->connection = c;
+    r->pool = pool;
+    r->main = r;
+    r->count = 1;
+
+    r->main_conf = cctx->main_conf;
+    r->srv_conf = cctx->srv_conf;
+    r->loc_conf = cctx->loc_conf;
+
+    r->ctx = ngx_pcalloc(pool, sizeof(void *) * ngx_http_max_module);
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    r->variables = ngx_pcalloc(pool, cmcf->variables.nelts
+                                     * sizeof(ngx_http_variable_value_t));
+
+    if (r->ctx == NULL || r->variables == NULL
+        || ngx_list_init(&r->headers_in.headers, pool, 2,
+                         sizeof(ngx_table_elt_t)) != NGX_OK
+        || ngx_list_init(&r->headers_out.headers, pool, 2,
+                         sizeof(ngx_table_elt_t)) != NGX_OK
+        || ngx_list_init(&r->headers_out.trailers, pool, 2,
+                         sizeof(ngx_table_elt_t)) != NGX_OK)
+    {
+        goto failed;
+    }
+
+    r->headers_in.content_length_n = -1;
+    r->headers_in.keep_alive_n = -1;
+    r->headers_out.content_length_n = -1;
+    r->headers_out.last_modified_time = -1;
+
+    r->method = NGX_HTTP_POST;
+    ngx_str_set(&r->method_name, "POST");
+    r->http_version = NGX_HTTP_VERSION_11;
+    ngx_str_set(&r->http_protocol, "HTTP/1.1");
+    r->uri = clcf->name;
+    r->unparsed_uri = r->uri;
+    r->request_line.len = 0;
+
+    r->uri_changes = NGX_HTTP_MAX_URI_CHANGES + 1;
+    r->subrequests = NGX_HTTP_MAX_SUBREQUESTS + 1;
+    r->http_state = NGX_HTTP_PROCESS_REQUEST_STATE;
+    r->start_sec = ngx_time();
+    r->start_msec = ngx_current_msec % 1000;
+
+    /* not a client's: no access log line */
+    r->logged = 1;
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    return r;
+
+failed:
+
+    ngx_destroy_pool(pool);
+    ngx_http_vod_fake_free_connection(c);
+
+    return NULL;
+}
+
+
+/* the error log's context: " while <action>, <what>" */
+
+static u_char *
+ngx_http_vod_fake_log_error(ngx_log_t *log, u_char *buf, size_t len)
+{
+    u_char                   *p;
+    ngx_http_vod_fake_log_t  *flog;
+
+    flog = log->data;
+
+    p = buf;
+
+    if (log->action) {
+        p = ngx_snprintf(p, len, " while %s", log->action);
+        len -= p - buf;
+    }
+
+    return ngx_snprintf(p, len, ", %s", flog->what);
+}
+
+
+/*
+ * The request's cleanups end its calls (their upstreams first, then
+ * their pools, the wake event and the retry timer).  The connection has
+ * no descriptor; a subrequest may have left a timer or a posted event on
+ * it (a delay), which must not outlive it.  "cut": the request is ended
+ * before its calls, subrequests may still hold it.
+ */
+
+void
+ngx_http_vod_upload_fake_close(ngx_http_request_t *r, ngx_uint_t cut)
+{
+    ngx_pool_t          *pool;
+    ngx_event_t         *ev[2];
+    ngx_uint_t           i;
+    ngx_connection_t    *c;
+    ngx_http_cleanup_t  *cln;
+
+    c = r->connection;
+    pool = c->pool;
+
+    ev[0] = c->read;
+    ev[1] = c->write;
+
+    for (i = 0; i < 2; i++) {
+        if (ev[i]->timer_set) {
+            ngx_del_timer(ev[i]);
+        }
+
+        if (ev[i]->posted) {
+            ngx_delete_posted_event(ev[i]);
+        }
+    }
+
+    cln = r->cleanup;
+    r->cleanup = NULL;
+
+    while (cln) {
+        if (cln->handler) {
+            cln->handler(cln->data);
+        }
+
+        cln = cln->next;
+    }
+
+    if (r->count != 1 && !cut) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "vod: a request of the module's own ends with the "
+                      "count %ud",
+                      (unsigned) r->count);
+    }
+
+    c->destroyed = 1;
+    c->pool = NULL;
+
+    ngx_destroy_pool(pool);
+
+    ngx_http_vod_fake_free_connection(c);
+}
+
+
+/* ngx_free_connection() looks at files[fd]: 0, put back as it was */
+
+static void
+ngx_http_vod_fake_free_connection(ngx_connection_t *c)
+{
+    ngx_connection_t  *saved;
+
+    saved = ngx_cycle->files ? ngx_cycle->files[0] : NULL;
+    c->fd = 0;
+
+    ngx_free_connection(c);
+
+    c->fd = (ngx_socket_t) -1;
+
+    if (ngx_cycle->files) {
+        ngx_cycle->files[0] = saved;
     }
 }

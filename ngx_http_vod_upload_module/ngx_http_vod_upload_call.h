@@ -107,5 +107,10 @@ ngx_int_t ngx_http_vod_upload_call_location(ngx_http_vod_call_t *call,
 void ngx_http_vod_upload_call_free(ngx_http_vod_call_t *call);
 ngx_int_t ngx_http_vod_upload_call_retryable(ngx_http_vod_call_t *call);
 
+/* a request of the module's own, without a client, and its end */
+ngx_http_request_t *ngx_http_vod_upload_fake_request(
+    ngx_http_conf_ctx_t *cctx, char *action, char *what);
+void ngx_http_vod_upload_fake_close(ngx_http_request_t *r, ngx_uint_t cut);
+
 
 #endif /* _NGX_HTTP_VOD_UPLOAD_CALL_H_INCLUDED_ */
