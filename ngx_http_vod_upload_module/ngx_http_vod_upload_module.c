@@ -52,7 +52,12 @@ static ngx_int_t ngx_http_vod_parse_endpoint(ngx_conf_t *cf, ngx_str_t *url,
 static ngx_int_t ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *value);
 static ngx_int_t ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf);
+static char *ngx_http_vod_journal(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_vod_upload_init_process(ngx_cycle_t *cycle);
+static void ngx_http_vod_upload_exit_process(ngx_cycle_t *cycle);
 static void *ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -302,6 +307,20 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       0,
       NULL },
 
+    { ngx_string("vod_upload_journal"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_journal,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_upload_journal_sweep"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_main_conf_t, journal_sweep),
+      NULL },
+
     { ngx_string("vod_callback_pull"),
       NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -318,7 +337,7 @@ static ngx_http_module_t  ngx_http_vod_upload_module_ctx = {
     NULL,                                  /* postconfiguration */
 
     ngx_http_vod_upload_create_main_conf,  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_vod_upload_init_main_conf,    /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -335,10 +354,10 @@ ngx_module_t  ngx_http_vod_upload_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_http_vod_upload_pull_init_process,        /* init process */
+    ngx_http_vod_upload_init_process,      /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    ngx_http_vod_upload_pull_exit_process,        /* exit process */
+    ngx_http_vod_upload_exit_process,      /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -358,6 +377,9 @@ ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     vlcf->upload = 1;
     vlcf->upload_file = cf->conf_file->file.name;
     vlcf->upload_line = cf->conf_file->line;
+
+    /* the location's configuration, for the journal's sweep */
+    vlcf->upload_ctx = cf->ctx;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_vod_upload_put_handler;
@@ -1015,10 +1037,139 @@ ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
 }
 
 
+/* vod_upload_journal path | off */
+
+static char *
+ngx_http_vod_journal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_main_conf_t *vmcf = conf;
+
+    ngx_str_t   *value;
+    ngx_path_t  *path;
+
+    if (vmcf->journal != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        vmcf->journal = NULL;
+        return NGX_CONF_OK;
+    }
+
+    path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
+    if (path == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    path->name = value[1];
+
+    if (path->name.len > 1 && path->name.data[path->name.len - 1] == '/') {
+        path->name.len--;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path->name, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    path->conf_file = cf->conf_file->file.name.data;
+    path->line = cf->conf_file->line;
+
+    if (ngx_add_path(cf, &path) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    vmcf->journal = path;
+
+    return NGX_CONF_OK;
+}
+
+
 static void *
 ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf)
 {
-    return ngx_pcalloc(cf->pool, sizeof(ngx_http_vod_upload_main_conf_t));
+    ngx_http_vod_upload_main_conf_t  *vmcf;
+
+    vmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_vod_upload_main_conf_t));
+    if (vmcf == NULL) {
+        return NULL;
+    }
+
+    vmcf->journal = NGX_CONF_UNSET_PTR;
+    vmcf->journal_sweep = NGX_CONF_UNSET_MSEC;
+
+    return vmcf;
+}
+
+
+/*
+ * The journal's directory by default: beside nginx's client body
+ * temporary files ("/var/lib/nginx/body" gives "/var/lib/nginx/vod_upload"
+ * on Debian), created at start like them, owned by the workers' user.
+ */
+
+static char *
+ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_vod_upload_main_conf_t *vmcf = conf;
+
+    u_char          *p, *last;
+    ngx_path_init_t  init;
+
+    ngx_conf_init_msec_value(vmcf->journal_sweep, 60000);
+
+    if (vmcf->journal != NGX_CONF_UNSET_PTR) {
+        return NGX_CONF_OK;
+    }
+
+    vmcf->journal = NULL;
+
+    ngx_memzero(&init, sizeof(ngx_path_init_t));
+    ngx_str_set(&init.name, NGX_HTTP_CLIENT_TEMP_PATH);
+
+    last = init.name.data + init.name.len;
+
+    for (p = last; p > init.name.data && p[-1] != '/'; p--) { /* void */ }
+
+    init.name.len = p - init.name.data + sizeof("vod_upload") - 1;
+    init.name.data = ngx_pnalloc(cf->pool, init.name.len);
+    if (init.name.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(ngx_cpymem(init.name.data, NGX_HTTP_CLIENT_TEMP_PATH,
+                          p - (u_char *) NGX_HTTP_CLIENT_TEMP_PATH),
+               "vod_upload", sizeof("vod_upload") - 1);
+
+    if (ngx_conf_merge_path_value(cf, &vmcf->journal, NULL, &init)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* what a worker runs besides requests: pulled events, the sweep */
+
+static ngx_int_t
+ngx_http_vod_upload_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_vod_upload_pull_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_vod_upload_sweep_init_process(cycle);
+}
+
+
+static void
+ngx_http_vod_upload_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_vod_upload_sweep_exit_process(cycle);
+    ngx_http_vod_upload_pull_exit_process(cycle);
 }
 
 
@@ -1081,8 +1232,9 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_vod_upload_loc_conf_t *prev = parent;
     ngx_http_vod_upload_loc_conf_t *conf = child;
 
-    ngx_str_t                  url;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_str_t                         url;
+    ngx_http_core_loc_conf_t         *clcf;
+    ngx_http_vod_upload_main_conf_t  *vmcf;
 
     /*
      * "if" and "limit_except" blocks of an upload or callback location are
@@ -1210,6 +1362,13 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->upload) {
+        vmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_vod_upload_module);
+
+        if (vmcf->sweep == NULL) {
+            vmcf->sweep = conf;
+        }
+
         return ngx_http_vod_merge_handler(cf, conf, "vod_upload",
                                           &conf->upload_file,
                                           conf->upload_line, 1);

@@ -66,6 +66,7 @@ typedef struct {
     ngx_flag_t                      upload;
     ngx_str_t                       upload_file;
     ngx_uint_t                      upload_line;
+    ngx_http_conf_ctx_t            *upload_ctx;     /* for the sweep */
 
     ngx_http_complex_value_t       *procedure;
     ngx_http_complex_value_t       *class_id;
@@ -105,6 +106,13 @@ typedef struct {
 typedef struct {
     /* the vod_callback location that pulls events, in worker 0 */
     ngx_http_vod_upload_loc_conf_t *pull;
+
+    /* vod_upload_journal: the directory, NULL when off */
+    ngx_path_t                     *journal;
+    ngx_msec_t                      journal_sweep;
+
+    /* the vod_upload location whose configuration the sweep uses */
+    ngx_http_vod_upload_loc_conf_t *sweep;
 } ngx_http_vod_upload_main_conf_t;
 
 
@@ -116,6 +124,8 @@ ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_event_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_upload_pull_exit_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_vod_upload_sweep_init_process(ngx_cycle_t *cycle);
+void ngx_http_vod_upload_sweep_exit_process(ngx_cycle_t *cycle);
 
 
 extern ngx_module_t  ngx_http_vod_upload_module;

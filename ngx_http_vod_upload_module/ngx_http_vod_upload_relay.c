@@ -20,6 +20,7 @@
 
 #include "ngx_http_vod_upload_relay.h"
 #include "ngx_http_vod_upload_call.h"
+#include "ngx_http_vod_upload_journal.h"
 #include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_cos_xml.h"
 #include "ngx_vod_crc64.h"
@@ -121,6 +122,9 @@ struct ngx_http_vod_upload_relay_s {
     ngx_str_t                       list_key_marker;
     ngx_str_t                       list_id_marker;
 
+    /* the journal's record of the multipart upload, while there is one */
+    ngx_str_t                       journal;
+
     unsigned                        multipart:1;
     unsigned                        single:1;
     unsigned                        initiating:1;
@@ -138,6 +142,10 @@ struct ngx_http_vod_upload_relay_s {
     /* an object may be in COS: a PutObject or Complete without answer */
     unsigned                        object_written:1;
     unsigned                        deleted:1;
+    /* an abort or a list that could not be done: the record stays */
+    unsigned                        left_behind:1;
+    /* a journal's record swept, not an upload */
+    unsigned                        sweep:1;
     /* a CommitUpload went out and its answer was lost */
     unsigned                        commit_unsure:1;
     /* ... and no later try told: the outcome is not known */
@@ -433,6 +441,39 @@ ngx_http_vod_upload_result_t *
 ngx_http_vod_upload_relay_result(ngx_http_vod_upload_relay_t *ctx)
 {
     return &ctx->result;
+}
+
+
+/*
+ * A multipart upload that a stopped worker may have left open (a record
+ * of the journal): aborted, and the key's other uploads found and
+ * aborted, as after a failed upload; done tells when that is over.
+ */
+
+ngx_http_vod_upload_relay_t *
+ngx_http_vod_upload_relay_sweep(ngx_http_request_t *r,
+    ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_vod_upload_relay_handler_t *handler, ngx_http_vod_cos_t *cos,
+    ngx_str_t *upload_id)
+{
+    ngx_http_vod_upload_relay_t  *ctx;
+
+    ctx = ngx_http_vod_upload_relay_create(r, conf, handler, -1);
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->cos = *cos;
+    ctx->upload_id = *upload_id;
+    ctx->sweep = 1;
+    ctx->ready = 1;
+    ctx->failed = 1;
+    ctx->initiate_unsure = 1;
+    ctx->state = NGX_HTTP_VOD_CLEANING;
+
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+
+    return ctx;
 }
 
 
@@ -937,6 +978,13 @@ ngx_http_vod_initiate_start(ngx_http_request_t *r,
     ctx->initiating = 1;
     ctx->cos_tries++;
 
+    /* from now on a stopped worker may leave an upload behind */
+
+    if (ctx->journal.len == 0) {
+        (void) ngx_http_vod_upload_journal_write(r, &ctx->journal, &ctx->cos,
+                                                 &ctx->upload_id);
+    }
+
     return NGX_OK;
 
 expired:
@@ -1018,6 +1066,11 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod upload: multipart upload \"%V\" initiated",
                    &ctx->upload_id);
+
+    if (ctx->journal.len) {
+        (void) ngx_http_vod_upload_journal_write(r, &ctx->journal, &ctx->cos,
+                                                 &ctx->upload_id);
+    }
 }
 
 
@@ -2026,6 +2079,12 @@ static void
 ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_clean_e what, u_char *why)
 {
+    /* the sweep tries again later, while the credentials last */
+
+    if (what != NGX_HTTP_VOD_CLEAN_DELETE && ngx_time() < ctx->cos.expires) {
+        ctx->left_behind = 1;
+    }
+
     switch (what) {
 
     case NGX_HTTP_VOD_CLEAN_ABORT:
@@ -2366,6 +2425,15 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         res->bucket.len++;
     }
 
+    res->left_behind = ctx->left_behind;
+
+    if (ctx->left_behind) {
+        ngx_http_vod_upload_journal_orphan(r->connection->log, &ctx->journal);
+
+    } else {
+        ngx_http_vod_upload_journal_delete(r->connection->log, &ctx->journal);
+    }
+
     if (!ctx->failed) {
         ms = ngx_current_msec - ctx->start;
 
@@ -2478,4 +2546,9 @@ ngx_http_vod_relay_free(void *data)
     if (ctx->cleanup_retry.timer_set) {
         ngx_del_timer(&ctx->cleanup_retry);
     }
+
+    /* the request ends before the upload was cleaned up (terminated) */
+
+    ngx_http_vod_upload_journal_orphan(ctx->request->connection->log,
+                                       &ctx->journal);
 }

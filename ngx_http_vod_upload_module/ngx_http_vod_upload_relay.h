@@ -8,7 +8,7 @@
 #define _NGX_HTTP_VOD_UPLOAD_RELAY_H_INCLUDED_
 
 
-#include "ngx_http_vod_upload_module.h"
+#include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_api_json.h"
 
 
@@ -69,6 +69,9 @@ typedef struct {
     ngx_str_t                       key;
     ngx_str_t                       media_name;
     ngx_str_t                       source_context;
+
+    /* a multipart upload could not be aborted: a later sweep may */
+    unsigned                        left_behind:1;
 } ngx_http_vod_upload_result_t;
 
 
@@ -104,6 +107,15 @@ void ngx_http_vod_upload_relay_fail(ngx_http_vod_upload_relay_t *relay,
 
 ngx_http_vod_upload_result_t *ngx_http_vod_upload_relay_result(
     ngx_http_vod_upload_relay_t *relay);
+
+/*
+ * No upload: the multipart upload of a journal's record (and the key's
+ * others) aborted; ready, resume and stop are not called, done is.
+ */
+ngx_http_vod_upload_relay_t *ngx_http_vod_upload_relay_sweep(
+    ngx_http_request_t *r, ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_http_vod_upload_relay_handler_t *handler, ngx_http_vod_cos_t *cos,
+    ngx_str_t *upload_id);
 
 
 #endif /* _NGX_HTTP_VOD_UPLOAD_RELAY_H_INCLUDED_ */

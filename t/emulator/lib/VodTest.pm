@@ -83,6 +83,7 @@ our $HttpConfig = <<'_EOC_';
     vod_secret_key      $TEST_NGINX_VOD_SECRET_KEY;
     vod_api_endpoint    http://127.0.0.1:$TEST_NGINX_VOD_PORT;
     vod_cos_endpoint    http://127.0.0.1:$TEST_NGINX_VOD_PORT;
+    vod_upload_journal  $TEST_NGINX_SERVER_ROOT/vod_journal_temp;
 _EOC_
 
 sub setup {
