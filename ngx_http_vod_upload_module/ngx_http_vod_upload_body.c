@@ -97,9 +97,24 @@ ngx_http_vod_upload_body_read_handler(ngx_http_request_t *r)
         return;
     }
 
-    if (!body->paused) {
-        ngx_http_vod_upload_body_pump(r, body);
+    if (body->paused) {
+
+        /*
+         * HTTP/2 arms client_body_timeout on every DATA frame, read or
+         * not: while the owner is full it must neither fire nor be
+         * remembered, or the reading resumed would end with 408
+         */
+
+        r->connection->read->timedout = 0;
+
+        if (r->connection->read->timer_set) {
+            ngx_del_timer(r->connection->read);
+        }
+
+        return;
     }
+
+    ngx_http_vod_upload_body_pump(r, body);
 }
 
 
@@ -213,6 +228,7 @@ ngx_http_vod_upload_body_resume(ngx_http_request_t *r,
                    "vod body: resume reading");
 
     body->paused = 0;
+    r->connection->read->timedout = 0;
 
     /* data may wait in the socket: an edge-triggered event won't say so */
 

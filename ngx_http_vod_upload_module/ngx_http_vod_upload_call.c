@@ -636,6 +636,11 @@ ngx_http_vod_call_reinit_request(ngx_http_request_t *sr)
 
     call = ngx_http_get_module_ctx(sr, ngx_http_vod_upload_module);
 
+    /* nginx tries the next server: the last try went out */
+    if (sr->upstream->request_sent) {
+        call->sent = 1;
+    }
+
     sr->state = 0;
 
     ngx_memzero(&call->status_line, sizeof(ngx_http_status_t));
@@ -1035,7 +1040,9 @@ ngx_http_vod_call_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     }
 
     call->finished = 1;
-    call->sent = (sr->upstream && sr->upstream->request_sent);
+
+    /* a try on another server resets request_sent: any try counts */
+    call->sent |= (sr->upstream && sr->upstream->request_sent);
 
     if (call->location) {
         /* an error page is an answer too: 502 from proxy_pass, say */

@@ -526,12 +526,12 @@ ngx_http_vod_apply_start(ngx_http_request_t *r,
 static void
 ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
-    int                          rc;
-    ngx_str_t                    msg;
-    ngx_vod_alloc_t              a;
-    ngx_vod_api_result_t         res;
-    ngx_http_vod_upload_relay_t   *ctx;
-    ngx_vod_api_apply_upload_t   out;
+    int                           rc;
+    ngx_str_t                     msg;
+    ngx_vod_alloc_t               a;
+    ngx_vod_api_result_t          res;
+    ngx_http_vod_upload_relay_t  *ctx;
+    ngx_vod_api_apply_upload_t    out;
 
     ctx = call->calls->data;
 
@@ -1004,17 +1004,28 @@ failed:
 static void
 ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
-    ngx_str_t                   msg;
-    ngx_vod_alloc_t             a;
-    ngx_vod_cos_xml_doc_t       doc;
+    unsigned                      unsure;
+    ngx_str_t                     msg;
+    ngx_vod_alloc_t               a;
+    ngx_vod_cos_xml_doc_t         doc;
     ngx_http_vod_upload_relay_t  *ctx;
 
     ctx = call->calls->data;
     ctx->initiating = 0;
 
-    /* no answer: COS may have made an upload whose id is not known */
+    /*
+     * An Initiate that went out and leaves no upload id (no answer, a 5xx
+     * that may be a gateway's, an answer that cannot be read) may have
+     * made an upload whose id is not known: it is looked for once the
+     * upload is over.  A 4xx is COS refusing it.
+     */
 
-    if (call->rc != NGX_OK && call->sent) {
+    unsure = ctx->initiate_unsure;
+
+    if (call->sent
+        && !(call->rc == NGX_OK && call->status >= NGX_HTTP_BAD_REQUEST
+             && call->status < NGX_HTTP_INTERNAL_SERVER_ERROR))
+    {
         ctx->initiate_unsure = 1;
     }
 
@@ -1062,6 +1073,10 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           &msg);
         return;
     }
+
+    /* this one's id is known: only an earlier try may have left one */
+
+    ctx->initiate_unsure = unsure;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod upload: multipart upload \"%V\" initiated",
@@ -1161,9 +1176,9 @@ failed:
 static void
 ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
-    ngx_msec_t                  delay;
-    ngx_http_vod_slot_t        *slot;
-    ngx_vod_cos_part_t         *part;
+    ngx_msec_t                    delay;
+    ngx_http_vod_slot_t          *slot;
+    ngx_vod_cos_part_t           *part;
     ngx_http_vod_upload_relay_t  *ctx;
 
     slot = call->data;
@@ -1429,10 +1444,10 @@ failed:
 static void
 ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
-    int                         rc;
-    uint64_t                    crc;
-    ngx_vod_alloc_t             a;
-    ngx_vod_cos_xml_doc_t       doc;
+    int                           rc;
+    uint64_t                      crc;
+    ngx_vod_alloc_t               a;
+    ngx_vod_cos_xml_doc_t         doc;
     ngx_http_vod_upload_relay_t  *ctx;
 
     ctx = call->calls->data;
@@ -1552,7 +1567,7 @@ ngx_http_vod_commit_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     int                           rc;
     ngx_vod_alloc_t               a;
     ngx_vod_api_result_t          res;
-    ngx_http_vod_upload_relay_t    *ctx;
+    ngx_http_vod_upload_relay_t  *ctx;
     ngx_vod_api_commit_upload_t   out;
 
     ctx = call->calls->data;
@@ -1639,7 +1654,8 @@ ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
 /*
  * The parsed answer: its request id kept; an API error fails the upload.
  * A CommitUpload answered with an error after a try that may have been
- * done (VOD then says the session key is used), or with an answer that
+ * done (VOD then says the session key is used), with an error that does
+ * not say it was refused (InternalError, ...), or with an answer that
  * cannot be read, leaves the outcome unknown: that is not a failure.
  */
 
@@ -1655,7 +1671,8 @@ ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     }
 
     if (ctx->state == NGX_HTTP_VOD_COMMITTING
-        && (ctx->commit_unsure || rc != NGX_VOD_API_ERROR))
+        && (ctx->commit_unsure || rc != NGX_VOD_API_ERROR
+            || !ngx_vod_api_error_refused(res->code.data, res->code.len)))
     {
         ngx_http_vod_commit_unconfirmed(r, ctx, call, res);
         return NGX_ERROR;
@@ -1686,9 +1703,13 @@ ngx_http_vod_commit_unconfirmed(ngx_http_request_t *r,
         p = ngx_snprintf(why, sizeof(why) - 1, "no answer after %ui tries",
                          ctx->api_tries);
 
-    } else if (res->code.len) {
+    } else if (res->code.len && ctx->commit_unsure) {
         p = ngx_snprintf(why, sizeof(why) - 1, "a try whose answer was lost, "
                          "then VOD answered %V", &res->code);
+
+    } else if (res->code.len) {
+        p = ngx_snprintf(why, sizeof(why) - 1, "VOD answered %V, which does "
+                         "not say it was refused", &res->code);
 
     } else {
         p = ngx_snprintf(why, sizeof(why) - 1, "an answer that is not "
@@ -1787,8 +1808,6 @@ ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         }
 
         /* it could not be sent: logged, given up, the next one */
-
-        ngx_http_vod_cleanup_next(ctx, what);
     }
 }
 
@@ -1913,11 +1932,11 @@ given_up:
 static void
 ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
-    u_char                     *p;
-    ngx_msec_t                  delay;
-    ngx_http_vod_clean_e        what;
+    u_char                       *p;
+    ngx_msec_t                    delay;
+    ngx_http_vod_clean_e          what;
     ngx_http_vod_upload_relay_t  *ctx;
-    u_char                      why[64];
+    u_char                        why[64];
 
     ctx = call->calls->data;
     what = (ngx_http_vod_clean_e) (uintptr_t) call->data;

@@ -1941,3 +1941,33 @@ ngx_vod_api_strdup(ngx_vod_alloc_t *a, const char *s, size_t n,
 
     return NGX_VOD_OK;
 }
+
+
+int
+ngx_vod_api_error_refused(const u_char *code, size_t len)
+{
+    size_t        n;
+    const char  **p;
+
+    static const char  *refusals[] = {
+        "AuthFailure", "InvalidParameter", "InvalidParameterValue",
+        "MissingParameter", "UnknownParameter", "UnauthorizedOperation",
+        "UnsupportedOperation", "RequestLimitExceeded", "InvalidAction",
+        "NoSuchVersion", "UnsupportedRegion", "RequestSizeLimitExceeded",
+        NULL
+    };
+
+    for (p = refusals; *p; p++) {
+        n = strlen(*p);
+
+        /* the code itself, or one of its sub-codes ("Code.Detail") */
+
+        if (len >= n && memcmp(code, *p, n) == 0
+            && (len == n || code[n] == '.'))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}

@@ -300,5 +300,13 @@ int ngx_vod_api_parse_pull_events(ngx_vod_alloc_t *a, const u_char *data,
 int ngx_vod_api_parse_event(ngx_vod_alloc_t *a, const u_char *data,
     size_t len, size_t max, ngx_vod_api_event_t *ev, const char **error);
 
+/*
+ * An API error code that says the request was refused before it had any
+ * effect (its signature, a parameter, a rate limit, a permission): 1.
+ * Any other code (InternalError, FailedOperation, ResourceUnavailable,
+ * one not known) does not say what happened: 0.
+ */
+int ngx_vod_api_error_refused(const u_char *code, size_t len);
+
 
 #endif /* _NGX_VOD_API_JSON_H_INCLUDED_ */

@@ -196,14 +196,14 @@ qr/upstream timed out/
 
 
 
-=== TEST 11: Initiate fails once with 500 and is tried again
+=== TEST 11: Initiate fails once with 500 and is tried again; what the 500 may have made is looked for
 --- config eval: $::Parts
 --- init
 $VodTest::Emu->fault(op => 'InitiateMultipartUpload', status => 500);
 --- request eval
 "PUT /upload/a.mp4\n$::Body"
 --- error_code: 200
---- emulator_ops: ApplyUpload InitiateMultipartUpload*2 UploadPart*3 CompleteMultipartUpload CommitUpload
+--- emulator_ops: ApplyUpload InitiateMultipartUpload*2 UploadPart*3 CompleteMultipartUpload CommitUpload ListMultipartUploads
 --- landed_md5 eval: $::Md5
 
 

@@ -6,6 +6,9 @@
 use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
 
+use File::Temp ();
+use IO::Socket::INET ();
+use POSIX ();
 use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
@@ -18,6 +21,39 @@ master_on();
 
 our $Head = "PUT /upload/a.mp4 HTTP/1.1\r\nHost: localhost\r\n"
           . "Content-Length: 5000000\r\n\r\n";
+
+# a free port for an HTTP/2 server, and a client that sends the end of its
+# body while nginx does not read: run beside the block's request, once
+# nginx is up (a grandchild: the runner reaps its own children)
+$ENV{TEST_NGINX_H2_PORT} = do {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 1)
+        or die "a free port: $!";
+    $s->sockport;
+};
+our $H2Out = File::Temp::tempdir(CLEANUP => 1) . "/h2-put.out";
+
+sub h2_paused_put {
+    unlink $H2Out;
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        waitpid $pid, 0;
+        return;
+    }
+    POSIX::_exit(0) if fork // POSIX::_exit(1);
+
+    my $deadline = time + 10;
+    select undef, undef, undef, 0.05
+        until -s $Test::Nginx::Util::PidFile || time > $deadline;
+    { exec 'node', "$FindBin::Bin/node/h2-paused-put.js",
+           $ENV{TEST_NGINX_H2_PORT}, $H2Out; }
+    POSIX::_exit(1);
+}
+
+sub h2_result {
+    open my $fh, '<', $H2Out or return '';
+    local $/;
+    return <$fh>;
+}
 
 repeat_each(1);
 no_shuffle();
@@ -231,3 +267,32 @@ location /upload/ {
 --- landed_md5: none
 --- error_log eval
 qr/\[info\] .*vod upload: the body is malformed \(invalid chunked encoding\) after \d+ bytes/
+
+
+
+=== TEST 11: HTTP/2: the last DATA frames arrive while reading is paused and the part takes longer than client_body_timeout: 200, not 408
+--- http_config
+server {
+    listen 127.0.0.1:$TEST_NGINX_H2_PORT http2;
+    client_max_body_size 30m;
+
+    location /upload/ {
+        vod_upload;
+        vod_upload_part_size 1m;
+        vod_upload_parts_in_flight 1;
+        client_body_timeout 1s;
+    }
+}
+--- config
+--- init
+$VodTest::Emu->fault(op => 'UploadPart', part_number => 1, delay_ms => 3000);
+main::h2_paused_put();
+--- request
+GET /
+--- error_code: 200
+--- emulator_wait
+main::h2_result() =~ /^\d/
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload
+--- response_body_like: It works
+--- no_error_log
+client sent no data for client_body_timeout

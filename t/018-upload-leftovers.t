@@ -87,12 +87,13 @@ $VodTest::Emu->fault([{ op => 'CommitUpload', delay_ms => 50, reset => 1 },
 === TEST 4: a CommitUpload refused at the first try is a failure: 502, the object deleted
 --- config eval: $::Parts
 --- init
-$VodTest::Emu->fault(op => 'CommitUpload', code => 'FailedOperation',
+$VodTest::Emu->fault(op => 'CommitUpload',
+                     code => 'InvalidParameterValue.VodSessionKey',
                      message => 'no');
 --- request eval
 "PUT /upload/a.mp4\n$::Body"
 --- error_code: 502
---- response_body_like: "code":"FailedOperation"
+--- response_body_like: "code":"InvalidParameterValue.VodSessionKey"
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload DeleteObject
 --- landed_md5: none
 
@@ -227,3 +228,17 @@ $VodTest::Emu->fault([{ op => 'InitiateMultipartUpload', delay_ms => 1000 },
 --- response_body_like: "code":"AccessDenied"
 --- emulator_ops: ApplyUpload InitiateMultipartUpload*2 UploadPart*3 AbortMultipartUpload ListMultipartUploads AbortMultipartUpload
 --- landed_md5: none
+
+
+
+=== TEST 12: a CommitUpload answered InternalError at its first try: not known, not a failure, nothing deleted
+--- config eval: $::Parts
+--- init
+$VodTest::Emu->fault(op => 'CommitUpload', code => 'InternalError',
+                     message => 'try later');
+--- request eval
+"PUT /upload/clip.mp4\n" . VodTest::bytes(50_000, 12)
+--- error_code: 202
+--- response_body_like: "code":"CommitUnconfirmed","message":"[^"]+\(VOD answered InternalError, which does not say it was refused\)
+--- emulator_ops: ApplyUpload PutObject CommitUpload
+--- landed_md5 eval: VodTest::md5(50_000, 12)

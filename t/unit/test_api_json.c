@@ -1428,9 +1428,49 @@ test_out_of_memory(void)
 }
 
 
+/* which API errors say that a request was refused, without effect */
+
+static void
+test_error_refused(void)
+{
+    size_t  i;
+
+    static const struct {
+        const char  *code;
+        int          refused;
+    } codes[] = {
+        { "AuthFailure.SignatureFailure", 1 },
+        { "AuthFailure", 1 },
+        { "InvalidParameterValue.VodSessionKey", 1 },
+        { "InvalidParameter.StorageRegion", 1 },
+        { "MissingParameter", 1 },
+        { "RequestLimitExceeded", 1 },
+        { "UnauthorizedOperation", 1 },
+        { "InternalError", 0 },
+        { "InternalError.DBError", 0 },
+        { "FailedOperation", 0 },
+        { "ResourceUnavailable", 0 },
+        { "AuthFailureX", 0 },
+        { "InvalidParameterValues", 0 },
+        { "", 0 },
+    };
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        ngx_vod_test_ok(ngx_vod_api_error_refused(
+                            (const u_char *) codes[i].code,
+                            strlen(codes[i].code))
+                        == codes[i].refused,
+                        "%s %s", codes[i].code[0] ? codes[i].code : "(empty)",
+                        codes[i].refused ? "is a refusal"
+                                         : "does not say what happened");
+    }
+}
+
+
 int
 main(void)
 {
+    test_error_refused();
     test_apply_upload_body();
     test_other_bodies();
     test_apply_upload_answer();
