@@ -50,7 +50,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 .PHONY: all module unit test unit-test nginx-test setup demo bench \
         bench-upload clean
 
-all: module unit emulator
+all: module unit emulator tools
 
 module: $(MODULE)
 
@@ -129,7 +129,16 @@ EMU_XS     := $(ROOT)/t/emulator/xs/Crc64.xs
 EMU_XS_C   := $(ROOT)/build/emulator/Crc64.c
 EMU_XS_SO  := $(ROOT)/build/perl/auto/VodEmulator/Crc64/Crc64.so
 
-.PHONY: emulator
+.PHONY: emulator tools
+
+# test tools loaded into nginx (t/tools): malloc failures on demand
+TOOLS      := $(ROOT)/build/tools/failmalloc.so
+
+tools: $(TOOLS)
+
+$(ROOT)/build/tools/%.so: $(ROOT)/t/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $<
 
 emulator: $(EMU_XS_SO)
 

@@ -197,8 +197,10 @@ ngx_http_vod_upload_send_result(ngx_http_request_t *r,
         return ngx_http_vod_upload_send_unconfirmed(r, res);
     }
 
-    id = (res->status >= NGX_HTTP_INTERNAL_SERVER_ERROR
-          && res->request_id.len) ? &res->request_id : NULL;
+    /* VOD's or COS's request id, for their failures (502, 504) only */
+
+    id = (res->status >= NGX_HTTP_BAD_GATEWAY && res->request_id.len)
+         ? &res->request_id : NULL;
 
     ngx_http_vod_upload_body_unread(r);
 

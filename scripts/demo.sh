@@ -73,6 +73,7 @@ http {
     fastcgi_temp_path tmp;
     uwsgi_temp_path tmp;
     scgi_temp_path tmp;
+    vod_upload_journal tmp/vod_upload;
 
     vod_secret_id     $secret_id;
     vod_secret_key    $secret_key;

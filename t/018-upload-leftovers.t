@@ -23,6 +23,11 @@ _EOC_
 our $Body = VodTest::bytes(2_500_000, 18);
 our $Md5 = VodTest::md5(2_500_000, 18);
 
+# nginx with malloc() failing for one size (t/tools/failmalloc.c, made
+# by make): the second part's buffer of the last block; nginx only
+$ENV{TEST_NGINX_LD_PRELOAD} = "$FindBin::Bin/../build/tools/failmalloc.so";
+$ENV{VOD_TEST_FAIL_MALLOC_SIZE} = 1_234_567;
+
 repeat_each(1);
 no_shuffle();
 run_tests();
@@ -242,3 +247,26 @@ $VodTest::Emu->fault(op => 'CommitUpload', code => 'InternalError',
 --- response_body_like: "code":"CommitUnconfirmed","message":"[^"]+\(VOD answered InternalError, which does not say it was refused\)
 --- emulator_ops: ApplyUpload PutObject CommitUpload
 --- landed_md5 eval: VodTest::md5(50_000, 12)
+
+
+
+=== TEST 13: a part buffer that cannot be allocated: 500 InternalError, the upload aborted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1300000;
+}
+--- init
+$VodTest::Emu->fault(op => 'UploadPart', part_number => 1, delay_ms => 1500);
+--- more_headers
+Content-Length: 2534567
+--- request eval
+[["PUT /upload/a.mp4\n" . VodTest::bytes(1_300_000, 13),
+  { value => VodTest::bytes(1_234_567, 14), delay_before => 0.5 }]]
+--- error_code: 500
+--- response_body_like: ^\{"error":\{"code":"InternalError","message":"the upload failed \(see the error log\)"\}\}$
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart AbortMultipartUpload
+--- landed_md5: none
+--- error_log eval
+[qr/\[emerg\] .*malloc\(1234567\) failed/,
+ qr/\[info\] .*vod upload: aborted the multipart upload/]

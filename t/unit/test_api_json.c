@@ -1289,7 +1289,8 @@ test_duplicate_keys(void)
     }
 
     last = rc;
-    rc += sprintf(big + rc, "}");
+    big[rc++] = '}';
+    big[rc] = '\0';
 
     ngx_vod_test_ok(ngx_vod_api_parse_event(&a, (u_char *) big, rc, 0, &ev,
                                             &err)

@@ -479,6 +479,10 @@ sub start_nginx {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>', '/dev/null';
         open STDERR, '>', $StderrFile;
+        # as upstream: TEST_NGINX_LD_PRELOAD goes first, for nginx only
+        $ENV{LD_PRELOAD} = join ' ', grep { defined && length }
+                           $ENV{TEST_NGINX_LD_PRELOAD}, $ENV{LD_PRELOAD}
+            if defined $ENV{TEST_NGINX_LD_PRELOAD};
         exec { $cmd[0] } @cmd
             or print STDERR "cannot exec $cmd[0]: $!\n";
         POSIX::_exit(127);
