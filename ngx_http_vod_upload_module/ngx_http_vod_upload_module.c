@@ -54,6 +54,8 @@ static ngx_int_t ngx_http_vod_check_secret(ngx_conf_t *cf, ngx_str_t *name,
 static ngx_int_t ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf);
 static char *ngx_http_vod_journal(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_vod_cover(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_vod_upload_init_process(ngx_cycle_t *cycle);
@@ -229,6 +231,13 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, expire_time),
       (void *) &ngx_vod_params[NGX_VOD_PARAM_EXPIRE_TIME] },
+
+    { ngx_string("vod_upload_cover"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_cover,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("vod_upload_part_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -1037,6 +1046,116 @@ ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
 }
 
 
+/*
+ * vod_upload_cover file: an image read at start (at most 5 MiB), its type
+ * from its extension, one VOD takes as a cover
+ */
+
+static char *
+ngx_http_vod_cover(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    u_char           *p, *dot;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_str_t        *value, file, type;
+    ngx_file_info_t   fi;
+
+    if (vlcf->cover_data.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    file = value[1];
+
+    dot = NULL;
+
+    for (p = file.data; p < file.data + file.len; p++) {
+        if (*p == '.') {
+            dot = p;
+
+        } else if (*p == '/') {
+            dot = NULL;
+        }
+    }
+
+    type.len = dot ? file.data + file.len - dot - 1 : 0;
+    type.data = ngx_pnalloc(cf->pool, type.len + 1);
+    if (type.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (dot) {
+        ngx_strlow(type.data, dot + 1, type.len);
+    }
+
+    if (!ngx_vod_cover_type_valid(type.data, type.len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%V\" is not an image of a type VOD "
+                           "takes as a cover: jpg, jpeg, png, gif, bmp, tiff "
+                           "or webp, by its extension", &cmd->name, &file);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", file.data);
+        return NGX_CONF_ERROR;
+    }
+
+    n = -1;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%s\" failed", file.data);
+
+    } else if (ngx_file_size(&fi) == 0
+               || ngx_file_size(&fi) > NGX_VOD_COVER_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" \"%s\" is %O bytes: a cover is from 1 "
+                           "byte to 5 MiB", &cmd->name, file.data,
+                           ngx_file_size(&fi));
+
+    } else {
+        vlcf->cover_data.data = ngx_pnalloc(cf->pool,
+                                            (size_t) ngx_file_size(&fi));
+        if (vlcf->cover_data.data) {
+            n = ngx_read_fd(fd, vlcf->cover_data.data,
+                            (size_t) ngx_file_size(&fi));
+
+            if (n != (ssize_t) ngx_file_size(&fi)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                                   ngx_read_fd_n " \"%s\" failed",
+                                   file.data);
+                n = -1;
+            }
+        }
+    }
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%s\" failed", file.data);
+    }
+
+    if (n <= 0) {
+        return NGX_CONF_ERROR;
+    }
+
+    vlcf->cover_data.len = (size_t) n;
+    vlcf->cover_type = type;
+
+    return NGX_CONF_OK;
+}
+
+
 /* vod_upload_journal path | off */
 
 static char *
@@ -1356,6 +1475,11 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->callback_procedure,
                              prev->callback_procedure, "");
     ngx_conf_merge_str_value(conf->callback_pass, prev->callback_pass, "");
+
+    if (conf->cover_data.data == NULL) {
+        conf->cover_data = prev->cover_data;
+        conf->cover_type = prev->cover_type;
+    }
 
     if (conf->callback_pull == NGX_CONF_UNSET) {
         conf->callback_pull = 0;

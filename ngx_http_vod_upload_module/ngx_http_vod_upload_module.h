@@ -77,6 +77,10 @@ typedef struct {
     ngx_http_complex_value_t       *media_type;
     ngx_http_complex_value_t       *expire_time;
 
+    /* vod_upload_cover: an image every upload of the location gets */
+    ngx_str_t                       cover_type;
+    ngx_str_t                       cover_data;
+
     /*
      * client_max_body_size of the location: the module enforces it itself,
      * so that a body too large gets a JSON answer like any other mistake

@@ -131,6 +131,11 @@ ngx_http_vod_upload_put_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (conf->cover_data.len) {
+        ngx_http_vod_upload_relay_cover(ctx->relay, &conf->cover_type,
+                                        &conf->cover_data);
+    }
+
     rc = ngx_http_vod_upload_relay_start(ctx->relay, &ctx->apply, &error);
 
     if (rc == NGX_DECLINED) {

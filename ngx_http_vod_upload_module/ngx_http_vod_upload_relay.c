@@ -39,6 +39,7 @@ typedef enum {
     NGX_HTTP_VOD_APPLYING = 0,
     NGX_HTTP_VOD_UPLOADING,
     NGX_HTTP_VOD_COMPLETING,
+    NGX_HTTP_VOD_COVERING,
     NGX_HTTP_VOD_COMMITTING,
     NGX_HTTP_VOD_CLEANING,
     NGX_HTTP_VOD_FINISHED
@@ -51,7 +52,8 @@ typedef enum {
     NGX_HTTP_VOD_CLEAN_ABORT = 0,               /* its multipart upload */
     NGX_HTTP_VOD_CLEAN_LIST,                    /* find lost Initiates' */
     NGX_HTTP_VOD_CLEAN_ABORT_LOST,              /* and abort them */
-    NGX_HTTP_VOD_CLEAN_DELETE                   /* the object, uncommitted */
+    NGX_HTTP_VOD_CLEAN_DELETE,                  /* the object, uncommitted */
+    NGX_HTTP_VOD_CLEAN_DELETE_COVER             /* and the cover's */
 } ngx_http_vod_clean_e;
 
 
@@ -125,6 +127,15 @@ struct ngx_http_vod_upload_relay_s {
     /* the journal's record of the multipart upload, while there is one */
     ngx_str_t                       journal;
 
+    /* the cover: put once the media is complete, before CommitUpload */
+    ngx_str_t                       cover_type;
+    ngx_str_t                       cover_data;
+    uint64_t                        cover_crc;
+    ngx_str_t                       cover_key;
+    ngx_str_t                       cover_key_uri;
+    ngx_uint_t                      cover_tries;
+    ngx_event_t                     cover_retry;
+
     unsigned                        multipart:1;
     unsigned                        single:1;
     unsigned                        initiating:1;
@@ -146,6 +157,10 @@ struct ngx_http_vod_upload_relay_s {
     unsigned                        left_behind:1;
     /* a journal's record swept, not an upload */
     unsigned                        sweep:1;
+    unsigned                        cover_done:1;
+    /* the cover object may be in COS */
+    unsigned                        cover_written:1;
+    unsigned                        cover_deleted:1;
     /* a CommitUpload went out and its answer was lost */
     unsigned                        commit_unsure:1;
     /* ... and no later try told: the outcome is not known */
@@ -178,6 +193,13 @@ static ngx_int_t ngx_http_vod_buffers(ngx_http_request_t *r,
 static void ngx_http_vod_step(ngx_http_vod_calls_t *calls);
 static void ngx_http_vod_schedule(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
+static ngx_int_t ngx_http_vod_media_done(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx);
+static ngx_int_t ngx_http_vod_cover_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx);
+static void ngx_http_vod_cover_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static void ngx_http_vod_cover_retry(ngx_event_t *ev);
 static ngx_int_t ngx_http_vod_initiate_start(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_initiate_done(ngx_http_request_t *r,
@@ -294,6 +316,10 @@ ngx_http_vod_upload_relay_create(ngx_http_request_t *r,
     ctx->cleanup_retry.data = ctx;
     ctx->cleanup_retry.log = r->connection->log;
 
+    ctx->cover_retry.handler = ngx_http_vod_cover_retry;
+    ctx->cover_retry.data = ctx;
+    ctx->cover_retry.log = r->connection->log;
+
     if (ngx_array_init(&ctx->lost, r->pool, 1, sizeof(ngx_str_t))
         != NGX_OK)
     {
@@ -304,11 +330,28 @@ ngx_http_vod_upload_relay_create(ngx_http_request_t *r,
 }
 
 
+/* a cover image for the media: its type ("jpg") and bytes, kept as given */
+
+void
+ngx_http_vod_upload_relay_cover(ngx_http_vod_upload_relay_t *ctx,
+    ngx_str_t *type, ngx_str_t *data)
+{
+    ctx->cover_type = *type;
+    ctx->cover_data = *data;
+    ctx->cover_crc = ngx_vod_crc64(0, data->data, data->len);
+}
+
+
 ngx_int_t
 ngx_http_vod_upload_relay_start(ngx_http_vod_upload_relay_t *ctx,
     ngx_vod_api_apply_upload_req_t *params, ngx_str_t *error)
 {
     ctx->apply = *params;
+
+    if (ctx->cover_data.len) {
+        ctx->apply.cover_type.data = ctx->cover_type.data;
+        ctx->apply.cover_type.len = ctx->cover_type.len;
+    }
 
     return ngx_http_vod_apply_start(ctx->request, ctx, error);
 }
@@ -632,6 +675,34 @@ ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     cos->key_uri.len = ngx_vod_cos_encode_key(cos->key_uri.data,
                                               cos->key.data, cos->key.len);
 
+    if (ctx->cover_data.len) {
+        if (out->cover_storage_path.len < 2
+            || out->cover_storage_path.data[0] != '/')
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "vod upload: ApplyUpload answered the cover "
+                          "storage path \"%s\": not an absolute object key",
+                          out->cover_storage_path.data
+                          ? out->cover_storage_path.data : (u_char *) "");
+            return NGX_ERROR;
+        }
+
+        ctx->cover_key.data = out->cover_storage_path.data;
+        ctx->cover_key.len = out->cover_storage_path.len;
+
+        len = ngx_vod_cos_encode_key(NULL, ctx->cover_key.data,
+                                     ctx->cover_key.len);
+
+        ctx->cover_key_uri.data = ngx_pnalloc(r->pool, len);
+        if (ctx->cover_key_uri.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->cover_key_uri.len = ngx_vod_cos_encode_key(
+                                     ctx->cover_key_uri.data,
+                                     ctx->cover_key.data, ctx->cover_key.len);
+    }
+
     cos->secret_id.data = out->secret_id.data;
     cos->secret_id.len = out->secret_id.len;
     cos->secret_key.data = out->secret_key.data;
@@ -814,7 +885,7 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
     if (ctx->failed || ctx->committed) {
 
         if (ctx->calls.active || ctx->api_retry.timer_set
-            || ctx->cleanup_retry.timer_set
+            || ctx->cleanup_retry.timer_set || ctx->cover_retry.timer_set
             || ngx_http_vod_cleanup(r, ctx) == NGX_AGAIN)
         {
             return;
@@ -927,14 +998,164 @@ ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 
     if (ctx->single) {
         ctx->completed = 1;
-
-        if (ngx_http_vod_commit_start(r, ctx) != NGX_OK) {
-            return;
-        }
+        (void) ngx_http_vod_media_done(r, ctx);
 
     } else if (ngx_http_vod_complete_start(r, ctx) != NGX_OK) {
         return;
     }
+}
+
+
+/* the media object is complete: its cover, if any, then CommitUpload */
+
+static ngx_int_t
+ngx_http_vod_media_done(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx)
+{
+    if (ctx->cover_data.len && !ctx->cover_done) {
+        return ngx_http_vod_cover_start(r, ctx);
+    }
+
+    return ngx_http_vod_commit_start(r, ctx);
+}
+
+
+/* PUT Object of the cover to CoverStoragePath, tried again like a part */
+
+static ngx_int_t
+ngx_http_vod_cover_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx)
+{
+    ngx_int_t             rc;
+    ngx_http_vod_cos_t    cover;
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_vod_upload_call_create(&ctx->calls, "PutObject (cover)",
+                                           1);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    call->handler = ngx_http_vod_cover_done;
+    call->body = ctx->cover_data;
+
+    cover = ctx->cos;
+    cover.key = ctx->cover_key;
+    cover.key_uri = ctx->cover_key_uri;
+
+    rc = ngx_http_vod_upload_cos_prepare(call, &cover, "PUT", NULL, 0);
+
+    if (rc != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
+
+        if (rc == NGX_DECLINED) {
+            ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                              "CredentialsExpired", NULL);
+            return NGX_ERROR;
+        }
+
+        goto failed;
+    }
+
+    if (ngx_http_vod_upload_call_start(call) != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
+        goto failed;
+    }
+
+    ctx->cover_tries++;
+    ctx->state = NGX_HTTP_VOD_COVERING;
+
+    return NGX_OK;
+
+failed:
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
+                      NULL);
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_vod_cover_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    uint64_t                      crc;
+    ngx_msec_t                    delay;
+    const char                   *bad;
+    ngx_http_vod_upload_relay_t  *ctx;
+
+    ctx = call->calls->data;
+
+    if (call->sent && (call->rc != NGX_OK || call->status == NGX_HTTP_OK)) {
+        ctx->cover_written = 1;
+    }
+
+    if (ctx->failed) {
+        return;
+    }
+
+    bad = NULL;
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
+
+        if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK
+            || crc != ctx->cover_crc)
+        {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod upload: PutObject (cover): COS stored CRC-64 "
+                          "\"%V\", %uL was sent", &call->crc64,
+                          ctx->cover_crc);
+            bad = "CRC64Mismatch";
+
+        } else {
+            ctx->cover_done = 1;
+            (void) ngx_http_vod_commit_start(r, ctx);
+            return;
+        }
+    }
+
+    if (ctx->cover_tries < ctx->conf->part_tries
+        && (bad || ngx_http_vod_upload_call_retryable(call)
+            || ngx_strnstr(call->response.data, "RequestTimeout",
+                           call->response.len)
+               != NULL))
+    {
+        delay = ngx_http_vod_backoff(ctx->cover_tries);
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: PutObject (cover) failed (%s%ui), trying "
+                      "again in %M ms (try %ui of %ui)",
+                      call->rc != NGX_OK ? "no answer, " : "status ",
+                      call->rc != NGX_OK ? (ngx_uint_t) call->rc
+                                         : call->status,
+                      delay, ctx->cover_tries + 1, ctx->conf->part_tries);
+
+        ngx_add_timer(&ctx->cover_retry, delay);
+        return;
+    }
+
+    if (bad) {
+        ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, NGX_HTTP_BAD_GATEWAY, bad,
+                           "PutObject (cover): COS did not store what was "
+                           "sent (%s) in %ui tries", bad, ctx->cover_tries);
+        return;
+    }
+
+    ngx_http_vod_cos_failed(r, ctx, call);
+}
+
+
+static void
+ngx_http_vod_cover_retry(ngx_event_t *ev)
+{
+    ngx_http_vod_upload_relay_t *ctx = ev->data;
+
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
+
+    if (!ctx->failed) {
+        (void) ngx_http_vod_cover_start(ctx->request, ctx);
+    }
+
+    ngx_http_vod_upload_calls_leave(&ctx->calls);
 }
 
 
@@ -1499,7 +1720,7 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                    "vod upload: multipart upload \"%V\" completed, "
                    "%ui parts", &ctx->upload_id, ctx->etags.nelts);
 
-    (void) ngx_http_vod_commit_start(r, ctx);
+    (void) ngx_http_vod_media_done(r, ctx);
 }
 
 
@@ -1797,6 +2018,11 @@ ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         {
             what = NGX_HTTP_VOD_CLEAN_DELETE;
 
+        } else if (ctx->failed && ctx->cover_written && !ctx->unconfirmed
+                   && !ctx->cover_deleted)
+        {
+            what = NGX_HTTP_VOD_CLEAN_DELETE_COVER;
+
         } else {
             return NGX_OK;
         }
@@ -1827,7 +2053,7 @@ ngx_http_vod_cleanup_start(ngx_http_request_t *r,
 
     static const char  *names[] = {
         "AbortMultipartUpload", "ListMultipartUploads",
-        "AbortMultipartUpload", "DeleteObject"
+        "AbortMultipartUpload", "DeleteObject", "DeleteObject"
     };
 
     ngx_memzero(params, sizeof(params));
@@ -1887,6 +2113,13 @@ ngx_http_vod_cleanup_start(ngx_http_request_t *r,
             n++;
         }
 
+        break;
+
+    case NGX_HTTP_VOD_CLEAN_DELETE_COVER:
+        bucket = ctx->cos;
+        bucket.key = ctx->cover_key;
+        bucket.key_uri = ctx->cover_key_uri;
+        cos = &bucket;
         break;
 
     default: /* NGX_HTTP_VOD_CLEAN_DELETE */
@@ -1960,10 +2193,12 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
             || call->status == NGX_HTTP_OK
             || call->status == NGX_HTTP_NOT_FOUND))
     {
-        if (what == NGX_HTTP_VOD_CLEAN_DELETE) {
+        if (what >= NGX_HTTP_VOD_CLEAN_DELETE) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: deleted the uncommitted object %V%V "
-                          "(status %ui)", &ctx->cos.host, &ctx->cos.key,
+                          "(status %ui)", &ctx->cos.host,
+                          what == NGX_HTTP_VOD_CLEAN_DELETE
+                          ? &ctx->cos.key : &ctx->cover_key,
                           call->status);
 
         } else {
@@ -2100,7 +2335,7 @@ ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
 {
     /* the sweep tries again later, while the credentials last */
 
-    if (what != NGX_HTTP_VOD_CLEAN_DELETE && ngx_time() < ctx->cos.expires) {
+    if (what < NGX_HTTP_VOD_CLEAN_DELETE && ngx_time() < ctx->cos.expires) {
         ctx->left_behind = 1;
     }
 
@@ -2124,11 +2359,12 @@ ngx_http_vod_cleanup_lost(ngx_http_request_t *r,
                       "be left behind", &ctx->cos.host, &ctx->cos.key, why);
         break;
 
-    default: /* NGX_HTTP_VOD_CLEAN_DELETE */
+    default: /* NGX_HTTP_VOD_CLEAN_DELETE, _DELETE_COVER */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod upload: DeleteObject of %V%V failed (%s): the "
                       "uncommitted object is left behind", &ctx->cos.host,
-                      &ctx->cos.key, why);
+                      what == NGX_HTTP_VOD_CLEAN_DELETE
+                      ? &ctx->cos.key : &ctx->cover_key, why);
         break;
     }
 
@@ -2156,8 +2392,12 @@ ngx_http_vod_cleanup_next(ngx_http_vod_upload_relay_t *ctx,
         ctx->lost_done++;
         break;
 
-    default: /* NGX_HTTP_VOD_CLEAN_DELETE */
+    case NGX_HTTP_VOD_CLEAN_DELETE:
         ctx->deleted = 1;
+        break;
+
+    default: /* NGX_HTTP_VOD_CLEAN_DELETE_COVER */
+        ctx->cover_deleted = 1;
         break;
     }
 }
@@ -2399,6 +2639,10 @@ ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         ngx_del_timer(&ctx->api_retry);
     }
 
+    if (ctx->cover_retry.timer_set) {
+        ngx_del_timer(&ctx->cover_retry);
+    }
+
     /* the step tells the front-end, cleans up, ends */
 
     ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
@@ -2564,6 +2808,10 @@ ngx_http_vod_relay_free(void *data)
 
     if (ctx->cleanup_retry.timer_set) {
         ngx_del_timer(&ctx->cleanup_retry);
+    }
+
+    if (ctx->cover_retry.timer_set) {
+        ngx_del_timer(&ctx->cover_retry);
     }
 
     /* the request ends before the upload was cleaned up (terminated) */

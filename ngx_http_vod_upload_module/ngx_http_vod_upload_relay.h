@@ -20,6 +20,7 @@
  * the body, writes it here, and answers with the result.
  *
  *   relay = ngx_http_vod_upload_relay_create(r, conf, &handler, length);
+ *   ngx_http_vod_upload_relay_cover(relay, &type, &bytes);   (optional)
  *   ngx_http_vod_upload_relay_start(relay, &params, &error);
  *       ...  handler.ready(r): the bytes may come
  *   ngx_http_vod_upload_relay_write(relay, b);     NGX_AGAIN: full, wait
@@ -82,6 +83,15 @@ typedef struct {
 ngx_http_vod_upload_relay_t *ngx_http_vod_upload_relay_create(
     ngx_http_request_t *r, ngx_http_vod_upload_loc_conf_t *conf,
     ngx_http_vod_upload_relay_handler_t *handler, off_t length);
+
+/*
+ * Before start: a cover image for the media (ApplyUpload's CoverType),
+ * put to its CoverStoragePath once the media is complete, before
+ * CommitUpload (whose CoverUrl the result then has).  The bytes must
+ * live as long as the request.
+ */
+void ngx_http_vod_upload_relay_cover(ngx_http_vod_upload_relay_t *relay,
+    ngx_str_t *type, ngx_str_t *data);
 
 /*
  * Sends ApplyUpload with these parameters.  NGX_DECLINED: they cannot be

@@ -125,6 +125,25 @@ ngx_vod_media_type_valid(const u_char *p, size_t len)
 
 
 int
+ngx_vod_cover_type_valid(const u_char *p, size_t len)
+{
+    const char  **t;
+
+    static const char  *types[] = {
+        "jpg", "jpeg", "png", "gif", "bmp", "tiff", "webp", NULL
+    };
+
+    for (t = types; *t; t++) {
+        if (strlen(*t) == len && memcmp(*t, p, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
 ngx_vod_iso8601_valid(const u_char *p, size_t len)
 {
     int            year, month, day, hour, min, sec, leap, tzh, tzm;

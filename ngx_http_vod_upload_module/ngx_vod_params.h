@@ -19,6 +19,7 @@
 #define NGX_VOD_SESSION_CONTEXT_MAX  1000
 #define NGX_VOD_MEDIA_TYPE_MAX       8
 #define NGX_VOD_MEDIA_NAME_MAX       1024
+#define NGX_VOD_COVER_MAX            (5 * 1024 * 1024)
 #define NGX_VOD_REGION_MAX           32
 #define NGX_VOD_BUCKET_MAX           64
 
@@ -30,6 +31,9 @@
 
 /* a media type VOD accepts, compared in lower case ("MP4" is "mp4") */
 int ngx_vod_media_type_valid(const u_char *p, size_t len);
+
+/* a cover image type VOD accepts (CoverType), in lower case */
+int ngx_vod_cover_type_valid(const u_char *p, size_t len);
 
 /* YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm), with a real date */
 int ngx_vod_iso8601_valid(const u_char *p, size_t len);

@@ -530,3 +530,33 @@ location /upload/ {
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"vod_upload_max_part_size" 8388608 is smaller than "vod_upload_part_size" 16777216/
+
+
+
+=== TEST 36: vod_upload_cover: an image of a type VOD does not take
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key secret;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_cover /etc/hostname;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_cover" "\/etc\/hostname" is not an image of a type VOD takes as a cover: jpg, jpeg, png, gif, bmp, tiff or webp, by its extension/
+
+
+
+=== TEST 37: vod_upload_cover: a file that is not there
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key secret;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_cover /nonexistent/poster.png;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*open\(\) "\/nonexistent\/poster.png" failed \(2: No such file or directory\)/

@@ -1,5 +1,6 @@
 # Uploads that succeed: one PUT Object for a small body, a multipart
-# upload for a larger one, with Content-Length, chunked and HTTP/2 bodies.
+# upload for a larger one, with Content-Length, chunked and HTTP/2 bodies,
+# with a cover (vod_upload_cover) and what becomes of it when they fail.
 # What landed in the emulator is compared byte for byte (MD5) with what
 # was sent, and the answer carries what CommitUpload returned.
 
@@ -10,6 +11,27 @@ use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
 VodTest::setup();
+
+# a cover image for vod_upload_cover
+use Digest::MD5 ();
+use File::Temp ();
+our $CoverDir = File::Temp::tempdir(CLEANUP => 1);
+our $Cover = VodTest::bytes(30_000, 77);
+our $CoverMd5 = Digest::MD5::md5_hex($Cover);
+{
+    open my $fh, '>', "$CoverDir/poster.JPG" or die "poster: $!";
+    print $fh $Cover;
+}
+$ENV{TEST_NGINX_COVER} = "$CoverDir/poster.JPG";
+
+# the object stored at the session's CoverStoragePath, with these bytes
+sub cover_landed {
+    my $s = shift;
+    my ($session) = @{ $s->{sessions} } or return 0;
+    my $path = $session->{cover_path} // return 0;
+    return grep { "/$_->{key}" eq $path && $_->{md5} eq $CoverMd5 }
+           @{ $s->{objects} };
+}
 
 repeat_each(1);
 no_shuffle();
@@ -192,3 +214,94 @@ location /upload/ {
 --- landed_md5 eval: VodTest::md5(100_000, 10)
 --- no_error_log
 [alert]
+
+
+
+=== TEST 10: vod_upload_cover: the cover is put before CommitUpload, CoverUrl answered
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_cover $TEST_NGINX_COVER;
+}
+--- request eval
+"PUT /upload/with-cover.mp4\n" . VodTest::bytes(40_000, 20)
+--- error_code: 200
+--- response_body_like: "CoverUrl":"http://127\.0\.0\.1:\d+/vod/\d+/[^"]+"
+--- apply_params
+CoverType: jpg
+--- emulator_ops: ApplyUpload PutObject*2 CommitUpload
+--- emulator_wait
+main::cover_landed($s) && $s->{media}[0]{CoverUrl}
+
+
+
+=== TEST 11: a cover put answered 500 once is tried again
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_cover $TEST_NGINX_COVER;
+}
+--- init
+$VodTest::Emu->fault(op => 'PutObject', nth => 2, status => 500);
+--- request eval
+"PUT /upload/with-cover.mp4\n" . VodTest::bytes(40_000, 21)
+--- error_code: 200
+--- emulator_ops: ApplyUpload PutObject*3 CommitUpload
+--- emulator_wait
+main::cover_landed($s)
+--- error_log eval
+qr/\[warn\] .*vod upload: PutObject \(cover\) failed \(status 500\), trying again in \d+ ms \(try 2 of 3\)/
+
+
+
+=== TEST 12: a cover COS refuses: 502, the media object deleted, nothing committed
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_cover $TEST_NGINX_COVER;
+}
+--- init
+$VodTest::Emu->fault(op => 'PutObject', nth => 2, status => 403,
+                     code => 'AccessDenied');
+--- request eval
+"PUT /upload/with-cover.mp4\n" . VodTest::bytes(40_000, 22)
+--- error_code: 502
+--- response_body_like: "code":"AccessDenied","message":"PutObject \(cover\): 
+--- emulator_ops: ApplyUpload PutObject*2 DeleteObject
+--- landed_md5: none
+
+
+
+=== TEST 13: a multipart upload with a cover: the cover after Complete, before CommitUpload
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_upload_cover $TEST_NGINX_COVER;
+}
+--- request eval
+"PUT /upload/big-with-cover.mp4\n" . VodTest::bytes(2_500_000, 23)
+--- error_code: 200
+--- response_body_like: "CoverUrl":"http://
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload PutObject CommitUpload
+--- emulator_wait
+main::cover_landed($s)
+
+
+
+=== TEST 14: a CommitUpload refused after the cover was put: the media and the cover deleted
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_cover $TEST_NGINX_COVER;
+}
+--- init
+$VodTest::Emu->fault(op => 'CommitUpload',
+                     code => 'InvalidParameterValue.VodSessionKey');
+--- request eval
+"PUT /upload/with-cover.mp4\n" . VodTest::bytes(40_000, 24)
+--- error_code: 502
+--- emulator_ops: ApplyUpload PutObject*2 CommitUpload DeleteObject*2
+--- landed_md5: none
+--- error_log eval
+qr/\[info\] .*vod upload: deleted the uncommitted object \S+\/cover\.jpg \(status 204\)/

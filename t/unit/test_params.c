@@ -134,6 +134,19 @@ test_int64(void)
 }
 
 
+static void
+test_cover_types(void)
+{
+    ngx_vod_test_ok(ngx_vod_cover_type_valid(S("jpg")), "jpg is a cover type");
+    ngx_vod_test_ok(ngx_vod_cover_type_valid(S("webp")), "webp too");
+    ngx_vod_test_ok(!ngx_vod_cover_type_valid(S("JPG")),
+                    "JPG is not (lower case only)");
+    ngx_vod_test_ok(!ngx_vod_cover_type_valid(S("svg")), "svg is not");
+    ngx_vod_test_ok(!ngx_vod_cover_type_valid(S("jp")), "a prefix is not");
+    ngx_vod_test_ok(!ngx_vod_cover_type_valid(S("")), "empty is not");
+}
+
+
 /* the one table: each parameter's length limit and check */
 
 static void
@@ -205,6 +218,7 @@ main(void)
     test_names();
     test_int64();
     test_table();
+    test_cover_types();
 
     return ngx_vod_test_done();
 }
