@@ -167,7 +167,7 @@ static ngx_int_t ngx_http_vod_event_variable(ngx_http_request_t *r,
 static ngx_http_vod_puller_t  *ngx_http_vod_puller;
 
 
-static ngx_http_variable_t  ngx_http_vod_event_vars[] = {
+ngx_http_variable_t  ngx_http_vod_upload_event_vars[] = {
 
     { ngx_string("vod_event_type"), NULL, ngx_http_vod_event_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -1874,25 +1874,6 @@ static ngx_uint_t
 ngx_http_vod_pull_stopping(void)
 {
     return ngx_exiting || ngx_quit || ngx_terminate;
-}
-
-
-ngx_int_t
-ngx_http_vod_upload_event_add_variables(ngx_conf_t *cf)
-{
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_vod_event_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
 }
 
 

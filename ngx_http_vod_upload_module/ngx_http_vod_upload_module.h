@@ -120,16 +120,18 @@ typedef struct {
 } ngx_http_vod_upload_main_conf_t;
 
 
-/* the content handlers and what module.c calls at start and exit */
+/* the content handlers, their variables, what runs at start and exit */
 
 ngx_int_t ngx_http_vod_upload_put_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_vod_upload_put_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_vod_upload_event_add_variables(ngx_conf_t *cf);
+
 ngx_int_t ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_upload_pull_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_vod_upload_sweep_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_upload_sweep_exit_process(ngx_cycle_t *cycle);
+
+extern ngx_http_variable_t  ngx_http_vod_upload_put_vars[];
+extern ngx_http_variable_t  ngx_http_vod_upload_event_vars[];
 
 
 extern ngx_module_t  ngx_http_vod_upload_module;

@@ -67,7 +67,7 @@ static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_put_relay_handler = {
 };
 
 
-static ngx_http_variable_t  ngx_http_vod_put_vars[] = {
+ngx_http_variable_t  ngx_http_vod_upload_put_vars[] = {
 
     { ngx_string("vod_file_id"), NULL, ngx_http_vod_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -640,25 +640,6 @@ ngx_http_vod_put_done(ngx_http_request_t *r)
     }
 
     ngx_http_finalize_request(r, ngx_http_vod_upload_send_result(r, res));
-}
-
-
-ngx_int_t
-ngx_http_vod_upload_put_add_variables(ngx_conf_t *cf)
-{
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_vod_put_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
 }
 
 

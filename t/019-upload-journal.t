@@ -32,12 +32,14 @@ our $DeadPid = do {
 sub record {
     my ($name, %f) = @_;
     mkdir $Journal;
-    open my $fh, '>', "$Journal/$name" or die "$Journal/$name: $!";
+    # written whole, then named: nginx may be sweeping already
+    open my $fh, '>', "$Journal/.writing" or die "$Journal/.writing: $!";
     print $fh "vod-upload-journal 1\n",
         map { "$_ $f{$_}\n" }
         grep { exists $f{$_} }
         qw(host key upload_id secret_id secret_key token expires);
     close $fh;
+    rename "$Journal/.writing", "$Journal/$name" or die "$name: $!";
 }
 
 # an open multipart upload in the emulator, and its record
