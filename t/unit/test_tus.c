@@ -1,0 +1,168 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * Unit test of ngx_vod_tus.c: the tus 1.0.0 headers as tus-js-client and
+ * others send them (Upload-Metadata of "filename" and "filetype", ...),
+ * and what is refused.
+ */
+
+
+#include "ngx_vod_tus.h"
+#include "ngx_vod_test.h"
+
+
+#define S(s)  (const u_char *) s, sizeof(s) - 1
+
+
+static ngx_vod_test_pool_t  pool = { NULL, 0, -1 };
+static ngx_vod_alloc_t      a = { ngx_vod_test_alloc, &pool };
+
+
+static void
+test_version_and_numbers(void)
+{
+    int64_t  n;
+
+    ngx_vod_test_ok(ngx_vod_tus_version(S("1.0.0")), "Tus-Resumable 1.0.0");
+    ngx_vod_test_ok(!ngx_vod_tus_version(S("0.2.2")), "0.2.2 is not ours");
+    ngx_vod_test_ok(!ngx_vod_tus_version(S("1.0.0 ")), "nor 1.0.0 and a space");
+    ngx_vod_test_ok(!ngx_vod_tus_version(S("")), "nor nothing");
+
+    ngx_vod_test_ok(ngx_vod_tus_number(S("0"), &n) == NGX_VOD_OK && n == 0,
+                    "0");
+    ngx_vod_test_ok(ngx_vod_tus_number(S("10485760"), &n) == NGX_VOD_OK
+                    && n == 10485760, "10485760");
+    ngx_vod_test_ok(ngx_vod_tus_number(S("9223372036854775807"), &n)
+                    == NGX_VOD_OK && n == INT64_MAX, "2^63 - 1");
+    ngx_vod_test_ok(ngx_vod_tus_number(S("9223372036854775808"), &n)
+                    == NGX_VOD_ERROR, "2^63 is not");
+    ngx_vod_test_ok(ngx_vod_tus_number(S("99999999999999999999"), &n)
+                    == NGX_VOD_ERROR, "20 digits are not");
+    ngx_vod_test_ok(ngx_vod_tus_number(S("-1"), &n) == NGX_VOD_ERROR,
+                    "a negative length is not");
+    ngx_vod_test_ok(ngx_vod_tus_number(S("+1"), &n) == NGX_VOD_ERROR,
+                    "a sign is not");
+    ngx_vod_test_ok(ngx_vod_tus_number(S(" 1"), &n) == NGX_VOD_ERROR,
+                    "white space is not");
+    ngx_vod_test_ok(ngx_vod_tus_number(S("1e3"), &n) == NGX_VOD_ERROR,
+                    "1e3 is not");
+    ngx_vod_test_ok(ngx_vod_tus_number(S(""), &n) == NGX_VOD_ERROR,
+                    "empty is not");
+}
+
+
+static void
+test_metadata(void)
+{
+    int                  rc;
+    size_t               n;
+    const char          *err;
+    ngx_vod_tus_meta_t  *m;
+
+    /* tus-js-client: {filename: "holiday.mp4", filetype: "video/mp4"} */
+
+    rc = ngx_vod_tus_metadata(&a,
+        S("filename aG9saWRheS5tcDQ=,filetype dmlkZW8vbXA0"), &m, &n, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && n == 2, "two pairs");
+    ngx_vod_test_is(m[0].key.data, m[0].key.len, "filename", "... filename");
+    ngx_vod_test_is(m[0].value.data, m[0].value.len, "holiday.mp4",
+                    "... decoded, with its padding");
+    ngx_vod_test_is(m[1].value.data, m[1].value.len, "video/mp4",
+                    "... filetype");
+
+    rc = ngx_vod_tus_metadata(&a, S("is_confidential, name 5YGH5pyf "),
+                              &m, &n, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && n == 2 && m[0].value.len == 0
+                    && m[0].key.len == sizeof("is_confidential") - 1,
+                    "a key alone has an empty value; white space around "
+                    "pairs");
+    ngx_vod_test_is(m[1].value.data, m[1].value.len, "\xe5\x81\x87\xe6\x9c\x9f",
+                    "... a UTF-8 value");
+
+    rc = ngx_vod_tus_metadata(&a, S("a YQ==,b YWI=,c YWJj"), &m, &n, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_OK && n == 3
+                    && m[0].value.len == 1 && m[1].value.len == 2
+                    && m[2].value.len == 3, "padding of 2, 1 and none");
+}
+
+
+static void
+test_metadata_refused(void)
+{
+    size_t               i, n;
+    const char          *err;
+    ngx_vod_tus_meta_t  *m;
+    u_char               many[400], *p;
+
+    static const struct {
+        const char  *text;
+        const char  *error;
+    } bad[] = {
+        { "", "Upload-Metadata has an empty pair" },
+        { "a YQ==,", "Upload-Metadata has an empty pair" },
+        { ",a YQ==", "Upload-Metadata has an empty pair" },
+        { "a YQ==,,b YQ==", "Upload-Metadata has an empty pair" },
+        { "a YQ==,a YQ==", "an Upload-Metadata key appears twice" },
+        { "a YQ", "an Upload-Metadata value is not base64" },
+        { "a YQ=", "an Upload-Metadata value is not base64" },
+        { "a Y===", "an Upload-Metadata value is not base64" },
+        { "a YR==", "an Upload-Metadata value is not base64" },
+        { "a Y Q==", "an Upload-Metadata value is not base64" },
+        { "a YQ==\x01", "an Upload-Metadata value is not base64" },
+        { "a -_==", "an Upload-Metadata value is not base64" },
+        { "a=b YQ==", NULL },
+        { "k\xc3\xa9 YQ==", "an Upload-Metadata key is not printable ASCII" },
+    };
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err = NULL;
+
+        if (bad[i].error == NULL) {
+            ngx_vod_test_ok(ngx_vod_tus_metadata(&a, (u_char *) bad[i].text,
+                                                 strlen(bad[i].text), &m, &n,
+                                                 &err)
+                            == NGX_VOD_OK, "accepted: \"%s\"", bad[i].text);
+            continue;
+        }
+
+        ngx_vod_test_ok(ngx_vod_tus_metadata(&a, (u_char *) bad[i].text,
+                                             strlen(bad[i].text), &m, &n,
+                                             &err)
+                        == NGX_VOD_ERROR && err
+                        && strcmp(err, bad[i].error) == 0,
+                        "refused: \"%s\" (%s)", bad[i].text,
+                        err ? err : "accepted");
+    }
+
+    /* 65 pairs */
+
+    p = many;
+
+    for (i = 0; i < 65; i++) {
+        p += sprintf((char *) p, "%sk%zu", i ? "," : "", i);
+    }
+
+    ngx_vod_test_ok(ngx_vod_tus_metadata(&a, many, p - many, &m, &n, &err)
+                    == NGX_VOD_ERROR
+                    && strcmp(err, "Upload-Metadata has too many pairs") == 0,
+                    "65 pairs are too many");
+
+    ngx_vod_test_ok(ngx_vod_tus_metadata(&a, many,
+                                         (u_char *) strrchr((char *) many, ',')
+                                         - many, &m, &n, &err)
+                    == NGX_VOD_OK && n == 64, "64 are not");
+}
+
+
+int
+main(void)
+{
+    test_version_and_numbers();
+    test_metadata();
+    test_metadata_refused();
+
+    ngx_vod_test_pool_free(&pool);
+
+    return ngx_vod_test_done();
+}
