@@ -11,6 +11,8 @@
 #include "ngx_vod_tus.h"
 #include "ngx_vod_test.h"
 
+#include <stdlib.h>
+
 
 #define S(s)  (const u_char *) s, sizeof(s) - 1
 
@@ -155,12 +157,125 @@ test_metadata_refused(void)
 }
 
 
+#define V(s)  { sizeof(s) - 1, (u_char *) s }
+
+
+static void
+test_state(void)
+{
+    int                  rc;
+    size_t               size;
+    u_char              *buf, *end, save;
+    const char          *err;
+    ngx_vod_tus_state_t  st, got;
+
+    static ngx_vod_tus_state_t  in = {
+        1700000000, 1700003600, -1, 8388608, 1500000001,
+        V("vodsessionkey-abc"),
+        V("vodemuapguangzhou-1250000000.cos.ap-guangzhou.myqcloud.com"),
+        V("/abc/clip.mp4"), V("1585130821cbb7df1d11846c"), V("AKIDtmp"),
+        V("tmpsecret"), V("")
+    };
+
+    size = ngx_vod_tus_state_size(&in);
+    buf = malloc(size);
+    end = ngx_vod_tus_state_write(buf, &in);
+
+    ngx_vod_test_ok((size_t) (end - buf) <= size, "a state is written in "
+                    "its size (%zu of %zu bytes)", (size_t) (end - buf),
+                    size);
+
+    ngx_vod_test_ok(ngx_vod_tus_state_parse(buf, end - buf, &got, &err)
+                    == NGX_VOD_OK
+                    && got.created == in.created && got.expires == in.expires
+                    && got.length == -1 && got.part_size == in.part_size
+                    && got.sub_app_id == in.sub_app_id,
+                    "... read back: numbers, a deferred length");
+    ngx_vod_test_is(got.upload_id.data, got.upload_id.len,
+                    "1585130821cbb7df1d11846c", "... strings");
+    ngx_vod_test_ok(got.token.len == 0, "... an empty token");
+
+    /* every byte cut off: refused or shorter, never read past the end */
+
+    err = "accepted";
+    rc = ngx_vod_tus_state_parse(buf, end - buf - 1, &got, &err);
+    ngx_vod_test_ok(rc == NGX_VOD_ERROR, "a byte short: refused (%s)", err);
+
+    save = buf[0];
+    buf[0] = 99;
+    ngx_vod_test_ok(ngx_vod_tus_state_parse(buf, end - buf, &got, &err)
+                    == NGX_VOD_ERROR && strcmp(err, "an unknown field") == 0,
+                    "an unknown tag: refused");
+    buf[0] = save;
+
+    ngx_vod_test_ok(ngx_vod_tus_state_parse(buf, 0, &got, &err)
+                    == NGX_VOD_ERROR
+                    && strcmp(err, "a required field is missing") == 0,
+                    "nothing: refused");
+
+    st = in;
+    st.key.data = (u_char *) "no-slash";
+    st.key.len = 8;
+    end = ngx_vod_tus_state_write(buf, &st);
+    ngx_vod_test_ok(ngx_vod_tus_state_parse(buf, end - buf, &got, &err)
+                    == NGX_VOD_ERROR
+                    && strcmp(err, "a field out of its range") == 0,
+                    "a key without \"/\": refused");
+
+    free(buf);
+
+    ngx_vod_test_ok(ngx_vod_tus_state_parse((u_char *) "\x06\x05" "ab", 4,
+                                            &got, &err)
+                    == NGX_VOD_ERROR
+                    && strcmp(err, "a length past the end") == 0,
+                    "a length past the end: refused");
+    ngx_vod_test_ok(ngx_vod_tus_state_parse((u_char *) "\x01\x02" "ab", 4,
+                                            &got, &err)
+                    == NGX_VOD_ERROR
+                    && strcmp(err, "a number that is not 8 bytes") == 0,
+                    "a number of 2 bytes: refused");
+    ngx_vod_test_ok(ngx_vod_tus_state_parse((u_char *) "\x06\x01" "a"
+                                            "\x06\x01" "a", 6, &got, &err)
+                    == NGX_VOD_ERROR && strcmp(err, "a field twice") == 0,
+                    "a field twice: refused");
+    ngx_vod_test_ok(ngx_vod_tus_state_parse((u_char *)
+                                            "\x06\xff\xff\xff\xff\xff\x01",
+                                            7, &got, &err)
+                    == NGX_VOD_ERROR, "an endless varint: refused");
+}
+
+
+static void
+test_offset(void)
+{
+    uint32_t            next;
+    ngx_vod_tus_part_t  parts[] = {
+        { 3, 1048576 }, { 1, 8388608 }, { 2, 2000000 }, { 5, 8388608 }
+    };
+
+    ngx_vod_test_ok(ngx_vod_tus_offset(parts, 4, &next)
+                    == 8388608 + 2000000 + 1048576 && next == 4,
+                    "parts 1-3 in any order, a shorter one among them; "
+                    "part 5 past the gap does not count");
+
+    ngx_vod_test_ok(ngx_vod_tus_offset(parts, 0, &next) == 0 && next == 1,
+                    "no part: offset 0, part 1 next");
+
+    parts[0].number = 2;
+    parts[1].number = 3;
+    ngx_vod_test_ok(ngx_vod_tus_offset(parts, 2, &next) == 0 && next == 1,
+                    "no part 1: offset 0");
+}
+
+
 int
 main(void)
 {
     test_version_and_numbers();
     test_metadata();
     test_metadata_refused();
+    test_state();
+    test_offset();
 
     ngx_vod_test_pool_free(&pool);
 
