@@ -13,8 +13,14 @@
 #include "ngx_http_vod_upload_journal.h"
 #include "ngx_vod_journal.h"
 
+#include <sys/file.h>
+#include <openssl/rand.h>
+
 
 static ngx_uint_t  ngx_http_vod_journal_seq;
+static u_char      ngx_http_vod_journal_token[NGX_HTTP_VOD_JOURNAL_TOKEN + 1];
+static ngx_fd_t    ngx_http_vod_journal_lock = NGX_INVALID_FILE;
+static u_char      ngx_http_vod_journal_lock_name[NGX_MAX_PATH];
 
 
 ngx_int_t
@@ -32,6 +38,15 @@ ngx_http_vod_upload_journal_write(ngx_http_request_t *r, ngx_str_t *name,
 
     if (vmcf->journal == NULL) {
         return NGX_OK;
+    }
+
+    if (ngx_http_vod_journal_token[0] == '\0') {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: the multipart upload of %V%V is not "
+                      "journaled (this worker has no journal lock): a "
+                      "worker stopped now would leave it behind", &cos->host,
+                      &cos->key);
+        return NGX_ERROR;
     }
 
     rec.host.data = cos->host.data;
@@ -62,14 +77,16 @@ ngx_http_vod_upload_journal_write(ngx_http_request_t *r, ngx_str_t *name,
     if (name->len == 0) {
         p = ngx_pnalloc(r->pool, vmcf->journal->name.len
                                  + sizeof("/--.rec") - 1
-                                 + 3 * NGX_INT64_LEN + 1);
+                                 + NGX_HTTP_VOD_JOURNAL_TOKEN
+                                 + 2 * NGX_INT64_LEN + 1);
         if (p == NULL) {
             return NGX_ERROR;
         }
 
         name->data = p;
-        name->len = ngx_sprintf(p, "%V/%P-%uA-%ui.rec%Z",
-                                &vmcf->journal->name, ngx_pid,
+        name->len = ngx_sprintf(p, "%V/%s-%uA-%ui.rec%Z",
+                                &vmcf->journal->name,
+                                ngx_http_vod_journal_token,
                                 r->connection->number,
                                 ngx_http_vod_journal_seq++)
                     - p - 1;
@@ -184,4 +201,130 @@ ngx_http_vod_upload_journal_orphan(ngx_log_t *log, ngx_str_t *name)
     }
 
     name->len = 0;
+}
+
+
+/*
+ * Every worker's token and lock: "<token>.lock.tmp" made and locked, then
+ * renamed, so that no sweep ever sees the lock file unlocked.
+ */
+
+ngx_int_t
+ngx_http_vod_upload_journal_init_process(ngx_cycle_t *cycle)
+{
+    u_char                            raw[NGX_HTTP_VOD_JOURNAL_TOKEN / 2];
+    u_char                            tmp[NGX_MAX_PATH];
+    ngx_fd_t                          fd;
+    ngx_http_vod_upload_main_conf_t  *vmcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    vmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_vod_upload_module);
+
+    if (vmcf == NULL || vmcf->journal == NULL
+        || vmcf->journal->name.len + 64 > NGX_MAX_PATH)
+    {
+        return NGX_OK;
+    }
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "vod upload: no random token for the journal: "
+                      "uploads are not journaled");
+        return NGX_OK;
+    }
+
+    *ngx_hex_dump(ngx_http_vod_journal_token, raw, sizeof(raw)) = '\0';
+
+    (void) ngx_sprintf(ngx_http_vod_journal_lock_name, "%V/%s.lock%Z",
+                       &vmcf->journal->name, ngx_http_vod_journal_token);
+    (void) ngx_sprintf(tmp, "%s.tmp%Z", ngx_http_vod_journal_lock_name);
+
+    fd = ngx_open_file(tmp, NGX_FILE_RDWR, NGX_FILE_TRUNCATE, 0600);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "vod upload: cannot make the journal lock \"%s\": "
+                      "uploads are not journaled", tmp);
+        goto failed;
+    }
+
+    if (flock(fd, LOCK_EX | LOCK_NB) == -1
+        || ngx_rename_file(tmp, ngx_http_vod_journal_lock_name)
+           == NGX_FILE_ERROR)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "vod upload: cannot take the journal lock \"%s\": "
+                      "uploads are not journaled", tmp);
+        (void) ngx_close_file(fd);
+        (void) ngx_delete_file(tmp);
+        goto failed;
+    }
+
+    ngx_http_vod_journal_lock = fd;
+
+    return NGX_OK;
+
+failed:
+
+    ngx_http_vod_journal_token[0] = '\0';
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_vod_upload_journal_exit_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_vod_journal_lock == NGX_INVALID_FILE) {
+        return;
+    }
+
+    /* a worker that exits has cleaned up or orphaned its records */
+
+    (void) ngx_delete_file(ngx_http_vod_journal_lock_name);
+    (void) ngx_close_file(ngx_http_vod_journal_lock);
+
+    ngx_http_vod_journal_lock = NGX_INVALID_FILE;
+}
+
+
+u_char *
+ngx_http_vod_upload_journal_token(void)
+{
+    return ngx_http_vod_journal_token;
+}
+
+
+ngx_uint_t
+ngx_http_vod_upload_journal_gone(ngx_str_t *dir, u_char *token, size_t len)
+{
+    ngx_fd_t    fd;
+    ngx_uint_t  gone;
+    u_char      path[NGX_MAX_PATH];
+
+    if (dir->len + len + sizeof("/.lock") > NGX_MAX_PATH) {
+        return 0;
+    }
+
+    (void) ngx_sprintf(path, "%V/%*s.lock%Z", dir, len, token);
+
+    fd = ngx_open_file(path, NGX_FILE_RDWR, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        return ngx_errno == NGX_ENOENT;
+    }
+
+    /* taken: its owner is gone (the kernel let its lock go) */
+
+    gone = (flock(fd, LOCK_EX | LOCK_NB) == 0);
+
+    (void) ngx_close_file(fd);
+
+    return gone;
 }

@@ -79,6 +79,13 @@ static ngx_int_t ngx_http_vod_set_ssl(ngx_conf_t *cf,
 #endif
 
 
+static char *ngx_http_vod_not_zero(ngx_conf_t *cf, void *post, void *data);
+
+static ngx_conf_post_t  ngx_http_vod_journal_sweep_post = {
+    ngx_http_vod_not_zero
+};
+
+
 static ngx_http_vod_bounds_t  ngx_http_vod_parts_in_flight_bounds = { 1, 64 };
 static ngx_http_vod_bounds_t  ngx_http_vod_part_tries_bounds = { 1, 10 };
 
@@ -328,7 +335,7 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_main_conf_t, journal_sweep),
-      NULL },
+      &ngx_http_vod_journal_sweep_post },
 
     { ngx_string("vod_callback_pull"),
       NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
@@ -1171,6 +1178,21 @@ ngx_http_vod_cover(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* a time that must not be 0 (a timer of 0 would spin) */
+
+static char *
+ngx_http_vod_not_zero(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    if (*ms == 0) {
+        return "must be more than 0";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* vod_upload_journal path | off */
 
 static char *
@@ -1291,7 +1313,9 @@ ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf)
 static ngx_int_t
 ngx_http_vod_upload_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_vod_upload_pull_init_process(cycle) != NGX_OK) {
+    if (ngx_http_vod_upload_journal_init_process(cycle) != NGX_OK
+        || ngx_http_vod_upload_pull_init_process(cycle) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -1304,6 +1328,7 @@ ngx_http_vod_upload_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_vod_upload_sweep_exit_process(cycle);
     ngx_http_vod_upload_pull_exit_process(cycle);
+    ngx_http_vod_upload_journal_exit_process(cycle);
 }
 
 

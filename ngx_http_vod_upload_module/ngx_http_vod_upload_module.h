@@ -129,6 +129,8 @@ ngx_int_t ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_upload_pull_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_vod_upload_sweep_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_upload_sweep_exit_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_vod_upload_journal_init_process(ngx_cycle_t *cycle);
+void ngx_http_vod_upload_journal_exit_process(ngx_cycle_t *cycle);
 
 extern ngx_http_variable_t  ngx_http_vod_upload_put_vars[];
 extern ngx_http_variable_t  ngx_http_vod_upload_event_vars[];

@@ -6,9 +6,11 @@
  * directory at start and then every vod_upload_journal_sweep, and aborts
  * the multipart uploads of the records that no live upload owns: those
  * of a worker that is gone (stopped fast, killed, or cut off by
- * worker_shutdown_timeout) and those marked "orphan-".  Each record is
- * swept by the relay engine on a request of the module's own, with the
- * configuration of the first vod_upload location, one at a time.
+ * worker_shutdown_timeout: nobody holds its lock any more) and those
+ * marked "orphan-".  Each record is swept by the relay engine on a
+ * request of the module's own, with the configuration of the first
+ * vod_upload location, one at a time.  The lock files of workers that
+ * are gone go once their records have.
  */
 
 
@@ -22,6 +24,7 @@ typedef struct {
     ngx_pool_t                     *pool;       /* the process's */
     ngx_event_t                     timer;      /* the next round */
     ngx_event_t                     next;       /* the next record */
+    ngx_event_t                     watch;      /* is the worker going */
     ngx_http_vod_upload_loc_conf_t *conf;
     ngx_path_t                     *dir;
     ngx_msec_t                      interval;
@@ -33,11 +36,17 @@ typedef struct {
     ngx_http_request_t             *request;    /* a record being swept */
     ngx_http_vod_upload_relay_t    *relay;
     ngx_str_t                       name;
+    ngx_str_t                       record;     /* its bytes, secrets */
 } ngx_http_vod_sweeper_t;
 
 
 static void ngx_http_vod_sweep_round(ngx_event_t *ev);
-static ngx_uint_t ngx_http_vod_sweep_unowned(ngx_str_t *file);
+static ngx_uint_t ngx_http_vod_sweep_unowned(ngx_http_vod_sweeper_t *s,
+    ngx_str_t *file);
+static void ngx_http_vod_sweep_locks(ngx_http_vod_sweeper_t *s);
+static void ngx_http_vod_sweep_close(ngx_http_vod_sweeper_t *s,
+    ngx_uint_t cut);
+static void ngx_http_vod_sweep_watch(ngx_event_t *ev);
 static void ngx_http_vod_sweep_next(ngx_event_t *ev);
 static ngx_int_t ngx_http_vod_sweep_record(ngx_http_vod_sweeper_t *s,
     ngx_str_t *name);
@@ -101,6 +110,11 @@ ngx_http_vod_upload_sweep_init_process(ngx_cycle_t *cycle)
     s->next.data = s;
     s->next.log = cycle->log;
 
+    s->watch.handler = ngx_http_vod_sweep_watch;
+    s->watch.data = s;
+    s->watch.log = cycle->log;
+    s->watch.cancelable = 1;
+
     ngx_http_vod_sweeper = s;
 
     ngx_add_timer(&s->timer, 1);
@@ -131,7 +145,7 @@ ngx_http_vod_upload_sweep_exit_process(ngx_cycle_t *cycle)
     }
 
     if (s->request) {
-        ngx_http_vod_upload_fake_close(s->request, 1);
+        ngx_http_vod_sweep_close(s, 1);
     }
 
     if (s->round) {
@@ -194,7 +208,7 @@ ngx_http_vod_sweep_round(ngx_event_t *ev)
         file.data = ngx_de_name(&dir);
         file.len = ngx_de_namelen(&dir);
 
-        if (!ngx_http_vod_sweep_unowned(&file)) {
+        if (!ngx_http_vod_sweep_unowned(s, &file)) {
             continue;
         }
 
@@ -242,15 +256,15 @@ again:
 
 
 /*
- * "orphan-...": unowned; "<pid>-...": unowned once that process is gone
- * (a worker of this nginx that is still running owns its records)
+ * "orphan-...": unowned; "<token>-...": unowned once nobody holds the
+ * lock of that token (its worker is gone); this worker's own: owned
  */
 
 static ngx_uint_t
-ngx_http_vod_sweep_unowned(ngx_str_t *file)
+ngx_http_vod_sweep_unowned(ngx_http_vod_sweeper_t *s, ngx_str_t *file)
 {
-    size_t     i;
-    ngx_pid_t  pid;
+    size_t   i;
+    u_char  *own;
 
     if (file->len > sizeof(NGX_HTTP_VOD_JOURNAL_ORPHAN) - 1
         && ngx_strncmp(file->data, NGX_HTTP_VOD_JOURNAL_ORPHAN,
@@ -259,23 +273,129 @@ ngx_http_vod_sweep_unowned(ngx_str_t *file)
         return 1;
     }
 
-    pid = 0;
-
-    for (i = 0; i < file->len && i < 10; i++) {
-        if (file->data[i] < '0' || file->data[i] > '9') {
-            break;
-        }
-
-        pid = pid * 10 + (file->data[i] - '0');
-    }
-
-    if (i == 0 || i == file->len || file->data[i] != '-' || pid == 0
-        || pid == ngx_pid)
+    if (file->len <= NGX_HTTP_VOD_JOURNAL_TOKEN
+        || file->data[NGX_HTTP_VOD_JOURNAL_TOKEN] != '-')
     {
         return 0;
     }
 
-    return kill(pid, 0) == -1 && ngx_errno == NGX_ESRCH;
+    for (i = 0; i < NGX_HTTP_VOD_JOURNAL_TOKEN; i++) {
+        if (!((file->data[i] >= '0' && file->data[i] <= '9')
+              || (file->data[i] >= 'a' && file->data[i] <= 'f')))
+        {
+            return 0;
+        }
+    }
+
+    own = ngx_http_vod_upload_journal_token();
+
+    if (ngx_strncmp(file->data, own, NGX_HTTP_VOD_JOURNAL_TOKEN) == 0) {
+        return 0;
+    }
+
+    return ngx_http_vod_upload_journal_gone(&s->dir->name, file->data,
+                                            NGX_HTTP_VOD_JOURNAL_TOKEN);
+}
+
+
+/*
+ * After a round: the lock files nobody holds and no record names any
+ * more (their workers are gone and swept)
+ */
+
+static void
+ngx_http_vod_sweep_locks(ngx_http_vod_sweeper_t *s)
+{
+    u_char     *own;
+    ngx_dir_t   dir;
+    ngx_str_t   path, file;
+    ngx_uint_t  i, n;
+    u_char      name[NGX_MAX_PATH];
+
+    static const size_t  lock_len = NGX_HTTP_VOD_JOURNAL_TOKEN
+                                    + sizeof(".lock") - 1;
+
+    u_char  tokens[16][NGX_HTTP_VOD_JOURNAL_TOKEN];
+
+    if (s->dir->name.len + lock_len + 2 > NGX_MAX_PATH) {
+        return;
+    }
+
+    path.data = name;
+    path.len = ngx_sprintf(name, "%V%Z", &s->dir->name) - name - 1;
+
+    if (ngx_open_dir(&path, &dir) == NGX_ERROR) {
+        return;
+    }
+
+    own = ngx_http_vod_upload_journal_token();
+    n = 0;
+
+    /* the first pass: lock files of gone workers (a few a round) */
+
+    while (n < 16) {
+        if (ngx_read_dir(&dir) == NGX_ERROR) {
+            break;
+        }
+
+        file.data = ngx_de_name(&dir);
+        file.len = ngx_de_namelen(&dir);
+
+        if (file.len != lock_len
+            || ngx_strncmp(file.data + NGX_HTTP_VOD_JOURNAL_TOKEN, ".lock",
+                           5) != 0
+            || ngx_strncmp(file.data, own, NGX_HTTP_VOD_JOURNAL_TOKEN) == 0
+            || !ngx_http_vod_upload_journal_gone(&s->dir->name, file.data,
+                                                 NGX_HTTP_VOD_JOURNAL_TOKEN))
+        {
+            continue;
+        }
+
+        ngx_memcpy(tokens[n++], file.data, NGX_HTTP_VOD_JOURNAL_TOKEN);
+    }
+
+    (void) ngx_close_dir(&dir);
+
+    if (n == 0 || ngx_open_dir(&path, &dir) == NGX_ERROR) {
+        return;
+    }
+
+    /* the second: a record still there keeps its lock file */
+
+    for ( ;; ) {
+        if (ngx_read_dir(&dir) == NGX_ERROR) {
+            break;
+        }
+
+        file.data = ngx_de_name(&dir);
+        file.len = ngx_de_namelen(&dir);
+
+        if (file.len <= NGX_HTTP_VOD_JOURNAL_TOKEN
+            || file.data[NGX_HTTP_VOD_JOURNAL_TOKEN] != '-')
+        {
+            continue;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (ngx_strncmp(file.data, tokens[i],
+                            NGX_HTTP_VOD_JOURNAL_TOKEN) == 0)
+            {
+                tokens[i][0] = '\0';
+            }
+        }
+    }
+
+    (void) ngx_close_dir(&dir);
+
+    for (i = 0; i < n; i++) {
+        if (tokens[i][0] == '\0') {
+            continue;
+        }
+
+        (void) ngx_sprintf(name, "%V/%*s.lock%Z", &s->dir->name,
+                           (size_t) NGX_HTTP_VOD_JOURNAL_TOKEN, tokens[i]);
+        (void) ngx_delete_file(name);
+    }
 }
 
 
@@ -300,6 +420,7 @@ ngx_http_vod_sweep_next(ngx_event_t *ev)
     s->round = NULL;
 
     if (!ngx_http_vod_sweep_stopping()) {
+        ngx_http_vod_sweep_locks(s);
         ngx_add_timer(&s->timer, s->interval);
     }
 }
@@ -355,10 +476,14 @@ ngx_http_vod_sweep_record(ngx_http_vod_sweeper_t *s, ngx_str_t *name)
 
     (void) ngx_close_file(fd);
 
+    s->request = r;
+    s->record.data = buf;
+    s->record.len = (n > 0) ? (size_t) n : 0;
+
     if (n != (ssize_t) len
         || ngx_vod_journal_parse(buf, len, &rec, &err) != NGX_VOD_OK)
     {
-        ngx_http_vod_upload_fake_close(r, 0);
+        ngx_http_vod_sweep_close(s, 0);
 
         if (n != (ssize_t) len) {
             return NGX_DECLINED;
@@ -391,7 +516,7 @@ ngx_http_vod_sweep_record(ngx_http_vod_sweeper_t *s, ngx_str_t *name)
                       "temporary credentials expired", &upload_id,
                       &cos.host, &cos.key, name);
 
-        ngx_http_vod_upload_fake_close(r, 0);
+        ngx_http_vod_sweep_close(s, 0);
         (void) ngx_delete_file(name->data);
 
         return NGX_DECLINED;
@@ -401,7 +526,7 @@ ngx_http_vod_sweep_record(ngx_http_vod_sweeper_t *s, ngx_str_t *name)
 
     cos.key_uri.data = ngx_pnalloc(r->pool, len);
     if (cos.key_uri.data == NULL) {
-        ngx_http_vod_upload_fake_close(r, 0);
+        ngx_http_vod_sweep_close(s, 0);
         return NGX_DECLINED;
     }
 
@@ -417,12 +542,13 @@ ngx_http_vod_sweep_record(ngx_http_vod_sweeper_t *s, ngx_str_t *name)
                                                &ngx_http_vod_sweep_handler,
                                                &cos, &upload_id);
     if (s->relay == NULL) {
-        ngx_http_vod_upload_fake_close(r, 0);
+        ngx_http_vod_sweep_close(s, 0);
         return NGX_DECLINED;
     }
 
-    s->request = r;
     s->name = *name;
+
+    ngx_add_timer(&s->watch, 250);
 
     return NGX_OK;
 
@@ -461,12 +587,58 @@ ngx_http_vod_sweep_done(ngx_http_request_t *r)
         ngx_http_vod_upload_journal_delete(r->connection->log, &s->name);
     }
 
-    ngx_http_vod_upload_fake_close(r, 0);
+    ngx_http_vod_sweep_close(s, 0);
+
+    ngx_post_event(&s->next, &ngx_posted_events);
+}
+
+
+/* the record's request ends; its bytes (the credentials) are wiped */
+
+static void
+ngx_http_vod_sweep_close(ngx_http_vod_sweeper_t *s, ngx_uint_t cut)
+{
+    if (s->record.len) {
+        ngx_explicit_memzero(s->record.data, s->record.len);
+        s->record.len = 0;
+    }
+
+    if (s->watch.timer_set) {
+        ngx_del_timer(&s->watch);
+    }
+
+    ngx_http_vod_upload_fake_close(s->request, cut);
 
     s->request = NULL;
     s->relay = NULL;
+}
 
-    ngx_post_event(&s->next, &ngx_posted_events);
+
+/*
+ * A worker going away does not wait for a sweep: its calls are cut (nginx
+ * does not see them, worker_shutdown_timeout neither), the record stays
+ * for the next worker 0
+ */
+
+static void
+ngx_http_vod_sweep_watch(ngx_event_t *ev)
+{
+    ngx_http_vod_sweeper_t *s = ev->data;
+
+    if (s->request == NULL) {
+        return;
+    }
+
+    if (!ngx_http_vod_sweep_stopping()) {
+        ngx_add_timer(&s->watch, 250);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                  "vod upload: the worker is going away: the journal "
+                  "record \"%V\" is left for the next sweep", &s->name);
+
+    ngx_http_vod_sweep_close(s, 1);
 }
 
 

@@ -560,3 +560,13 @@ location /upload/ {
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*open\(\) "\/nonexistent\/poster.png" failed \(2: No such file or directory\)/
+
+
+
+=== TEST 38: vod_upload_journal_sweep 0 would spin
+--- http_config
+vod_upload_journal_sweep 0;
+--- config
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_journal_sweep" directive must be more than 0/

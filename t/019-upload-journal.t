@@ -7,6 +7,7 @@
 use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
 
+use File::Temp ();
 use IO::Socket::INET ();
 use POSIX ();
 use Test::Nginx::Socket 'no_plan';
@@ -20,13 +21,8 @@ workers(1);
 
 our $Journal = "$ENV{TEST_NGINX_SERVER_ROOT}/vod_journal_temp";
 
-# a pid that is no process's any more
-our $DeadPid = do {
-    my $pid = fork // die "fork: $!";
-    POSIX::_exit(0) unless $pid;
-    waitpid $pid, 0;
-    $pid;
-};
+# a worker token whose lock nobody holds (ngx_http_vod_upload_journal.h)
+our $Gone = '00000000deadbeef';
 
 # the record a worker writes (ngx_vod_journal.h)
 sub record {
@@ -132,6 +128,59 @@ sub aborted {
                    @{ $s->{requests} };
 }
 
+# another nginx sharing the journal, in a pid namespace of its own (a
+# second container), sweeping every 20 ms for a few seconds
+our $Side = File::Temp::tempdir(CLEANUP => 1);
+our $SidePort = do {
+    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 1)
+        or die "a free port: $!";
+    $sock->sockport;
+};
+
+sub sidecar {
+    mkdir "$Side/logs";
+    mkdir $Journal;
+    open my $fh, '>', "$Side/nginx.conf" or die "$Side/nginx.conf: $!";
+    print $fh <<"_EOC_";
+load_module $ENV{TEST_NGINX_LOAD_MODULES};
+error_log $Side/logs/error.log info;
+pid $Side/logs/nginx.pid;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $Side/body_temp;
+    vod_secret_id $ENV{TEST_NGINX_VOD_SECRET_ID};
+    vod_secret_key $ENV{TEST_NGINX_VOD_SECRET_KEY};
+    vod_api_endpoint http://127.0.0.1:$ENV{TEST_NGINX_VOD_PORT};
+    vod_cos_endpoint http://127.0.0.1:$ENV{TEST_NGINX_VOD_PORT};
+    vod_upload_journal $Journal;
+    vod_upload_journal_sweep 20ms;
+    server {
+        listen 127.0.0.1:$SidePort;
+        location /upload/ { vod_upload; }
+    }
+}
+_EOC_
+    close $fh;
+
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        waitpid $pid, 0;
+        return;
+    }
+    POSIX::_exit(0) if fork // POSIX::_exit(1);
+    { exec 'timeout', '3', 'unshare', '--pid', '--fork', '--kill-child',
+           $ENV{TEST_NGINX_BINARY} // 'nginx', '-p', "$Side/",
+           '-c', "$Side/nginx.conf", '-g', 'daemon off; master_process off;'; }
+    POSIX::_exit(1);
+}
+
+sub sidecar_swept {
+    open my $fh, '<', "$Side/logs/error.log" or return 0;
+    local $/;
+    return <$fh> =~ /vod upload: a worker that is gone left/;
+}
+
 sub no_records {
     my @records = glob "$Journal/*.rec";    # a list: a scalar glob iterates
     return !@records;
@@ -143,7 +192,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: a record left by a worker that is gone: its upload is aborted at start
+=== TEST 1: a record left by a worker that is gone (no lock): its upload is aborted at start
 --- http_config
 vod_upload_journal_sweep 1s;
 --- config
@@ -151,7 +200,7 @@ location /upload/ {
     vod_upload;
 }
 --- init
-main::left_behind("$main::DeadPid-7-0.rec");
+main::left_behind("$main::Gone-7-0.rec");
 --- request
 GET /upload/
 --- error_code: 405
@@ -190,7 +239,7 @@ location /upload/ {
     vod_upload;
 }
 --- init
-main::record("$main::DeadPid-8-0.rec", host => 'b-1250000000.cos.ap-guangzhou.myqcloud.com',
+main::record("$main::Gone-8-0.rec", host => 'b-1250000000.cos.ap-guangzhou.myqcloud.com',
              key => '/x/y.mp4', upload_id => 'gone', secret_id => 'AKIDx',
              secret_key => 'k', token => 't', expires => 1000);
 --- request
@@ -286,5 +335,47 @@ Content-Length: 2500000
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload
 --- emulator_wait
 main::no_records()
+--- no_error_log
+a worker that is gone
+
+
+
+=== TEST 8: a lock file left by a worker that is gone does not keep its record: swept, the lock file removed
+--- http_config
+vod_upload_journal_sweep 200ms;
+--- config
+location /upload/ {
+    vod_upload;
+}
+--- init
+main::left_behind("$main::Gone-9-0.rec");
+open my $fh, '>', "$main::Journal/$main::Gone.lock" or die "lock: $!";
+close $fh;
+--- request
+GET /upload/
+--- error_code: 405
+--- emulator_wait
+!@{ $s->{uploads} } && main::no_records() && !-e "$main::Journal/$main::Gone.lock"
+
+
+
+=== TEST 9: another nginx sharing the journal from another pid namespace leaves this one's live uploads alone
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+--- init
+main::sidecar();
+--- more_headers
+Content-Length: 2500000
+--- request eval
+[["PUT /upload/a.mp4\n" . VodTest::bytes(1_500_000, 91),
+  { value => VodTest::bytes(500_000, 92), delay_before => 0.4 },
+  { value => VodTest::bytes(500_000, 93), delay_before => 0.4 }]]
+--- error_code: 200
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload
+--- emulator_wait
+main::no_records() && -s "$main::Side/logs/error.log"
 --- no_error_log
 a worker that is gone
