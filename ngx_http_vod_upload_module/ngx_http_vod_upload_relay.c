@@ -255,6 +255,7 @@ static void ngx_http_vod_fail(ngx_http_request_t *r,
     ngx_str_t *message);
 static void ngx_http_vod_finish(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
+static ngx_uint_t ngx_http_vod_cos_retryable(ngx_http_vod_call_t *call);
 static ngx_msec_t ngx_http_vod_backoff(ngx_uint_t tries);
 static ngx_int_t ngx_http_vod_parse_crc64(ngx_str_t *s, uint64_t *crc);
 static void ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst, u_char *data,
@@ -665,15 +666,11 @@ ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     cos->key.data = out->media_storage_path.data;
     cos->key.len = out->media_storage_path.len;
 
-    len = ngx_vod_cos_encode_key(NULL, cos->key.data, cos->key.len);
-
-    cos->key_uri.data = ngx_pnalloc(r->pool, len);
-    if (cos->key_uri.data == NULL) {
+    if (ngx_http_vod_upload_cos_key_uri(r->pool, &cos->key, &cos->key_uri)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
-
-    cos->key_uri.len = ngx_vod_cos_encode_key(cos->key_uri.data,
-                                              cos->key.data, cos->key.len);
 
     if (ctx->cover_data.len) {
         if (out->cover_storage_path.len < 2
@@ -690,17 +687,12 @@ ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         ctx->cover_key.data = out->cover_storage_path.data;
         ctx->cover_key.len = out->cover_storage_path.len;
 
-        len = ngx_vod_cos_encode_key(NULL, ctx->cover_key.data,
-                                     ctx->cover_key.len);
-
-        ctx->cover_key_uri.data = ngx_pnalloc(r->pool, len);
-        if (ctx->cover_key_uri.data == NULL) {
+        if (ngx_http_vod_upload_cos_key_uri(r->pool, &ctx->cover_key,
+                                            &ctx->cover_key_uri)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
-
-        ctx->cover_key_uri.len = ngx_vod_cos_encode_key(
-                                     ctx->cover_key_uri.data,
-                                     ctx->cover_key.data, ctx->cover_key.len);
     }
 
     cos->secret_id.data = out->secret_id.data;
@@ -1114,10 +1106,7 @@ ngx_http_vod_cover_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     }
 
     if (ctx->cover_tries < ctx->conf->part_tries
-        && (bad || ngx_http_vod_upload_call_retryable(call)
-            || ngx_strnstr(call->response.data, "RequestTimeout",
-                           call->response.len)
-               != NULL))
+        && (bad || ngx_http_vod_cos_retryable(call)))
     {
         delay = ngx_http_vod_backoff(ctx->cover_tries);
 
@@ -1456,11 +1445,7 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     /* a transport error, a 5xx, RequestTimeout or a wrong CRC: again */
 
     if (slot->tries < ctx->conf->part_tries
-        && (ngx_http_vod_upload_call_retryable(call)
-            || call->status == NGX_HTTP_OK
-            || ngx_strnstr(call->response.data, "RequestTimeout",
-                           call->response.len)
-               != NULL))
+        && (ngx_http_vod_cos_retryable(call) || call->status == NGX_HTTP_OK))
     {
         delay = ngx_http_vod_backoff(slot->tries);
 
@@ -2225,10 +2210,7 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     *p = '\0';
 
     if (ctx->cleanup_tries < ctx->conf->part_tries
-        && (ngx_http_vod_upload_call_retryable(call)
-            || ngx_strnstr(call->response.data, "RequestTimeout",
-                           call->response.len)
-               != NULL))
+        && ngx_http_vod_cos_retryable(call))
     {
         delay = ngx_http_vod_backoff(ctx->cleanup_tries);
 
@@ -2709,6 +2691,18 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     ctx->handler->done(r);
 }
 
+
+
+/* a COS call worth another try: no answer, a 5xx, or RequestTimeout */
+
+static ngx_uint_t
+ngx_http_vod_cos_retryable(ngx_http_vod_call_t *call)
+{
+    return ngx_http_vod_upload_call_retryable(call)
+           || ngx_strnstr(call->response.data, "RequestTimeout",
+                          call->response.len)
+              != NULL;
+}
 
 
 /* 100 ms, 200 ms, 400 ms, ... at most 5 s, each with up to 50% jitter */

@@ -118,6 +118,22 @@ ngx_http_vod_upload_api_prepare(ngx_http_vod_call_t *call, const char *action)
 }
 
 
+ngx_int_t
+ngx_http_vod_upload_cos_key_uri(ngx_pool_t *pool, ngx_str_t *key,
+    ngx_str_t *uri)
+{
+    uri->data = ngx_pnalloc(pool, ngx_vod_cos_encode_key(NULL, key->data,
+                                                         key->len));
+    if (uri->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    uri->len = ngx_vod_cos_encode_key(uri->data, key->data, key->len);
+
+    return NGX_OK;
+}
+
+
 /*
  * Makes "call" a signed request to the object of "cos": method, the
  * object's path with the query parameters, Host, Content-Length (for a

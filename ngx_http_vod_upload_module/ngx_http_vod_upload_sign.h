@@ -25,6 +25,10 @@ typedef struct {
 } ngx_http_vod_cos_t;
 
 
+/* the percent-encoded path of an object key (decoded, with its "/") */
+ngx_int_t ngx_http_vod_upload_cos_key_uri(ngx_pool_t *pool, ngx_str_t *key,
+    ngx_str_t *uri);
+
 /* an ngx_vod_alloc_t over an nginx pool */
 void *ngx_http_vod_upload_palloc(void *pool, size_t size);
 

@@ -17,7 +17,6 @@
 #include "ngx_http_vod_upload_journal.h"
 #include "ngx_http_vod_upload_relay.h"
 #include "ngx_vod_journal.h"
-#include "ngx_vod_cos_sign.h"
 
 
 typedef struct {
@@ -522,16 +521,12 @@ ngx_http_vod_sweep_record(ngx_http_vod_sweeper_t *s, ngx_str_t *name)
         return NGX_DECLINED;
     }
 
-    len = ngx_vod_cos_encode_key(NULL, cos.key.data, cos.key.len);
-
-    cos.key_uri.data = ngx_pnalloc(r->pool, len);
-    if (cos.key_uri.data == NULL) {
+    if (ngx_http_vod_upload_cos_key_uri(r->pool, &cos.key, &cos.key_uri)
+        != NGX_OK)
+    {
         ngx_http_vod_sweep_close(s, 0);
         return NGX_DECLINED;
     }
-
-    cos.key_uri.len = ngx_vod_cos_encode_key(cos.key_uri.data, cos.key.data,
-                                             cos.key.len);
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "vod upload: a worker that is gone left the multipart "
