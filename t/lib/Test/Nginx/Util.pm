@@ -64,7 +64,7 @@ our $ServerPortForClient = $ENV{TEST_NGINX_CLIENT_PORT} || $ServerPort;
 
 our (@EnvToNginx, @BlockPreprocessors, @CleanupHandlers,
      @TestCleanupHandlers);
-our ($NginxVersion, $NginxRawVersion, $NginxPid, $NginxSockets, $RandPorts);
+our ($NginxVersion, $NginxRawVersion, $NginxPid, $RandPorts);
 
 our ($ServRoot, $LogDir, $ErrLogFile, $AccLogFile, $StderrFile, $HtmlDir,
      $ConfDir, $ConfFile, $PidFile, $CacheDir);
@@ -496,7 +496,6 @@ sub start_nginx {
             return { died => 1, status => $? };
         }
         if (pidfile_says($pid)) {
-            $NginxSockets = nginx_sockets($pid);
             return { pid => $pid };
         }
         if (time > $deadline) {
@@ -507,35 +506,56 @@ sub start_nginx {
     }
 }
 
-# Stops the running nginx and reaps it at once. Returns { status => $?,
-# early => 1 if it had exited by itself, killed => 1 if it needed KILL }.
-# The sockets nginx holds (listening and connections), from /proc; undef
-# where /proc cannot tell.
-sub nginx_sockets {
+# The client connections nginx holds: its TCP sockets, from /proc, whose
+# local port is one it listens on and that are not listening themselves
+# (not its upstream connections, nor the socketpair nginx makes and closes
+# in init_process, after its pid file is written, to test EPOLLRDHUP).
+# undef where /proc cannot tell.
+sub nginx_client_connections {
     my $pid = shift;
     opendir my $dh, "/proc/$pid/fd" or return undef;
-    my $n = grep { (readlink("/proc/$pid/fd/$_") // '') =~ /^socket:/ }
-            readdir $dh;
+    my %mine = map { (readlink("/proc/$pid/fd/$_") // '') =~ /^socket:\[(\d+)\]/
+                     ? ($1 => 1) : () } readdir $dh;
     closedir $dh;
-    return $n;
+
+    my (%listen, @conns);
+    for my $table ('/proc/net/tcp', '/proc/net/tcp6') {
+        open my $in, '<', $table or next;
+        <$in>;
+        while (<$in>) {
+            my @f = split;
+            next unless @f > 9 && $mine{ $f[9] };
+            my ($port) = $f[1] =~ /:([0-9A-F]+)$/ or next;
+            if ($f[3] eq '0A') {
+                $listen{$port} = 1;
+            } else {
+                push @conns, $port;
+            }
+        }
+        close $in;
+    }
+    return undef unless %listen;
+    return scalar grep { $listen{$_} } @conns;
 }
 
 # A single-process nginx exits on QUIT at once: a connection it is still
 # closing (lingering close after a request body, which writes the access
 # log line when the client's FIN is read) would be cut short.  So wait,
-# briefly and bounded, until it holds no more sockets than when it
-# started.
+# briefly and bounded, until it holds no client connection.
 sub wait_nginx_idle {
     my $pid = shift;
-    return if $MasterProcessEnabled eq 'on' || !defined $NginxSockets;
+    return if $MasterProcessEnabled eq 'on';
 
     my $deadline = time + 2;
     while (time < $deadline) {
-        my $n = nginx_sockets($pid) // return;
-        return if $n <= $NginxSockets;
+        my $n = nginx_client_connections($pid) // return;
+        return if $n == 0;
         sleep 0.002;
     }
 }
+
+# Stops the running nginx and reaps it at once. Returns { status => $?,
+# early => 1 if it had exited by itself, killed => 1 if it needed KILL }.
 
 sub stop_nginx {
     my $pid = $NginxPid // return undef;
