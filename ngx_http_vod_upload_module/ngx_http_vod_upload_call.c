@@ -826,8 +826,11 @@ ngx_http_vod_call_filter_init(void *data)
 
     u = call->sr->upstream;
 
+    /* the answer to a HEAD has no body, whatever its length says */
+
     if (call->status_line.code == NGX_HTTP_NO_CONTENT
-        || call->status_line.code == NGX_HTTP_NOT_MODIFIED)
+        || call->status_line.code == NGX_HTTP_NOT_MODIFIED
+        || call->sr->method == NGX_HTTP_HEAD)
     {
         u->length = 0;
         call->body_done = 1;

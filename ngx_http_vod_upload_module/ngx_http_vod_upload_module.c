@@ -11,6 +11,7 @@
 
 #include "ngx_http_vod_upload_module.h"
 #include "ngx_vod_params.h"
+#include "ngx_vod_seal.h"
 
 
 typedef struct {
@@ -56,6 +57,8 @@ static char *ngx_http_vod_journal(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_cover(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_vod_tus_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_vod_upload_init_process(ngx_cycle_t *cycle);
@@ -81,7 +84,7 @@ static ngx_int_t ngx_http_vod_set_ssl(ngx_conf_t *cf,
 
 static char *ngx_http_vod_not_zero(ngx_conf_t *cf, void *post, void *data);
 
-static ngx_conf_post_t  ngx_http_vod_journal_sweep_post = {
+static ngx_conf_post_t  ngx_http_vod_not_zero_post = {
     ngx_http_vod_not_zero
 };
 
@@ -239,6 +242,27 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       offsetof(ngx_http_vod_upload_loc_conf_t, expire_time),
       (void *) &ngx_vod_params[NGX_VOD_PARAM_EXPIRE_TIME] },
 
+    { ngx_string("vod_upload_tus"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, tus),
+      NULL },
+
+    { ngx_string("vod_upload_tus_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_tus_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_upload_tus_expires"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, tus_expires),
+      &ngx_http_vod_not_zero_post },
+
     { ngx_string("vod_upload_cover"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_vod_cover,
@@ -335,7 +359,7 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_main_conf_t, journal_sweep),
-      &ngx_http_vod_journal_sweep_post },
+      &ngx_http_vod_not_zero_post },
 
     { ngx_string("vod_callback_pull"),
       NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
@@ -1049,7 +1073,8 @@ ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
     ngx_http_variable_t  *var, *v;
 
     ngx_http_variable_t  *tables[] = {
-        ngx_http_vod_upload_put_vars, ngx_http_vod_upload_event_vars
+        ngx_http_vod_upload_vars, ngx_http_vod_upload_tus_vars,
+        ngx_http_vod_upload_event_vars
     };
 
     for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -1173,6 +1198,52 @@ ngx_http_vod_cover(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     vlcf->cover_data.len = (size_t) n;
     vlcf->cover_type = type;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * vod_upload_tus_key_file file: a secret (16 to 128 bytes) that seals
+ * the upload URLs of resumable uploads; the first of several seals, all
+ * open (keys can be rotated)
+ */
+
+static char *
+ngx_http_vod_tus_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    ngx_str_t           *value, secret;
+    const char          *err;
+    ngx_vod_seal_key_t  *key;
+
+    value = cf->args->elts;
+
+    if (vlcf->tus_keys == NGX_CONF_UNSET_PTR) {
+        vlcf->tus_keys = ngx_array_create(cf->pool, 2,
+                                          sizeof(ngx_vod_seal_key_t));
+        if (vlcf->tus_keys == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (ngx_http_vod_read_secret_file(cf, &value[1], &secret) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    key = ngx_array_push(vlcf->tus_keys);
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_vod_seal_key(secret.data, secret.len, key, &err) != NGX_VOD_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" \"%V\": %s",
+                           &cmd->name, &value[1], err);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_explicit_memzero(secret.data, secret.len);
 
     return NGX_CONF_OK;
 }
@@ -1377,6 +1448,10 @@ ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
     conf->part_tries = NGX_CONF_UNSET_UINT;
     conf->md5 = NGX_CONF_UNSET;
 
+    conf->tus = NGX_CONF_UNSET;
+    conf->tus_keys = NGX_CONF_UNSET_PTR;
+    conf->tus_expires = NGX_CONF_UNSET_MSEC;
+
     conf->callback = NGX_CONF_UNSET;
     conf->callback_transcode = NGX_CONF_UNSET_PTR;
     conf->callback_pull = NGX_CONF_UNSET;
@@ -1487,6 +1562,22 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->parts_in_flight, prev->parts_in_flight, 4);
     ngx_conf_merge_uint_value(conf->part_tries, prev->part_tries, 3);
     ngx_conf_merge_value(conf->md5, prev->md5, 0);
+
+    ngx_conf_merge_value(conf->tus, prev->tus, 0);
+    ngx_conf_merge_ptr_value(conf->tus_keys, prev->tus_keys, NULL);
+    ngx_conf_merge_msec_value(conf->tus_expires, prev->tus_expires, 0);
+
+    if (conf->upload && conf->tus) {
+        if (conf->tus_keys == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"vod_upload_tus\" needs "
+                               "\"vod_upload_tus_key_file\": the secret "
+                               "that seals the upload URLs");
+            return NGX_CONF_ERROR;
+        }
+
+        clcf->handler = ngx_http_vod_upload_tus_handler;
+    }
 
     /* vod_callback: like vod_upload, not inherited */
 

@@ -25,6 +25,9 @@
 
 #define NGX_HTTP_VOD_CALL_HEADERS      8
 
+/* not among nginx's own statuses */
+#define NGX_HTTP_VOD_GONE              410
+
 
 /* where API or COS requests go: "http[s]://host[:port]" */
 
@@ -94,6 +97,11 @@ typedef struct {
     ngx_uint_t                      part_tries;
     ngx_flag_t                      md5;
 
+    /* vod_upload_tus: the location also speaks tus 1.0 */
+    ngx_flag_t                      tus;
+    ngx_array_t                    *tus_keys;   /* of ngx_vod_seal_key_t */
+    ngx_msec_t                      tus_expires;    /* 0: the credential's */
+
     /* vod_callback */
     ngx_flag_t                      callback;
     ngx_str_t                       callback_file;
@@ -123,6 +131,7 @@ typedef struct {
 /* the content handlers, their variables, what runs at start and exit */
 
 ngx_int_t ngx_http_vod_upload_put_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_tus_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle);
@@ -132,7 +141,8 @@ void ngx_http_vod_upload_sweep_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_vod_upload_journal_init_process(ngx_cycle_t *cycle);
 void ngx_http_vod_upload_journal_exit_process(ngx_cycle_t *cycle);
 
-extern ngx_http_variable_t  ngx_http_vod_upload_put_vars[];
+extern ngx_http_variable_t  ngx_http_vod_upload_vars[];
+extern ngx_http_variable_t  ngx_http_vod_upload_tus_vars[];
 extern ngx_http_variable_t  ngx_http_vod_upload_event_vars[];
 
 

@@ -10,53 +10,31 @@
  */
 
 
-#include "ngx_http_vod_upload_module.h"
-#include "ngx_http_vod_upload_body.h"
-#include "ngx_http_vod_upload_relay.h"
+#include "ngx_http_vod_upload_front.h"
 #include "ngx_http_vod_upload_reply.h"
-#include "ngx_vod_params.h"
 #include "ngx_vod_parts.h"
 
 
-/* the module's context of a PUT: the body reader first (see body.h) */
+/* the module's context of a PUT: the front-ends' part first */
 
 typedef struct {
-    ngx_http_vod_upload_body_t      body;
-    ngx_http_vod_upload_relay_t    *relay;
-    ngx_http_vod_upload_loc_conf_t *conf;
+    ngx_http_vod_upload_front_t     front;
     ngx_vod_api_apply_upload_req_t  apply;
-
-    /* a request refused before the upload began */
-    ngx_uint_t                      status;
-    ngx_str_t                       code;
-    ngx_str_t                       message;
 } ngx_http_vod_put_ctx_t;
 
 
 static ngx_int_t ngx_http_vod_check(ngx_http_request_t *r,
     ngx_http_vod_put_ctx_t *ctx);
-static ngx_int_t ngx_http_vod_bad(ngx_http_request_t *r,
-    ngx_http_vod_put_ctx_t *ctx, ngx_uint_t status, const char *code,
-    const char *fmt, ...);
 static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
     ngx_http_vod_put_ctx_t *ctx);
-static ngx_int_t ngx_http_vod_param(ngx_http_request_t *r,
-    ngx_http_vod_put_ctx_t *ctx, ngx_vod_param_e which,
-    ngx_http_complex_value_t *cv, ngx_vod_str_t *out);
-static ngx_int_t ngx_http_vod_param_check(ngx_http_request_t *r,
-    ngx_http_vod_put_ctx_t *ctx, ngx_vod_param_e which, ngx_str_t *v);
 static ngx_int_t ngx_http_vod_file_name(ngx_http_request_t *r,
     ngx_str_t *file);
-static ngx_int_t ngx_http_vod_value(ngx_http_request_t *r,
-    ngx_http_complex_value_t *cv, ngx_str_t *value);
 static void ngx_http_vod_put_ready(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_put_data(ngx_http_request_t *r, ngx_buf_t *b);
 static void ngx_http_vod_put_end(ngx_http_request_t *r, ngx_int_t rc);
 static void ngx_http_vod_put_resume(ngx_http_request_t *r);
 static void ngx_http_vod_put_stop(ngx_http_request_t *r);
 static void ngx_http_vod_put_done(ngx_http_request_t *r);
-static ngx_int_t ngx_http_vod_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_put_relay_handler = {
@@ -64,30 +42,6 @@ static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_put_relay_handler = {
     ngx_http_vod_put_resume,
     ngx_http_vod_put_stop,
     ngx_http_vod_put_done
-};
-
-
-ngx_http_variable_t  ngx_http_vod_upload_put_vars[] = {
-
-    { ngx_string("vod_file_id"), NULL, ngx_http_vod_variable,
-      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_media_url"), NULL, ngx_http_vod_variable,
-      1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_request_id"), NULL, ngx_http_vod_variable,
-      2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_upload_error"), NULL, ngx_http_vod_variable,
-      3, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_upload_parts"), NULL, ngx_http_vod_variable,
-      4, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("vod_upload_bytes"), NULL, ngx_http_vod_variable,
-      5, NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-      ngx_http_null_variable
 };
 
 
@@ -110,7 +64,7 @@ ngx_http_vod_upload_put_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->conf = conf;
+    ctx->front.conf = conf;
 
     ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
 
@@ -124,24 +78,25 @@ ngx_http_vod_upload_put_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->relay = ngx_http_vod_upload_relay_create(r, conf,
+    ctx->front.relay = ngx_http_vod_upload_relay_create(r, conf,
                                         &ngx_http_vod_put_relay_handler,
                                         r->headers_in.content_length_n);
-    if (ctx->relay == NULL) {
+    if (ctx->front.relay == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (conf->cover_data.len) {
-        ngx_http_vod_upload_relay_cover(ctx->relay, &conf->cover_type,
+        ngx_http_vod_upload_relay_cover(ctx->front.relay, &conf->cover_type,
                                         &conf->cover_data);
     }
 
-    rc = ngx_http_vod_upload_relay_start(ctx->relay, &ctx->apply, &error);
+    rc = ngx_http_vod_upload_relay_start(ctx->front.relay, &ctx->apply, &error);
 
     if (rc == NGX_DECLINED) {
-        ctx->relay = NULL;
-        (void) ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                "InvalidParameter", "%V", &error);
+        ctx->front.relay = NULL;
+        (void) ngx_http_vod_upload_bad(r, &ctx->front,
+                                       NGX_HTTP_BAD_REQUEST,
+                                       "InvalidParameter", "%V", &error);
         goto refused;
     }
 
@@ -159,9 +114,9 @@ refused:
 
     ngx_http_vod_upload_body_unread(r);
 
-    return ngx_http_vod_upload_send_error(r, ctx->status,
-                                          (const char *) ctx->code.data,
-                                          &ctx->message, NULL);
+    return ngx_http_vod_upload_send_error(r, ctx->front.status,
+                                          (const char *) ctx->front.code.data,
+                                          &ctx->front.message, NULL);
 }
 
 
@@ -170,119 +125,47 @@ refused:
 static ngx_int_t
 ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
 {
+    ngx_int_t  rc;
+
     if (!(r->method & NGX_HTTP_PUT)) {
         if (ngx_http_vod_upload_allow(r, "PUT") != NGX_OK) {
             return NGX_ERROR;
         }
 
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_NOT_ALLOWED,
-                                "MethodNotAllowed",
-                                "method \"%V\" is not allowed, only PUT "
-                                "uploads media here", &r->method_name);
+        return ngx_http_vod_upload_bad(r, &ctx->front, NGX_HTTP_NOT_ALLOWED,
+                                       "MethodNotAllowed", "method \"%V\" "
+                                       "is not allowed, only PUT uploads "
+                                       "media here", &r->method_name);
     }
 
     if (r->headers_in.content_length_n == 0
         || (r->headers_in.content_length_n < 0 && !r->headers_in.chunked))
     {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST, "EmptyBody",
-                                "the request has no body: the media must be "
-                                "the body of the PUT");
+        return ngx_http_vod_upload_bad(r, &ctx->front, NGX_HTTP_BAD_REQUEST,
+                                       "EmptyBody", "the request has no "
+                                       "body: the media must be the body of "
+                                       "the PUT");
     }
 
-    if (ctx->conf->max_body_size
-        && r->headers_in.content_length_n > ctx->conf->max_body_size)
-    {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                "EntityTooLarge",
-                                "a body of %O bytes is over the %O bytes "
-                                "client_max_body_size allows",
-                                r->headers_in.content_length_n,
-                                ctx->conf->max_body_size);
-    }
-
-    if (r->headers_in.content_length_n > (off_t) NGX_VOD_OBJECT_SIZE_MAX) {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                "EntityTooLarge",
-                                "a body of %O bytes is over the %uL bytes COS "
-                                "can store as one object",
-                                r->headers_in.content_length_n,
-                                (uint64_t) NGX_VOD_OBJECT_SIZE_MAX);
-    }
-
-    if (r->headers_in.content_length_n > 0
-        && ngx_vod_parts_size(r->headers_in.content_length_n,
-                              ctx->conf->part_size, ctx->conf->part_size_max)
-           == 0)
-    {
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                "EntityTooLarge",
-                                "a body of %O bytes needs more than 10000 "
-                                "parts of %uz bytes "
-                                "(vod_upload_max_part_size)",
-                                r->headers_in.content_length_n,
-                                ctx->conf->part_size_max);
+    if (r->headers_in.content_length_n > 0) {
+        rc = ngx_http_vod_upload_size_check(r, &ctx->front, "a body",
+                                            r->headers_in.content_length_n);
+        if (rc != NGX_OK) {
+            return rc;
+        }
     }
 
     return ngx_http_vod_params(r, ctx);
 }
 
 
-/*
- * A client mistake found before anything was sent: the reason is kept
- * in ctx (for $vod_upload_error) and logged here; the handler answers.
- */
-
-static ngx_int_t
-ngx_http_vod_bad(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx,
-    ngx_uint_t status, const char *code, const char *fmt, ...)
-{
-    u_char   *p;
-    va_list   args;
-    u_char    buf[NGX_MAX_ERROR_STR];
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
-    va_end(args);
-
-    ctx->status = status;
-    ctx->code.data = (u_char *) code;
-    ctx->code.len = ngx_strlen(code);
-
-    ctx->message.len = p - buf;
-    ctx->message.data = ngx_pnalloc(r->pool, ctx->message.len);
-    if (ctx->message.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(ctx->message.data, buf, ctx->message.len);
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "vod upload: %V", &ctx->message);
-
-    return NGX_DECLINED;
-}
-
-
-/*
- * The ApplyUpload parameters: the media type and name from the file name
- * unless configured, the configured values; each checked as the table
- * of ngx_vod_params.c says, as "nginx -t" checks a constant value.
- */
+/* the file name: what follows the last "/" of the (decoded) path */
 
 static ngx_int_t
 ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
 {
-    u_char                          *p, *last, *dot;
-    int64_t                          n;
-    ngx_int_t                        rc;
-    ngx_str_t                        file, v;
-    ngx_vod_api_apply_upload_req_t  *req;
-    ngx_http_vod_upload_loc_conf_t  *conf;
-
-    conf = ctx->conf;
-    req = &ctx->apply;
-
-    /* the file name: what follows the last "/" of the (decoded) path */
+    u_char     *p, *last;
+    ngx_str_t   file;
 
     last = r->uri.data + r->uri.len;
 
@@ -295,175 +178,8 @@ ngx_http_vod_params(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    last = file.data + file.len;
-
-    dot = NULL;
-
-    for (p = file.data; p < last; p++) {
-        if (*p == '.') {
-            dot = p;
-        }
-    }
-
-    rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_MEDIA_TYPE,
-                            conf->media_type, &req->media_type);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (req->media_type.len == 0) {
-        if (dot == NULL || dot + 1 == last) {
-            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                    "MissingMediaType",
-                                    "the file name \"%V\" has no extension "
-                                    "to take the media type from", &file);
-        }
-
-        v.len = last - dot - 1;
-        v.data = ngx_pnalloc(r->pool, v.len);
-        if (v.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_strlow(v.data, dot + 1, v.len);
-
-        rc = ngx_http_vod_param_check(r, ctx, NGX_VOD_PARAM_MEDIA_TYPE, &v);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        req->media_type.data = v.data;
-        req->media_type.len = v.len;
-    }
-
-    rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_MEDIA_NAME,
-                            conf->media_name, &req->media_name);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (req->media_name.len == 0) {
-        v.data = file.data;
-        v.len = (dot ? dot : last) - file.data;
-
-        if (v.len == 0) {
-            return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                    "MissingMediaName",
-                                    "the path has no file name to take the "
-                                    "media name from");
-        }
-
-        rc = ngx_http_vod_param_check(r, ctx, NGX_VOD_PARAM_MEDIA_NAME, &v);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        req->media_name.data = v.data;
-        req->media_name.len = v.len;
-    }
-
-    rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_SOURCE_CONTEXT,
-                            conf->source_context, &req->source_context);
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_SESSION_CONTEXT,
-                                conf->session_context, &req->session_context);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_STORAGE_REGION,
-                                conf->storage_region, &req->storage_region);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_EXPIRE_TIME,
-                                conf->expire_time, &req->expire_time);
-    }
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_vod_param(r, ctx, NGX_VOD_PARAM_PROCEDURE,
-                                conf->procedure, &req->procedure);
-    }
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (ngx_http_vod_value(r, conf->class_id, &v) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (v.len) {
-        rc = ngx_http_vod_param_check(r, ctx, NGX_VOD_PARAM_CLASS_ID, &v);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        (void) ngx_vod_int64_parse(v.data, v.len, &n);
-
-        req->class_id.value = n;
-        req->class_id.set = 1;
-    }
-
-    if (conf->sub_app_id) {
-        req->sub_app_id.value = conf->sub_app_id;
-        req->sub_app_id.set = 1;
-    }
-
-    return NGX_OK;
-}
-
-
-/* a parameter from its directive, checked; an empty value is not sent */
-
-static ngx_int_t
-ngx_http_vod_param(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx,
-    ngx_vod_param_e which, ngx_http_complex_value_t *cv, ngx_vod_str_t *out)
-{
-    ngx_int_t  rc;
-    ngx_str_t  v;
-
-    if (ngx_http_vod_value(r, cv, &v) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (v.len) {
-        rc = ngx_http_vod_param_check(r, ctx, which, &v);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-    }
-
-    out->data = v.data;
-    out->len = v.len;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_vod_param_check(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx,
-    ngx_vod_param_e which, ngx_str_t *v)
-{
-    const ngx_vod_param_t  *param;
-
-    param = &ngx_vod_params[which];
-
-    switch (ngx_vod_param_check(param, v->data, v->len)) {
-
-    case NGX_VOD_OK:
-        return NGX_OK;
-
-    case NGX_VOD_PARAM_TOO_LONG:
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST, param->too_long,
-                                "%s is %uz characters long, over the limit "
-                                "of %uz", param->what, v->len,
-                                param->max_len);
-
-    default: /* NGX_VOD_PARAM_INVALID */
-        return ngx_http_vod_bad(r, ctx, NGX_HTTP_BAD_REQUEST, param->invalid,
-                                "\"%V\" is not %s", v, param->expected);
-    }
+    return ngx_http_vod_upload_params(r, &ctx->front, &file, NULL,
+                                      &ctx->apply);
 }
 
 
@@ -508,19 +224,6 @@ ngx_http_vod_file_name(ngx_http_request_t *r, ngx_str_t *file)
 }
 
 
-static ngx_int_t
-ngx_http_vod_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
-    ngx_str_t *value)
-{
-    if (cv == NULL) {
-        ngx_str_null(value);
-        return NGX_OK;
-    }
-
-    return ngx_http_complex_value(r, cv, value);
-}
-
-
 /* ApplyUpload is done: the body is read into the engine */
 
 static void
@@ -531,11 +234,11 @@ ngx_http_vod_put_ready(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ctx->body.data = ngx_http_vod_put_data;
-    ctx->body.end = ngx_http_vod_put_end;
-    ctx->body.max = ctx->conf->max_body_size;
+    ctx->front.body.data = ngx_http_vod_put_data;
+    ctx->front.body.end = ngx_http_vod_put_end;
+    ctx->front.body.max = ctx->front.conf->max_body_size;
 
-    rc = ngx_http_vod_upload_body_start(r, &ctx->body);
+    rc = ngx_http_vod_upload_body_start(r, &ctx->front.body);
 
     if (rc != NGX_OK) {
         ngx_http_vod_put_end(r, rc);
@@ -550,7 +253,7 @@ ngx_http_vod_put_data(ngx_http_request_t *r, ngx_buf_t *b)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    return ngx_http_vod_upload_relay_write(ctx->relay, b);
+    return ngx_http_vod_upload_relay_write(ctx->front.relay, b);
 }
 
 
@@ -567,7 +270,7 @@ ngx_http_vod_put_end(ngx_http_request_t *r, ngx_int_t rc)
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
     if (rc == NGX_OK) {
-        ngx_http_vod_upload_relay_end(ctx->relay);
+        ngx_http_vod_upload_relay_end(ctx->front.relay);
         return;
     }
 
@@ -581,7 +284,7 @@ ngx_http_vod_put_end(ngx_http_request_t *r, ngx_int_t rc)
     if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod upload: %V (%O bytes)", &msg,
-                      ctx->conf->max_body_size);
+                      ctx->front.conf->max_body_size);
 
     } else {
         level = (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
@@ -589,14 +292,14 @@ ngx_http_vod_put_end(ngx_http_request_t *r, ngx_int_t rc)
 
         ngx_log_error(level, r->connection->log, 0,
                       "vod upload: %V after %O bytes", &msg,
-                      ctx->body.received);
+                      ctx->front.body.received);
     }
 
     if (rc < NGX_HTTP_BAD_REQUEST) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_vod_upload_relay_fail(ctx->relay, rc, code, &msg);
+    ngx_http_vod_upload_relay_fail(ctx->front.relay, rc, code, &msg);
 }
 
 
@@ -607,7 +310,7 @@ ngx_http_vod_put_resume(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ngx_http_vod_upload_body_resume(r, &ctx->body);
+    ngx_http_vod_upload_body_resume(r, &ctx->front.body);
 }
 
 
@@ -618,7 +321,7 @@ ngx_http_vod_put_stop(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ngx_http_vod_upload_body_stop(r, &ctx->body);
+    ngx_http_vod_upload_body_stop(r, &ctx->front.body);
 }
 
 
@@ -632,7 +335,7 @@ ngx_http_vod_put_done(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    res = ngx_http_vod_upload_relay_result(ctx->relay);
+    res = ngx_http_vod_upload_relay_result(ctx->front.relay);
 
     if (res->status == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
@@ -640,76 +343,4 @@ ngx_http_vod_put_done(ngx_http_request_t *r)
     }
 
     ngx_http_finalize_request(r, ngx_http_vod_upload_send_result(r, res));
-}
-
-
-static ngx_int_t
-ngx_http_vod_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
-    uintptr_t data)
-{
-    u_char                        *p;
-    ngx_str_t                     *s, *code;
-    ngx_http_vod_put_ctx_t        *ctx;
-    ngx_http_vod_upload_result_t  *res;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
-
-    if (ctx == NULL || r->main->content_handler
-                       != ngx_http_vod_upload_put_handler)
-    {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    /* an upload that is over, or a request refused before it began */
-
-    res = ctx->relay ? ngx_http_vod_upload_relay_result(ctx->relay) : NULL;
-
-    code = (res && res->status) ? &res->code : &ctx->code;
-
-    switch (data) {
-
-    case 0:
-        s = res ? &res->file_id : NULL;
-        break;
-
-    case 1:
-        s = res ? &res->media_url : NULL;
-        break;
-
-    case 2:
-        s = res ? &res->request_id : NULL;
-        break;
-
-    case 3:
-        s = code;
-        break;
-
-    default:
-        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        v->data = p;
-        v->len = (data == 4) ? ngx_sprintf(p, "%ui", res ? res->parts : 0) - p
-                             : ngx_sprintf(p, "%O", ctx->body.received) - p;
-        v->valid = 1;
-        v->no_cacheable = 1;
-        v->not_found = 0;
-        return NGX_OK;
-    }
-
-    if (s == NULL || s->len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->data = s->data;
-    v->len = s->len;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-
-    return NGX_OK;
 }

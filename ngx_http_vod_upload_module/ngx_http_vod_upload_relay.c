@@ -26,6 +26,7 @@
 #include "ngx_vod_crc64.h"
 #include "ngx_vod_params.h"
 #include "ngx_vod_parts.h"
+#include "ngx_vod_tus.h"
 
 #include <ngx_md5.h>
 
@@ -37,6 +38,7 @@
 
 typedef enum {
     NGX_HTTP_VOD_APPLYING = 0,
+    NGX_HTTP_VOD_LISTING,                       /* resumed: what COS holds */
     NGX_HTTP_VOD_UPLOADING,
     NGX_HTTP_VOD_COMPLETING,
     NGX_HTTP_VOD_COVERING,
@@ -166,6 +168,19 @@ struct ngx_http_vod_upload_relay_s {
     /* ... and no later try told: the outcome is not known */
     unsigned                        unconfirmed:1;
 
+    /* resumable (tus): the parts COS held when the request began */
+    ngx_array_t                     held;       /* of ngx_vod_cos_part_t */
+    uint32_t                        list_marker;
+    ngx_uint_t                      list_tries;
+    ngx_event_t                     list_retry;
+    off_t                           offset;
+    unsigned                        keep:1;     /* the upload outlives r */
+    unsigned                        resumed:1;  /* ... and began before */
+    unsigned                        kept:1;     /* this request's part done */
+    unsigned                        finished:1; /* completed before */
+    unsigned                        heading:1;  /* HeadObject, not a list */
+    unsigned                        terminate:1;
+
     /* the outcome */
     ngx_uint_t                      status;
     ngx_str_t                       code;
@@ -184,6 +199,17 @@ static void ngx_http_vod_apply_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
 static ngx_int_t ngx_http_vod_cos_object(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx, ngx_vod_api_apply_upload_t *out);
+static ngx_int_t ngx_http_vod_list_start(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx);
+static void ngx_http_vod_list_done(ngx_http_request_t *r,
+    ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_list_page(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_call_t *call);
+static ngx_int_t ngx_http_vod_list_offset(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx);
+static void ngx_http_vod_list_retry(ngx_event_t *ev);
+static void ngx_http_vod_keep_end(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx);
 static ngx_http_vod_slot_t *ngx_http_vod_slot_get(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
@@ -438,6 +464,11 @@ ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *ctx)
 
     ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
 
+    if (ctx->keep) {
+        ngx_http_vod_keep_end(r, ctx);
+        return;
+    }
+
     if (ctx->received == 0) {
         ngx_str_set(&msg, "the request's body is empty");
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -465,6 +496,50 @@ ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *ctx)
 }
 
 
+/*
+ * The end of a resumable upload's request: a tail that COS takes as a
+ * part (1 MiB) is stored, a shorter one dropped (the client sends it
+ * again); the upload is completed only when its bytes reach the length.
+ */
+
+static void
+ngx_http_vod_keep_end(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
+{
+    ngx_http_vod_slot_t  *slot;
+
+    slot = ctx->filling;
+
+    if (slot) {
+        if (slot->len >= NGX_VOD_PART_SIZE_MIN
+            || (ctx->length >= 0 && ctx->received == ctx->length))
+        {
+            ngx_http_vod_slot_seal(ctx, slot);
+
+        } else {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "vod upload: %uz bytes of part %ui dropped",
+                           slot->len, slot->part);
+
+            ctx->received -= slot->len;
+            ctx->parts--;
+            slot->state = NGX_HTTP_VOD_SLOT_FREE;
+            ctx->filling = NULL;
+        }
+    }
+
+    ctx->body_done = 1;
+
+    if (ctx->length < 0 || ctx->received < ctx->length) {
+        ctx->kept = 1;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: the request's bytes end at %O, %ui part(s), "
+                   "%s", ctx->received, ctx->sealed,
+                   ctx->kept ? "kept" : "complete");
+}
+
+
 void
 ngx_http_vod_upload_relay_fail(ngx_http_vod_upload_relay_t *ctx,
     ngx_uint_t status, const char *code, ngx_str_t *message)
@@ -485,6 +560,122 @@ ngx_http_vod_upload_result_t *
 ngx_http_vod_upload_relay_result(ngx_http_vod_upload_relay_t *ctx)
 {
     return &ctx->result;
+}
+
+
+void
+ngx_http_vod_upload_relay_keep(ngx_http_vod_upload_relay_t *ctx)
+{
+    ctx->keep = 1;
+
+    /* a length that was known: the plan is fixed at creation */
+
+    if (ctx->length < 0) {
+        ctx->part_size = 0;
+    }
+}
+
+
+/* the upload's state from the client: ListParts tells where it is */
+
+static void
+ngx_http_vod_resumed(ngx_http_vod_upload_relay_t *ctx,
+    ngx_http_vod_upload_kept_t *upload)
+{
+    ctx->cos = upload->cos;
+    ctx->session_key = upload->session_key;
+    ctx->upload_id = upload->upload_id;
+    ctx->length = upload->length;
+    ctx->part_size = upload->part_size;
+
+    if (upload->sub_app_id) {
+        ctx->apply.sub_app_id.value = upload->sub_app_id;
+        ctx->apply.sub_app_id.set = 1;
+    }
+
+    ctx->keep = 1;
+    ctx->resumed = 1;
+    ctx->multipart = 1;
+}
+
+
+ngx_int_t
+ngx_http_vod_upload_relay_resume(ngx_http_vod_upload_relay_t *ctx,
+    ngx_http_vod_upload_kept_t *upload)
+{
+    ngx_http_vod_resumed(ctx, upload);
+
+    if (ngx_array_init(&ctx->held, ctx->request->pool, 16,
+                       sizeof(ngx_vod_cos_part_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->list_retry.handler = ngx_http_vod_list_retry;
+    ctx->list_retry.data = ctx;
+    ctx->list_retry.log = ctx->request->connection->log;
+
+    ctx->state = NGX_HTTP_VOD_LISTING;
+
+    return ngx_http_vod_list_start(ctx->request, ctx);
+}
+
+
+off_t
+ngx_http_vod_upload_relay_offset(ngx_http_vod_upload_relay_t *ctx)
+{
+    return ctx->offset;
+}
+
+
+void
+ngx_http_vod_upload_relay_length(ngx_http_vod_upload_relay_t *ctx,
+    off_t length)
+{
+    ctx->length = length;
+}
+
+
+ngx_http_vod_upload_kept_t *
+ngx_http_vod_upload_relay_kept(ngx_http_vod_upload_relay_t *ctx)
+{
+    ngx_http_vod_upload_kept_t  *upload;
+
+    upload = ngx_pcalloc(ctx->request->pool,
+                         sizeof(ngx_http_vod_upload_kept_t));
+    if (upload == NULL) {
+        return NULL;
+    }
+
+    upload->cos = ctx->cos;
+    upload->session_key = ctx->session_key;
+    upload->upload_id = ctx->upload_id;
+    upload->length = ctx->length;
+    upload->part_size = ctx->part_size;
+    upload->sub_app_id = ctx->apply.sub_app_id.set
+                         ? (ngx_int_t) ctx->apply.sub_app_id.value : 0;
+
+    return upload;
+}
+
+
+ngx_int_t
+ngx_http_vod_upload_relay_terminate(ngx_http_vod_upload_relay_t *ctx,
+    ngx_http_vod_upload_kept_t *upload)
+{
+    ngx_http_vod_resumed(ctx, upload);
+
+    ctx->resumed = 0;
+    ctx->terminate = 1;
+    ctx->ready = 1;
+    ctx->failed = 1;
+    ctx->status = NGX_HTTP_NO_CONTENT;
+    ctx->state = NGX_HTTP_VOD_CLEANING;
+
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+
+    return NGX_OK;
 }
 
 
@@ -610,7 +801,10 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     ctx->state = NGX_HTTP_VOD_UPLOADING;
 
-    if (ctx->length >= 0) {
+    if (ctx->keep) {
+        ctx->multipart = 1;
+
+    } else if (ctx->length >= 0) {
         ctx->multipart = ((uint64_t) ctx->length > ctx->part_size);
         ctx->single = !ctx->multipart;
     }
@@ -707,6 +901,309 @@ ngx_http_vod_cos_object(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
 }
 
 
+/*
+ * A resumed upload: the parts COS holds, a page of ListParts at a time
+ * (at most 1000, maybe fewer), then the offset.  Without the multipart
+ * upload (404), HeadObject of the media tells an upload that was
+ * completed from one that was terminated.
+ */
+
+static ngx_int_t
+ngx_http_vod_list_start(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
+{
+    u_char               *p;
+    ngx_int_t             rc;
+    ngx_uint_t            n;
+    ngx_vod_cos_pair_t    params[2];
+    ngx_http_vod_call_t  *call;
+
+    call = ngx_http_vod_upload_call_create(&ctx->calls, ctx->heading
+                                           ? "HeadObject" : "ListParts", 1);
+    if (call == NULL) {
+        goto failed;
+    }
+
+    ngx_memzero(params, sizeof(params));
+    n = 0;
+
+    if (!ctx->heading) {
+
+        /* sorted by name, as they are signed */
+
+        if (ctx->list_marker) {
+            p = ngx_pnalloc(call->pool, NGX_INT_T_LEN);
+            if (p == NULL) {
+                ngx_http_vod_upload_call_free(call);
+                goto failed;
+            }
+
+            ngx_str_set(&params[n].name, "part-number-marker");
+            params[n].value.data = p;
+            params[n].value.len = ngx_sprintf(p, "%uD", ctx->list_marker) - p;
+            n++;
+        }
+
+        ngx_str_set(&params[n].name, "uploadId");
+        params[n].value.data = ctx->upload_id.data;
+        params[n].value.len = ctx->upload_id.len;
+        n++;
+    }
+
+    rc = ngx_http_vod_upload_cos_prepare(call, &ctx->cos,
+                                         ctx->heading ? "HEAD" : "GET",
+                                         params, n);
+    if (rc != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
+
+        if (rc == NGX_DECLINED) {
+            ngx_http_vod_fail(r, ctx, NGX_HTTP_VOD_GONE, "CredentialsExpired",
+                              NULL);
+            return NGX_ERROR;
+        }
+
+        goto failed;
+    }
+
+    call->handler = ngx_http_vod_list_done;
+
+    if (ngx_http_vod_upload_call_start(call) != NGX_OK) {
+        ngx_http_vod_upload_call_free(call);
+        goto failed;
+    }
+
+    ctx->list_tries++;
+
+    return NGX_OK;
+
+failed:
+
+    ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
+                      NULL);
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_vod_list_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
+{
+    ngx_msec_t                    delay;
+    ngx_http_vod_upload_relay_t  *ctx;
+
+    ctx = call->calls->data;
+
+    if (ctx->failed) {
+        return;
+    }
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
+
+        if (ctx->heading) {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "vod upload: multipart upload \"%V\" completed "
+                           "before", &ctx->upload_id);
+            ctx->finished = 1;
+            ctx->kept = 1;
+            ctx->body_done = 1;
+            ctx->offset = (ctx->length >= 0) ? ctx->length
+                                             : ngx_max(call->content_length, 0);
+            ctx->received = ctx->offset;
+            return;
+        }
+
+        if (ngx_http_vod_list_page(r, ctx, call) != NGX_OK) {
+            ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, NGX_HTTP_BAD_GATEWAY,
+                               "InvalidCosAnswer", "ListParts: COS answered "
+                               "a document that is not a list of parts");
+        }
+
+        return;
+    }
+
+    /* no multipart upload: completed (the media exists) or terminated */
+
+    if (call->rc == NGX_OK && call->status == NGX_HTTP_NOT_FOUND) {
+
+        if (!ctx->heading) {
+            ctx->heading = 1;
+            ctx->list_tries = 0;
+            (void) ngx_http_vod_list_start(r, ctx);
+            return;
+        }
+
+        ngx_http_vod_failf(r, ctx, NGX_LOG_INFO, NGX_HTTP_NOT_FOUND,
+                           "NoSuchUpload", "the upload \"%V\" was "
+                           "terminated or has expired", &ctx->upload_id);
+        return;
+    }
+
+    if (ctx->list_tries < ctx->conf->part_tries
+        && ngx_http_vod_cos_retryable(call))
+    {
+        delay = ngx_http_vod_backoff(ctx->list_tries);
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: %s failed (%s%ui), trying again in %M ms "
+                      "(try %ui of %ui)", call->name,
+                      call->rc != NGX_OK ? "no answer, " : "status ",
+                      call->rc != NGX_OK ? (ngx_uint_t) call->rc
+                                         : call->status,
+                      delay, ctx->list_tries + 1, ctx->conf->part_tries);
+
+        ngx_add_timer(&ctx->list_retry, delay);
+        return;
+    }
+
+    ngx_http_vod_cos_failed(r, ctx, call);
+}
+
+
+/* a page of ListParts taken in; the last one gives the offset */
+
+static ngx_int_t
+ngx_http_vod_list_page(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
+    ngx_http_vod_call_t *call)
+{
+    size_t                     i;
+    ngx_vod_alloc_t            a;
+    ngx_vod_cos_part_t        *part;
+    ngx_vod_cos_xml_doc_t      doc;
+    ngx_vod_cos_list_parts_t  *list;
+
+    a.alloc = ngx_http_vod_upload_palloc;
+    a.data = call->pool;
+
+    if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
+                                     call->response.len,
+                                     NGX_VOD_COS_XML_LIST_PARTS, &doc)
+        != NGX_VOD_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    list = &doc.list_parts;
+
+    for (i = 0; i < list->nparts; i++) {
+
+        if (list->parts[i].part_number == 0
+            || list->parts[i].part_number > NGX_VOD_PARTS_MAX)
+        {
+            return NGX_ERROR;
+        }
+
+        part = ngx_array_push(&ctx->held);
+        if (part == NULL) {
+            return NGX_ERROR;
+        }
+
+        *part = list->parts[i];
+
+        ngx_http_vod_copy(r->pool, (ngx_str_t *) &part->etag,
+                          list->parts[i].etag.data, list->parts[i].etag.len);
+    }
+
+    /* the next page, unless the marker does not move */
+
+    if (list->is_truncated
+        && list->next_part_number_marker > ctx->list_marker
+        && list->next_part_number_marker < NGX_VOD_PARTS_MAX)
+    {
+        ctx->list_marker = (uint32_t) list->next_part_number_marker;
+        ctx->list_tries = 0;
+        /* a call that cannot start failed the upload */
+        (void) ngx_http_vod_list_start(r, ctx);
+        return NGX_OK;
+    }
+
+    return ngx_http_vod_list_offset(r, ctx);
+}
+
+
+/*
+ * The offset: the parts held contiguously from 1.  When they hold the
+ * whole length the upload was not completed (the request that stored
+ * them failed or went away before): the last part is not counted, so
+ * that the client sends it again and its request completes the upload.
+ */
+
+static ngx_int_t
+ngx_http_vod_list_offset(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx)
+{
+    size_t               i, n;
+    uint32_t             next;
+    ngx_vod_cos_part_t  *listed, *etag;
+    ngx_vod_tus_part_t  *parts;
+
+    listed = ctx->held.elts;
+    n = ctx->held.nelts;
+
+    parts = ngx_palloc(r->pool, (n ? n : 1) * sizeof(ngx_vod_tus_part_t));
+    if (parts == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        parts[i].number = listed[i].part_number;
+        parts[i].size = listed[i].size;
+    }
+
+    ctx->offset = ngx_vod_tus_offset(parts, n, &next);
+
+    if (ctx->length >= 0 && ctx->offset >= ctx->length && next > 1) {
+        next--;
+
+        for (i = 0; i < n; i++) {
+            if (parts[i].number == next) {
+                ctx->offset -= (off_t) parts[i].size;
+                break;
+            }
+        }
+    }
+
+    /* the ETags of the parts counted, for Complete */
+
+    if (ngx_array_init(&ctx->etags, r->pool, next, sizeof(ngx_vod_cos_part_t))
+        != NGX_OK
+        || (next > 1 && ngx_array_push_n(&ctx->etags, next - 1) == NULL))
+    {
+        return NGX_ERROR;
+    }
+
+    etag = ctx->etags.elts;
+
+    for (i = 0; i < n; i++) {
+        if (listed[i].part_number < next) {
+            etag[listed[i].part_number - 1] = listed[i];
+        }
+    }
+
+    ctx->parts = next - 1;
+    ctx->received = ctx->offset;
+    ctx->state = NGX_HTTP_VOD_UPLOADING;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: multipart upload \"%V\" holds %O bytes, "
+                   "next part %uD", &ctx->upload_id, ctx->offset, next);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_list_retry(ngx_event_t *ev)
+{
+    ngx_http_vod_upload_relay_t *ctx = ev->data;
+
+    ngx_http_vod_upload_calls_enter(&ctx->calls);
+
+    if (!ctx->failed) {
+        (void) ngx_http_vod_list_start(ctx->request, ctx);
+    }
+
+    ngx_http_vod_upload_calls_leave(&ctx->calls);
+}
+
+
 /* the buffer being filled, or a free one for the next part */
 
 static ngx_http_vod_slot_t *
@@ -734,7 +1231,30 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 
     slot = &ctx->slots[i];
 
-    if (ctx->length >= 0) {
+    if (ctx->keep) {
+
+        /* a resumable upload's parts: sized by their number */
+
+        want = ctx->part_size ? ctx->part_size
+                              : ngx_vod_parts_size_at(ctx->conf->part_size,
+                                                      ctx->conf->part_size_max,
+                                                      ctx->parts + 1);
+
+        if (want == 0 || ctx->parts + 1 > NGX_VOD_PARTS_MAX) {
+            ngx_str_set(&msg, "the upload needs more than the 10000 parts "
+                              "of a COS multipart upload");
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod upload: %V", &msg);
+            ngx_http_vod_fail(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                              "EntityTooLarge", &msg);
+            return NULL;
+        }
+
+        if (ctx->length >= 0) {
+            want = ngx_min(want, (uint64_t) (ctx->length - ctx->received));
+        }
+
+    } else if (ctx->length >= 0) {
         rest = ctx->length - ctx->received;
         want = ctx->single ? (uint64_t) ctx->length
                            : ngx_min((uint64_t) rest, ctx->part_size);
@@ -824,6 +1344,12 @@ ngx_http_vod_buffers(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         return NGX_ERROR;
     }
 
+    /* a resumed upload's holds the parts COS had */
+
+    if (ctx->etags.elts) {
+        return NGX_OK;
+    }
+
     return ngx_array_init(&ctx->etags, r->pool, ctx->multipart ? 64 : 1,
                           sizeof(ngx_vod_cos_part_t));
 }
@@ -861,6 +1387,24 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
         r->connection->error = 0;
         ctx->calls.client_gone = 1;
 
+        /* what a resumed upload's client sent is kept: it comes back */
+
+        if (ctx->resumed && ctx->state == NGX_HTTP_VOD_UPLOADING) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod upload: the client closed the connection "
+                          "after %O bytes of the upload", ctx->received);
+
+            if (ctx->reading) {
+                ctx->reading = 0;
+                ctx->handler->stop(r);
+            }
+
+            ngx_http_vod_keep_end(r, ctx);
+        }
+    }
+
+    if (!ctx->body_done && !ctx->failed && ctx->calls.client_gone) {
+
         ngx_str_set(&msg, "the client closed the connection during the "
                           "upload");
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -874,7 +1418,9 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
         ctx->handler->stop(r);
     }
 
-    if (ctx->failed || ctx->committed) {
+    if (ctx->failed || ctx->committed
+        || (ctx->kept && ctx->parts_done == ctx->sealed && !ctx->sending))
+    {
 
         if (ctx->calls.active || ctx->api_retry.timer_set
             || ctx->cleanup_retry.timer_set || ctx->cover_retry.timer_set
@@ -887,7 +1433,9 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
         return;
     }
 
-    if (ctx->state == NGX_HTTP_VOD_UPLOADING && !ctx->ready) {
+    if (ctx->state == NGX_HTTP_VOD_UPLOADING && !ctx->ready
+        && (!ctx->keep || ctx->upload_id.len))
+    {
         ctx->ready = 1;
 
         if (ngx_http_vod_buffers(r, ctx) != NGX_OK) {
@@ -984,7 +1532,9 @@ ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         }
     }
 
-    if (!ctx->body_done || ctx->parts_done < ctx->sealed || ctx->failed) {
+    if (!ctx->body_done || ctx->parts_done < ctx->sealed || ctx->failed
+        || ctx->kept)
+    {
         return;
     }
 
@@ -1683,8 +2233,13 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
+    /*
+     * a resumed upload's earlier parts were checked one by one when they
+     * were stored: the whole is known only when this request sent all
+     */
+
     if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK
-        || crc != ctx->crc)
+        || (crc != ctx->crc && ctx->offset == 0))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod upload: CompleteMultipartUpload of \"%V\": COS "
@@ -1988,7 +2543,7 @@ ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     for ( ;; ) {
 
         if (ctx->failed && ctx->upload_id.len && !ctx->completed
-            && !ctx->aborted)
+            && !ctx->aborted && !ctx->resumed)
         {
             what = NGX_HTTP_VOD_CLEAN_ABORT;
 
@@ -2671,6 +3226,16 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     }
 
     res->left_behind = ctx->left_behind;
+    res->offset = ctx->received;
+    res->kept = ctx->kept;
+    res->finished = ctx->finished;
+
+    if (ctx->terminate && ctx->left_behind) {
+        res->status = NGX_HTTP_BAD_GATEWAY;
+        ngx_str_set(&res->code, "CosUnavailable");
+        ngx_str_set(&res->message, "the multipart upload could not be "
+                                   "aborted (see the error log)");
+    }
 
     if (ctx->left_behind) {
         ngx_http_vod_upload_journal_orphan(r->connection->log, &ctx->journal);
@@ -2679,7 +3244,7 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         ngx_http_vod_upload_journal_delete(r->connection->log, &ctx->journal);
     }
 
-    if (!ctx->failed) {
+    if (ctx->committed) {
         ms = ngx_current_msec - ctx->start;
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

@@ -33,6 +33,26 @@
  * Handlers run from the engine's events, never from inside a call of
  * the API; done runs once, last; the front-end answers and finalizes
  * the request there.  Calls to VOD and COS are subrequests of r.
+ *
+ * A resumable upload (tus) outlives a request: its multipart upload is
+ * kept between the requests that write it, and any of them may be the
+ * last.
+ *
+ *   relay = ngx_http_vod_upload_relay_create(r, conf, &handler, length);
+ *   ngx_http_vod_upload_relay_keep(relay);
+ *   ngx_http_vod_upload_relay_start(relay, &params, &error);  (creation)
+ *   ngx_http_vod_upload_relay_resume(relay, &upload);         (the others)
+ *       ...  handler.ready(r): ngx_http_vod_upload_relay_offset(relay) is
+ *            what COS holds; the bytes from there may come
+ *   ngx_http_vod_upload_relay_end(relay);       the end of this request's
+ *       ...  handler.done(r): the result's offset is what COS holds now;
+ *            complete and committed when it reached the length
+ *
+ * A request that ends mid-part stores the tail as a shorter part if COS
+ * takes it (1 MiB at least) and drops it otherwise; a client that goes
+ * away ends the request's bytes the same way.  A failure of a resumed
+ * upload leaves its multipart upload to the client's next request; only
+ * ngx_http_vod_upload_relay_terminate() aborts it.
  */
 
 typedef struct ngx_http_vod_upload_relay_s  ngx_http_vod_upload_relay_t;
@@ -73,7 +93,26 @@ typedef struct {
 
     /* a multipart upload could not be aborted: a later sweep may */
     unsigned                        left_behind:1;
+
+    /* resumable: the bytes COS holds, from the start, after the request */
+    off_t                           offset;
+    /* the multipart upload is kept for the next request */
+    unsigned                        kept:1;
+    /* the upload had been completed before the request */
+    unsigned                        finished:1;
 } ngx_http_vod_upload_result_t;
+
+
+/* what a resumable upload's next request needs (the client keeps it) */
+
+typedef struct {
+    ngx_http_vod_cos_t              cos;          /* object, credential */
+    ngx_str_t                       session_key;  /* VodSessionKey */
+    ngx_str_t                       upload_id;
+    off_t                           length;       /* -1: not known yet */
+    uint64_t                        part_size;    /* 0: grows by number */
+    ngx_int_t                       sub_app_id;
+} ngx_http_vod_upload_kept_t;
 
 
 /*
@@ -117,6 +156,37 @@ void ngx_http_vod_upload_relay_fail(ngx_http_vod_upload_relay_t *relay,
 
 ngx_http_vod_upload_result_t *ngx_http_vod_upload_relay_result(
     ngx_http_vod_upload_relay_t *relay);
+
+/* before start or resume: the upload is resumable (see above) */
+void ngx_http_vod_upload_relay_keep(ngx_http_vod_upload_relay_t *relay);
+
+/*
+ * Instead of start: the upload goes on from what COS holds of it
+ * (ListParts).  The strings must live as long as the request.  When the
+ * multipart upload is not there any more, ready is not called: done
+ * tells an upload completed before (result->finished) from one that
+ * was terminated (404 NoSuchUpload).
+ */
+ngx_int_t ngx_http_vod_upload_relay_resume(ngx_http_vod_upload_relay_t *relay,
+    ngx_http_vod_upload_kept_t *upload);
+
+/* once ready: the offset the bytes written now begin at */
+off_t ngx_http_vod_upload_relay_offset(ngx_http_vod_upload_relay_t *relay);
+
+/* once ready, before writing: the length of an upload that had none */
+void ngx_http_vod_upload_relay_length(ngx_http_vod_upload_relay_t *relay,
+    off_t length);
+
+/* once ready (a creation): what the client needs to go on */
+ngx_http_vod_upload_kept_t *ngx_http_vod_upload_relay_kept(
+    ngx_http_vod_upload_relay_t *relay);
+
+/*
+ * Instead of start: the multipart upload aborted; done with the result
+ * 204, or 502 when COS could not be told.
+ */
+ngx_int_t ngx_http_vod_upload_relay_terminate(
+    ngx_http_vod_upload_relay_t *relay, ngx_http_vod_upload_kept_t *upload);
 
 /*
  * No upload: the multipart upload of a journal's record (and the key's

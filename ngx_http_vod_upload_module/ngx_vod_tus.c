@@ -458,7 +458,7 @@ ngx_vod_tus_state_parse(const u_char *data, size_t len,
         }
     }
 
-    if (st->key.len == 0 || st->key.data[0] != '/' || st->part_size <= 0
+    if (st->key.len == 0 || st->key.data[0] != '/' || st->part_size < 0
         || st->length < -1)
     {
         *error = "a field out of its range";

@@ -59,7 +59,7 @@ typedef struct {
     int64_t                 created;        /* unix seconds */
     int64_t                 expires;        /* the credential's */
     int64_t                 length;         /* -1: deferred */
-    int64_t                 part_size;
+    int64_t                 part_size;      /* 0: grows by number */
     int64_t                 sub_app_id;
     ngx_vod_str_t           session_key;    /* VodSessionKey */
     ngx_vod_str_t           host;           /* <bucket>.cos.<region>... */

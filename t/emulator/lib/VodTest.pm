@@ -51,7 +51,14 @@ package VodTest;
 #   --- app_body         the body the application received first, exactly
 #   --- emulator_tasks   how many tasks (ProcessMedia, ...) were started
 #   --- emulator_events  "EventType pull_state" lines, in order
-# and every block checks that no multipart upload is left open.
+#   --- node_client      "script.js" and a JSON argument (on the lines that
+#                        follow; $TEST_NGINX_* expanded): a client of
+#                        t/node run after the last request, while nginx
+#                        runs; what it prints is compared with
+#   --- node_out         its lines: each the same, or a /regex/
+#   --- uploads_left     how many multipart uploads the block leaves open
+#                        (resumable uploads wait for their client; 0)
+# and every block checks that no other multipart upload is left open.
 #
 # VodTest::bytes(N, SEED) makes N reproducible bytes that do not begin or
 # end with white space (the runner trims request bodies, as upstream's).
@@ -60,6 +67,7 @@ use strict;
 use warnings;
 
 use Digest::MD5 ();
+use FindBin ();
 use JSON::PP ();
 use Test::More;
 
@@ -131,14 +139,50 @@ sub block_config {
     return %c;
 }
 
-# after the last request: poll the emulator until --- emulator_wait holds
+# after the last request: --- node_client, then poll the emulator until
+# --- emulator_wait holds
 sub wait_emulator {
     my ($block, $body, $i) = @_;
-    my $code = $block->emulator_wait // return;
     my $req = $block->request // $block->raw_request // $block->pipelined_requests;
     return if ref $req eq 'ARRAY' && $i < $#$req;
 
+    run_node_client($block) if defined $block->node_client;
+
+    my $code = $block->emulator_wait // return;
     poll_emulator($block, $code);
+}
+
+sub run_node_client {
+    my $block = shift;
+    my $name = $block->name;
+    my ($script, $arg) = $block->node_client =~ /^\s*(\S+)\s+(.*?)\s*$/s
+        or die "$name: --- node_client is \"script.js {json}\"\n";
+    $arg =~ s/\$(TEST_NGINX_\w+)/$ENV{$1} \/\/ die "no \$$1\n"/ge;
+
+    my $pid = open my $out, '-|', 'node', "$FindBin::Bin/node/$script", $arg
+        or die "$name: node: $!\n";
+    my @got;
+    {
+        local $SIG{ALRM} = sub { kill 'KILL', $pid };
+        alarm 60;
+        @got = <$out>;
+        close $out;
+        alarm 0;
+    }
+    chomp @got;
+
+    my @want = map { s/^\s+|\s+$//gr } grep { /\S/ } split /\n/,
+               $block->node_out // '';
+    is scalar @got, scalar @want, "$name - $script printed "
+       . scalar(@want) . ' line(s)' or diag join "\n", @got;
+    for my $k (0 .. $#want) {
+        my $got = $got[$k] // '(none)';
+        if ($want[$k] =~ m{^/(.*)/$}) {
+            like $got, qr/$1/, "$name - $script line " . ($k + 1);
+        } else {
+            is $got, $want[$k], "$name - $script line " . ($k + 1);
+        }
+    }
 }
 
 sub poll_emulator {
@@ -249,8 +293,11 @@ sub check_block {
         }
     }
 
-    is scalar @{ $state->{uploads} }, 0,
-       "$name - no multipart upload is left open";
+    my $left = $block->uploads_left // 0;
+    $left =~ s/^\s+|\s+$//g;
+    is scalar @{ $state->{uploads} }, $left,
+       $left ? "$name - $left multipart upload(s) left open, for the client"
+             : "$name - no multipart upload is left open";
 }
 
 # the operations received, runs of the same one written "Op*N"

@@ -1,0 +1,66 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ */
+
+
+#ifndef _NGX_HTTP_VOD_UPLOAD_FRONT_H_INCLUDED_
+#define _NGX_HTTP_VOD_UPLOAD_FRONT_H_INCLUDED_
+
+
+#include "ngx_http_vod_upload_module.h"
+#include "ngx_http_vod_upload_body.h"
+#include "ngx_http_vod_upload_relay.h"
+
+
+/*
+ * What the ingest front-ends (PUT, tus) share
+ * (ngx_http_vod_upload_front.c): the beginning of their module context,
+ * a request refused before the upload began, the ApplyUpload parameters,
+ * and the $vod_* variables of an upload.
+ */
+
+typedef struct {
+    ngx_http_vod_upload_body_t      body;       /* first: see body.h */
+    ngx_http_vod_upload_relay_t    *relay;
+    ngx_http_vod_upload_loc_conf_t *conf;
+
+    /* a request refused before the upload began */
+    ngx_uint_t                      status;
+    ngx_str_t                       code;
+    ngx_str_t                       message;
+
+    unsigned                        resumable:1;    /* tus's context */
+} ngx_http_vod_upload_front_t;
+
+
+/*
+ * A client mistake found before anything was sent: kept in front (for
+ * $vod_upload_error and the answer) and logged at info.  NGX_DECLINED,
+ * or NGX_ERROR when memory is short.
+ */
+ngx_int_t ngx_http_vod_upload_bad(ngx_http_request_t *r,
+    ngx_http_vod_upload_front_t *front, ngx_uint_t status, const char *code,
+    const char *fmt, ...);
+
+/*
+ * A media of size bytes ("a body", "an upload" in the message) is not
+ * over client_max_body_size nor over what COS can take in 10000 parts:
+ * NGX_OK, NGX_DECLINED (refused), NGX_ERROR.
+ */
+ngx_int_t ngx_http_vod_upload_size_check(ngx_http_request_t *r,
+    ngx_http_vod_upload_front_t *front, const char *what, off_t size);
+
+/*
+ * The ApplyUpload parameters of the location's directives, evaluated now;
+ * the media name and type from file ("name.ext") unless configured, the
+ * type from type ("mp4") when the name has no extension.  Each value is
+ * checked as the table of ngx_vod_params.c says.  NGX_OK, NGX_DECLINED
+ * (refused, see ngx_http_vod_upload_bad()), or NGX_ERROR.
+ */
+ngx_int_t ngx_http_vod_upload_params(ngx_http_request_t *r,
+    ngx_http_vod_upload_front_t *front, ngx_str_t *file, ngx_str_t *type,
+    ngx_vod_api_apply_upload_req_t *req);
+
+
+#endif /* _NGX_HTTP_VOD_UPLOAD_FRONT_H_INCLUDED_ */

@@ -1,0 +1,1397 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * The tus 1.0 front-end (tus.io resumable uploads), beside PUT in a
+ * vod_upload location with vod_upload_tus on.  POST creates an upload
+ * (ApplyUpload, InitiateMultipartUpload) and answers its URL: the POST's
+ * path, "/", and a token, the upload's state sealed (ngx_vod_tus.h,
+ * ngx_vod_seal.h).  HEAD, PATCH and DELETE of that URL go on from what
+ * COS holds of the upload (the relay engine's resumable mode): nothing
+ * is kept here, any nginx with the key resumes any upload.
+ */
+
+
+#include "ngx_http_vod_upload_front.h"
+#include "ngx_http_vod_upload_reply.h"
+#include "ngx_vod_parts.h"
+#include "ngx_vod_seal.h"
+#include "ngx_vod_tus.h"
+
+
+#define NGX_HTTP_VOD_TUS_EXTENSIONS                                           \
+    "creation,creation-with-upload,creation-defer-length,termination,"       \
+    "expiration"
+#define NGX_HTTP_VOD_TUS_METHODS   "PUT, POST, HEAD, PATCH, DELETE, OPTIONS"
+#define NGX_HTTP_VOD_TUS_TYPE      "application/offset+octet-stream"
+#define NGX_HTTP_VOD_TUS_AAD       "ngx_http_vod_upload tus 1"
+#define NGX_HTTP_VOD_TUS_TOKEN_MAX 4096
+#define NGX_HTTP_VOD_TUS_LOCKED    423
+
+
+/* the module's context of a tus request: the front-ends' part first */
+
+typedef struct {
+    ngx_http_vod_upload_front_t     front;
+    ngx_vod_api_apply_upload_req_t  apply;
+
+    ngx_uint_t                      method;     /* X-HTTP-Method-Override */
+    ngx_vod_tus_state_t             state;      /* of the upload URL */
+    ngx_http_vod_upload_kept_t      upload;
+    ngx_vod_tus_meta_t             *meta;       /* Upload-Metadata */
+    size_t                          nmeta;
+    off_t                           offset;     /* Upload-Offset sent */
+    off_t                           length;     /* Upload-Length, or -1 */
+    ngx_int_t                       body_rc;    /* why the bytes ended */
+
+    /* the PATCHes under way in this worker, one an upload */
+    ngx_queue_t                     queue;
+
+    unsigned                        has_body:1;
+    unsigned                        locked:1;
+} ngx_http_vod_tus_ctx_t;
+
+
+static ngx_int_t ngx_http_vod_tus_method(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_tus_options(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_tus_create(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_tus_file(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx, ngx_str_t *file, ngx_str_t *type);
+static ngx_int_t ngx_http_vod_tus_open(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_tus_lock(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static void ngx_http_vod_tus_unlock(void *data);
+static ngx_int_t ngx_http_vod_tus_start(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static void ngx_http_vod_tus_ready(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vod_tus_data(ngx_http_request_t *r, ngx_buf_t *b);
+static void ngx_http_vod_tus_end(ngx_http_request_t *r, ngx_int_t rc);
+static void ngx_http_vod_tus_resume(ngx_http_request_t *r);
+static void ngx_http_vod_tus_stop(ngx_http_request_t *r);
+static void ngx_http_vod_tus_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vod_tus_answer(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx, ngx_http_vod_upload_result_t *res);
+static ngx_int_t ngx_http_vod_tus_location(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx, ngx_http_vod_upload_result_t *res);
+static ngx_int_t ngx_http_vod_tus_refuse(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_tus_bad(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx, ngx_uint_t status, const char *code,
+    const char *fmt, ...);
+static ngx_table_elt_t *ngx_http_vod_tus_header_in(ngx_http_request_t *r,
+    const char *name);
+static ngx_int_t ngx_http_vod_tus_header(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_vod_tus_number_header(ngx_http_request_t *r,
+    const char *name, off_t n);
+static ngx_int_t ngx_http_vod_tus_expires(ngx_http_request_t *r,
+    time_t expires);
+static ngx_int_t ngx_http_vod_tus_meta_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_tus_relay_handler = {
+    ngx_http_vod_tus_ready,
+    ngx_http_vod_tus_resume,
+    ngx_http_vod_tus_stop,
+    ngx_http_vod_tus_done
+};
+
+
+ngx_http_variable_t  ngx_http_vod_upload_tus_vars[] = {
+
+    { ngx_string("vod_upload_meta_"), NULL, ngx_http_vod_tus_meta_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_queue_t  ngx_http_vod_tus_patches;
+
+
+ngx_int_t
+ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                        rc;
+    ngx_table_elt_t                 *h;
+    ngx_http_vod_tus_ctx_t          *ctx;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    if (r->method & NGX_HTTP_PUT) {
+        return ngx_http_vod_upload_put_handler(r);
+    }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_tus_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->front.conf = conf;
+    ctx->front.resumable = 1;
+    ctx->length = -1;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_vod_upload_module);
+
+    rc = ngx_http_vod_tus_method(r, ctx);
+
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? ngx_http_vod_tus_refuse(r, ctx)
+                                    : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->method == NGX_HTTP_OPTIONS) {
+        return ngx_http_vod_tus_options(r, ctx);
+    }
+
+    h = ngx_http_vod_tus_header_in(r, "Tus-Resumable");
+
+    if (h == NULL || !ngx_vod_tus_version(h->value.data, h->value.len)) {
+        ngx_str_set(&ctx->upload.upload_id, NGX_VOD_TUS_VERSION);
+
+        if (ngx_http_vod_tus_header(r, "Tus-Version",
+                                    &ctx->upload.upload_id)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_str_null(&ctx->upload.upload_id);
+
+        rc = ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_PRECONDITION_FAILED,
+                                  "UnsupportedVersion", "Tus-Resumable "
+                                  "\"%V\" is not the protocol version "
+                                  "served: " NGX_VOD_TUS_VERSION,
+                                  h ? &h->value : &ctx->upload.upload_id);
+        goto refused;
+    }
+
+    switch (ctx->method) {
+
+    case NGX_HTTP_POST:
+        rc = ngx_http_vod_tus_create(r, ctx);
+        break;
+
+    case NGX_HTTP_HEAD:
+    case NGX_HTTP_DELETE:
+        rc = ngx_http_vod_tus_open(r, ctx);
+
+        if (rc == NGX_OK) {
+            ngx_http_vod_upload_body_unread(r);
+        }
+
+        break;
+
+    default: /* NGX_HTTP_PATCH */
+        rc = ngx_http_vod_tus_open(r, ctx);
+
+        if (rc == NGX_OK) {
+            rc = ngx_http_vod_tus_patch_check(r, ctx);
+        }
+
+        if (rc == NGX_OK) {
+            rc = ngx_http_vod_tus_lock(r, ctx);
+        }
+
+        break;
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_vod_tus_start(r, ctx);
+    }
+
+    if (rc == NGX_OK) {
+        r->main->count++;
+        return NGX_DONE;
+    }
+
+refused:
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_vod_tus_refuse(r, ctx);
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/*
+ * The method, or the one X-HTTP-Method-Override gives a POST (for
+ * proxies that drop PATCH and DELETE)
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_method(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
+{
+    ngx_uint_t        i;
+    ngx_table_elt_t  *h;
+
+    static struct {
+        ngx_str_t     name;
+        ngx_uint_t    method;
+    } methods[] = {
+        { ngx_string("PATCH"), NGX_HTTP_PATCH },
+        { ngx_string("DELETE"), NGX_HTTP_DELETE },
+        { ngx_string("HEAD"), NGX_HTTP_HEAD },
+        { ngx_string("POST"), NGX_HTTP_POST }
+    };
+
+    ctx->method = r->method;
+
+    h = ngx_http_vod_tus_header_in(r, "X-HTTP-Method-Override");
+
+    if (h && r->method == NGX_HTTP_POST) {
+        for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+            if (h->value.len == methods[i].name.len
+                && ngx_strncasecmp(h->value.data, methods[i].name.data,
+                                   h->value.len) == 0)
+            {
+                ctx->method = methods[i].method;
+                return NGX_OK;
+            }
+        }
+
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                    "InvalidMethodOverride",
+                                    "X-HTTP-Method-Override \"%V\" is not "
+                                    "PATCH, DELETE, HEAD or POST", &h->value);
+    }
+
+    if (ctx->method & (NGX_HTTP_POST|NGX_HTTP_HEAD|NGX_HTTP_PATCH
+                       |NGX_HTTP_DELETE|NGX_HTTP_OPTIONS))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_vod_upload_allow(r, NGX_HTTP_VOD_TUS_METHODS) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_NOT_ALLOWED,
+                                "MethodNotAllowed", "method \"%V\" is not "
+                                "allowed here: " NGX_HTTP_VOD_TUS_METHODS,
+                                &r->method_name);
+}
+
+
+/* what the server speaks: the version, the extensions, the largest size */
+
+static ngx_int_t
+ngx_http_vod_tus_options(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
+{
+    off_t      max;
+    ngx_int_t  rc;
+    ngx_str_t  v;
+
+    ngx_http_vod_upload_body_unread(r);
+
+    ngx_str_set(&v, NGX_VOD_TUS_VERSION);
+
+    if (ngx_http_vod_tus_header(r, "Tus-Version", &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&v, NGX_HTTP_VOD_TUS_EXTENSIONS);
+
+    if (ngx_http_vod_tus_header(r, "Tus-Extension", &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    max = (off_t) NGX_VOD_OBJECT_SIZE_MAX;
+
+    if (ctx->front.conf->max_body_size
+        && ctx->front.conf->max_body_size < max)
+    {
+        max = ctx->front.conf->max_body_size;
+    }
+
+    if (ngx_http_vod_tus_number_header(r, "Tus-Max-Size", max) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_NO_CONTENT;
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_send_special(r, NGX_HTTP_LAST);
+}
+
+
+/*
+ * POST: a new upload.  Upload-Length (or Upload-Defer-Length: 1), the
+ * metadata, maybe the first bytes; the parameters of the location's
+ * directives evaluated now, with the metadata as $vod_upload_meta_<key>.
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
+{
+    int64_t           n;
+    ngx_int_t         rc;
+    ngx_str_t         file, type;
+    const char       *err;
+    ngx_vod_alloc_t   a;
+    ngx_table_elt_t  *len, *defer, *meta, *h;
+
+    len = ngx_http_vod_tus_header_in(r, "Upload-Length");
+    defer = ngx_http_vod_tus_header_in(r, "Upload-Defer-Length");
+
+    if ((len == NULL) == (defer == NULL)) {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                    "InvalidUploadLength", "a new upload "
+                                    "needs either Upload-Length or "
+                                    "Upload-Defer-Length: 1");
+    }
+
+    if (defer && (defer->value.len != 1 || defer->value.data[0] != '1')) {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                    "InvalidUploadLength",
+                                    "Upload-Defer-Length \"%V\" is not 1",
+                                    &defer->value);
+    }
+
+    if (len) {
+        if (ngx_vod_tus_number(len->value.data, len->value.len, &n)
+            != NGX_VOD_OK)
+        {
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "InvalidUploadLength",
+                                        "Upload-Length \"%V\" is not a "
+                                        "number of bytes", &len->value);
+        }
+
+        if (n == 0) {
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "EmptyMedia", "Upload-Length is 0: "
+                                        "VOD takes no empty media");
+        }
+
+        rc = ngx_http_vod_upload_size_check(r, &ctx->front, "an upload",
+                                            (off_t) n);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->length = (off_t) n;
+    }
+
+    meta = ngx_http_vod_tus_header_in(r, "Upload-Metadata");
+
+    if (meta) {
+        a.alloc = ngx_http_vod_upload_palloc;
+        a.data = r->pool;
+
+        if (ngx_vod_tus_metadata(&a, meta->value.data, meta->value.len,
+                                 &ctx->meta, &ctx->nmeta, &err)
+            != NGX_VOD_OK)
+        {
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "InvalidUploadMetadata",
+                                        "Upload-Metadata: %s", err);
+        }
+    }
+
+    /* creation-with-upload: the first bytes */
+
+    ctx->has_body = (r->headers_in.content_length_n > 0
+                     || r->headers_in.chunked);
+
+    if (ctx->has_body) {
+        h = r->headers_in.content_type;
+
+        if (h == NULL
+            || h->value.len != sizeof(NGX_HTTP_VOD_TUS_TYPE) - 1
+            || ngx_strncasecmp(h->value.data,
+                               (u_char *) NGX_HTTP_VOD_TUS_TYPE,
+                               h->value.len) != 0)
+        {
+            return ngx_http_vod_tus_bad(r, ctx,
+                                        NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                        "UnsupportedMediaType", "the bytes "
+                                        "of an upload must be sent as "
+                                        NGX_HTTP_VOD_TUS_TYPE);
+        }
+
+        if (ctx->length >= 0
+            && r->headers_in.content_length_n > ctx->length)
+        {
+            return ngx_http_vod_tus_bad(r, ctx,
+                                        NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        "UploadLengthExceeded", "%O bytes "
+                                        "sent for an upload of %O",
+                                        r->headers_in.content_length_n,
+                                        ctx->length);
+        }
+    }
+
+    if (ngx_http_vod_tus_file(r, ctx, &file, &type) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_vod_upload_params(r, &ctx->front, &file, &type,
+                                      &ctx->apply);
+}
+
+
+/*
+ * The file name and type of Upload-Metadata: "filename" ("a.mp4"), and
+ * "filetype" ("video/mp4") when the name has no extension
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_file(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
+    ngx_str_t *file, ngx_str_t *type)
+{
+    u_char              *p, *last;
+    size_t               i;
+    ngx_vod_tus_meta_t  *m;
+
+    ngx_str_null(file);
+    ngx_str_null(type);
+
+    for (i = 0; i < ctx->nmeta; i++) {
+        m = &ctx->meta[i];
+
+        if (m->key.len == sizeof("filename") - 1
+            && ngx_strncmp(m->key.data, "filename", m->key.len) == 0)
+        {
+            /* a path is not a name: what follows its last "/" or "\" */
+
+            last = m->value.data + m->value.len;
+
+            for (p = last; p > m->value.data; p--) {
+                if (p[-1] == '/' || p[-1] == '\\') {
+                    break;
+                }
+            }
+
+            file->data = p;
+            file->len = last - p;
+
+        } else if (m->key.len == sizeof("filetype") - 1
+                   && ngx_strncmp(m->key.data, "filetype", m->key.len) == 0)
+        {
+            last = m->value.data + m->value.len;
+            p = ngx_strlchr(m->value.data, last, '/');
+
+            if (p) {
+                type->data = p + 1;
+                type->len = last - p - 1;
+
+                /* "video/quicktime" is what VOD calls "mov" */
+
+                if (type->len == sizeof("quicktime") - 1
+                    && ngx_strncasecmp(type->data, (u_char *) "quicktime",
+                                       type->len) == 0)
+                {
+                    ngx_str_set(type, "mov");
+                }
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The upload URL: its last segment is the token.  One that cannot be
+ * opened (forged, tampered with, sealed with a key no longer configured)
+ * is an upload not known here: 404.  Past its expiry: 410.
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
+{
+    u_char                          *p, *last, *raw;
+    size_t                           len;
+    ngx_str_t                        token;
+    const char                      *err;
+    ngx_vod_tus_state_t             *st;
+    ngx_http_vod_upload_kept_t      *up;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    conf = ctx->front.conf;
+    st = &ctx->state;
+
+    last = r->uri.data + r->uri.len;
+
+    for (p = last; p > r->uri.data && p[-1] != '/'; p--) { /* void */ }
+
+    token.data = p;
+    token.len = last - p;
+
+    if (token.len == 0 || token.len > NGX_HTTP_VOD_TUS_TOKEN_MAX) {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_NOT_FOUND,
+                                    "NoSuchUpload", "\"%V\" is not an "
+                                    "upload URL", &r->uri);
+    }
+
+    raw = ngx_pnalloc(r->pool, token.len);
+    if (raw == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_vod_seal_open(conf->tus_keys->elts, conf->tus_keys->nelts,
+                          (u_char *) NGX_HTTP_VOD_TUS_AAD,
+                          sizeof(NGX_HTTP_VOD_TUS_AAD) - 1, token.data,
+                          token.len, raw, &len)
+        != NGX_VOD_OK)
+    {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_NOT_FOUND,
+                                    "NoSuchUpload", "the upload URL is not "
+                                    "one this server sealed (forged, "
+                                    "altered, or its key is gone)");
+    }
+
+    if (ngx_vod_tus_state_parse(raw, len, st, &err) != NGX_VOD_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: a sealed upload URL holds no valid "
+                      "state: %s", err);
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_NOT_FOUND,
+                                    "NoSuchUpload", "the upload URL holds "
+                                    "no upload");
+    }
+
+    if (ngx_time() >= st->expires) {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_VOD_GONE, "UploadExpired",
+                                    "the upload expired at %T (now %T)",
+                                    (time_t) st->expires, ngx_time());
+    }
+
+    up = &ctx->upload;
+
+    up->cos.host.data = st->host.data;
+    up->cos.host.len = st->host.len;
+    up->cos.key.data = st->key.data;
+    up->cos.key.len = st->key.len;
+    up->cos.secret_id.data = st->secret_id.data;
+    up->cos.secret_id.len = st->secret_id.len;
+    up->cos.secret_key.data = st->secret_key.data;
+    up->cos.secret_key.len = st->secret_key.len;
+    up->cos.token.data = st->token.data;
+    up->cos.token.len = st->token.len;
+    up->cos.expires = (time_t) st->expires;
+    up->session_key.data = st->session_key.data;
+    up->session_key.len = st->session_key.len;
+    up->upload_id.data = st->upload_id.data;
+    up->upload_id.len = st->upload_id.len;
+    up->length = (off_t) st->length;
+    up->part_size = (uint64_t) st->part_size;
+    up->sub_app_id = (ngx_int_t) st->sub_app_id;
+
+    ctx->length = up->length;
+
+    if (up->cos.key.len < 2 || up->cos.key.data[0] != '/') {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_NOT_FOUND,
+                                    "NoSuchUpload", "the upload URL holds "
+                                    "no object key");
+    }
+
+    return ngx_http_vod_upload_cos_key_uri(r->pool, &up->cos.key,
+                                           &up->cos.key_uri);
+}
+
+
+/*
+ * PATCH: the bytes from Upload-Offset, as application/offset+octet-stream,
+ * not past the length, and (unless the last) enough of them to store a
+ * part: COS takes no part under 1 MiB but the last, a shorter tail is
+ * dropped, and a client that always sends less would never get on.
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx)
+{
+    off_t             cl;
+    int64_t           n;
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.content_type;
+
+    if (h == NULL
+        || h->value.len != sizeof(NGX_HTTP_VOD_TUS_TYPE) - 1
+        || ngx_strncasecmp(h->value.data, (u_char *) NGX_HTTP_VOD_TUS_TYPE,
+                           h->value.len) != 0)
+    {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                    "UnsupportedMediaType", "a PATCH must "
+                                    "send its bytes as "
+                                    NGX_HTTP_VOD_TUS_TYPE);
+    }
+
+    h = ngx_http_vod_tus_header_in(r, "Upload-Offset");
+
+    if (h == NULL
+        || ngx_vod_tus_number(h->value.data, h->value.len, &n) != NGX_VOD_OK)
+    {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                    "InvalidUploadOffset", "a PATCH needs "
+                                    "Upload-Offset, a number of bytes");
+    }
+
+    ctx->offset = (off_t) n;
+
+    /* the length of an upload created without one, given once */
+
+    h = ngx_http_vod_tus_header_in(r, "Upload-Length");
+
+    if (h) {
+        if (ngx_vod_tus_number(h->value.data, h->value.len, &n)
+            != NGX_VOD_OK || n == 0)
+        {
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "InvalidUploadLength",
+                                        "Upload-Length \"%V\" is not a "
+                                        "number of bytes", &h->value);
+        }
+
+        if (ctx->length >= 0 && (off_t) n != ctx->length) {
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "InvalidUploadLength",
+                                        "Upload-Length %L is not the "
+                                        "upload's length %O", n,
+                                        ctx->length);
+        }
+
+        rc = ngx_http_vod_upload_size_check(r, &ctx->front, "an upload",
+                                            (off_t) n);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ctx->length = (off_t) n;
+    }
+
+    cl = r->headers_in.content_length_n;
+
+    if (ctx->length >= 0 && cl > 0 && ctx->offset + cl > ctx->length) {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "UploadLengthExceeded", "%O bytes from "
+                                    "offset %O are past the upload's length "
+                                    "%O", cl, ctx->offset, ctx->length);
+    }
+
+    if (cl > 0 && cl < (off_t) NGX_VOD_PART_SIZE_MIN
+        && (ctx->length < 0 || ctx->offset + cl < ctx->length))
+    {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                    "ChunkTooSmall", "a PATCH of %O bytes "
+                                    "that does not end the upload is under "
+                                    "the 1 MiB COS takes as a part: send "
+                                    "chunks of 1 MiB or more", cl);
+    }
+
+    ctx->has_body = (cl > 0 || r->headers_in.chunked);
+
+    return NGX_OK;
+}
+
+
+/* one PATCH of an upload at a time in this worker: another gets 423 */
+
+static ngx_int_t
+ngx_http_vod_tus_lock(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
+{
+    ngx_queue_t             *q;
+    ngx_pool_cleanup_t      *cln;
+    ngx_http_vod_tus_ctx_t  *other;
+
+    if (ngx_http_vod_tus_patches.next == NULL) {
+        ngx_queue_init(&ngx_http_vod_tus_patches);
+    }
+
+    for (q = ngx_queue_head(&ngx_http_vod_tus_patches);
+         q != ngx_queue_sentinel(&ngx_http_vod_tus_patches);
+         q = ngx_queue_next(q))
+    {
+        other = ngx_queue_data(q, ngx_http_vod_tus_ctx_t, queue);
+
+        if (other->upload.upload_id.len == ctx->upload.upload_id.len
+            && ngx_strncmp(other->upload.upload_id.data,
+                           ctx->upload.upload_id.data,
+                           ctx->upload.upload_id.len) == 0)
+        {
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_VOD_TUS_LOCKED,
+                                        "UploadLocked", "another PATCH of "
+                                        "this upload is under way");
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_vod_tus_unlock;
+    cln->data = ctx;
+
+    ngx_queue_insert_tail(&ngx_http_vod_tus_patches, &ctx->queue);
+    ctx->locked = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_vod_tus_unlock(void *data)
+{
+    ngx_http_vod_tus_ctx_t *ctx = data;
+
+    if (ctx->locked) {
+        ngx_queue_remove(&ctx->queue);
+        ctx->locked = 0;
+    }
+}
+
+
+/* the engine: a new upload, or one resumed, or terminated */
+
+static ngx_int_t
+ngx_http_vod_tus_start(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
+{
+    ngx_int_t                        rc;
+    ngx_str_t                        error;
+    ngx_http_vod_upload_relay_t     *relay;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    conf = ctx->front.conf;
+
+    relay = ngx_http_vod_upload_relay_create(r, conf,
+                                             &ngx_http_vod_tus_relay_handler,
+                                             ctx->length);
+    if (relay == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->front.relay = relay;
+
+    ngx_http_vod_upload_relay_keep(relay);
+
+    switch (ctx->method) {
+
+    case NGX_HTTP_POST:
+
+        if (conf->cover_data.len) {
+            ngx_http_vod_upload_relay_cover(relay, &conf->cover_type,
+                                            &conf->cover_data);
+        }
+
+        rc = ngx_http_vod_upload_relay_start(relay, &ctx->apply, &error);
+
+        if (rc == NGX_DECLINED) {
+            ctx->front.relay = NULL;
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "InvalidParameter", "%V", &error);
+        }
+
+        return rc;
+
+    case NGX_HTTP_DELETE:
+        return ngx_http_vod_upload_relay_terminate(relay, &ctx->upload);
+
+    default: /* NGX_HTTP_HEAD, NGX_HTTP_PATCH */
+        return ngx_http_vod_upload_relay_resume(relay, &ctx->upload);
+    }
+}
+
+
+/*
+ * The engine knows where the upload is: the bytes of a POST or PATCH
+ * may come, from the offset COS holds
+ */
+
+static void
+ngx_http_vod_tus_ready(ngx_http_request_t *r)
+{
+    off_t                    offset;
+    ngx_int_t                rc;
+    ngx_str_t                msg;
+    ngx_http_vod_tus_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    offset = ngx_http_vod_upload_relay_offset(ctx->front.relay);
+
+    if (ctx->method == NGX_HTTP_PATCH && ctx->offset != offset) {
+        msg.data = ngx_pnalloc(r->pool, 2 * NGX_OFF_T_LEN + 64);
+
+        if (msg.data) {
+            msg.len = ngx_sprintf(msg.data, "Upload-Offset %O is not the "
+                                  "upload's offset %O", ctx->offset,
+                                  offset)
+                      - msg.data;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: Upload-Offset %O is not the upload's "
+                      "offset %O", ctx->offset, offset);
+
+        ngx_http_vod_upload_relay_fail(ctx->front.relay, NGX_HTTP_CONFLICT,
+                                       "OffsetMismatch",
+                                       msg.data ? &msg : NULL);
+        return;
+    }
+
+    if (ctx->method == NGX_HTTP_PATCH) {
+        ngx_http_vod_upload_relay_length(ctx->front.relay, ctx->length);
+    }
+
+    if (!ctx->has_body) {
+        ngx_http_vod_upload_relay_end(ctx->front.relay);
+        return;
+    }
+
+    ctx->front.body.data = ngx_http_vod_tus_data;
+    ctx->front.body.end = ngx_http_vod_tus_end;
+
+    if (ctx->length >= 0) {
+        ctx->front.body.max = ctx->length - offset;
+
+    } else if (ctx->front.conf->max_body_size) {
+        ctx->front.body.max = ctx->front.conf->max_body_size - offset;
+    }
+
+    rc = ngx_http_vod_upload_body_start(r, &ctx->front.body);
+
+    if (rc != NGX_OK) {
+        ngx_http_vod_tus_end(r, rc);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_vod_tus_data(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    ngx_http_vod_tus_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    return ngx_http_vod_upload_relay_write(ctx->front.relay, b);
+}
+
+
+/*
+ * The bytes ended.  A PATCH keeps what came even when its client went
+ * away or stalled: the client resumes from there.  A POST that did not
+ * send what it said fails: its client never learnt the upload's URL.
+ */
+
+static void
+ngx_http_vod_tus_end(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_str_t                msg;
+    ngx_uint_t               level;
+    const char              *code;
+    ngx_http_vod_tus_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (rc == NGX_OK) {
+        ngx_http_vod_upload_relay_end(ctx->front.relay);
+        return;
+    }
+
+    ngx_http_vod_upload_body_error(rc, &code, &msg);
+
+    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
+        ngx_str_set(&msg, "the client closed the connection during the "
+                          "upload");
+    }
+
+    level = (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
+                                                   : NGX_LOG_INFO;
+
+    ngx_log_error(level, r->connection->log, 0,
+                  "vod upload: %V after %O bytes", &msg,
+                  ctx->front.body.received);
+
+    if (ctx->method == NGX_HTTP_PATCH
+        && (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST
+            || rc == NGX_HTTP_REQUEST_TIME_OUT))
+    {
+        ctx->body_rc = rc;
+        ngx_http_vod_upload_relay_end(ctx->front.relay);
+        return;
+    }
+
+    if (rc < NGX_HTTP_BAD_REQUEST) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_vod_upload_relay_fail(ctx->front.relay, rc, code, &msg);
+}
+
+
+static void
+ngx_http_vod_tus_resume(ngx_http_request_t *r)
+{
+    ngx_http_vod_tus_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    ngx_http_vod_upload_body_resume(r, &ctx->front.body);
+}
+
+
+static void
+ngx_http_vod_tus_stop(ngx_http_request_t *r)
+{
+    ngx_http_vod_tus_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    ngx_http_vod_upload_body_stop(r, &ctx->front.body);
+}
+
+
+/* the request's part of the upload is over: the tus answer */
+
+static void
+ngx_http_vod_tus_done(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_http_vod_tus_ctx_t        *ctx;
+    ngx_http_vod_upload_result_t  *res;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    ngx_http_vod_tus_unlock(ctx);
+
+    res = ngx_http_vod_upload_relay_result(ctx->front.relay);
+
+    if (res->status == NGX_HTTP_CLIENT_CLOSED_REQUEST
+        || ctx->body_rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    rc = ngx_http_vod_tus_answer(r, ctx, res);
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
+    ngx_http_vod_upload_result_t *res)
+{
+    ngx_int_t  rc;
+    ngx_str_t  v;
+
+    ngx_str_set(&v, NGX_VOD_TUS_VERSION);
+
+    if (ngx_http_vod_tus_header(r, "Tus-Resumable", &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (res->status != NGX_HTTP_OK && res->status != NGX_HTTP_ACCEPTED
+        && res->status != NGX_HTTP_NO_CONTENT)
+    {
+        return ngx_http_vod_upload_send_result(r, res);
+    }
+
+    if (ctx->body_rc) {
+        ngx_str_set(&v, "the client sent no data for client_body_timeout");
+        return ngx_http_vod_upload_send_error(r, NGX_HTTP_REQUEST_TIME_OUT,
+                                              "RequestTimeout", &v, NULL);
+    }
+
+    /* an earlier PATCH completed the upload: this one must be its repeat */
+
+    if (res->finished && ctx->method == NGX_HTTP_PATCH
+        && ctx->offset != res->offset)
+    {
+        ngx_str_set(&v, "the upload is complete");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: a PATCH at offset %O of an upload "
+                      "completed at %O", ctx->offset, res->offset);
+        return ngx_http_vod_upload_send_error(r, NGX_HTTP_CONFLICT,
+                                              "OffsetMismatch", &v, NULL);
+    }
+
+    if (ctx->method == NGX_HTTP_DELETE) {
+        r->headers_out.status = NGX_HTTP_NO_CONTENT;
+        goto header_only;
+    }
+
+    if (ctx->method == NGX_HTTP_POST
+        && ngx_http_vod_tus_location(r, ctx, res) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if ((ctx->method != NGX_HTTP_POST || ctx->has_body)
+        && ngx_http_vod_tus_number_header(r, "Upload-Offset", res->offset)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_vod_tus_expires(r, (time_t) ctx->state.expires) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (res->file_id.len
+        && (ngx_http_vod_tus_header(r, "X-VOD-File-Id", &res->file_id)
+            != NGX_OK
+            || ngx_http_vod_tus_header(r, "X-VOD-Media-Url", &res->media_url)
+               != NGX_OK))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (res->status == NGX_HTTP_ACCEPTED) {
+        /* the commit's outcome is not known: the JSON says what to do */
+        return ngx_http_vod_upload_send_result(r, res);
+    }
+
+    if (ctx->method == NGX_HTTP_HEAD) {
+        r->headers_out.status = NGX_HTTP_OK;
+
+        if (ctx->length >= 0 || res->finished) {
+            rc = ngx_http_vod_tus_number_header(r, "Upload-Length",
+                                                ctx->length >= 0
+                                                ? ctx->length : res->offset);
+
+        } else {
+            ngx_str_set(&v, "1");
+            rc = ngx_http_vod_tus_header(r, "Upload-Defer-Length", &v);
+        }
+
+        ngx_str_set(&v, "no-store");
+
+        if (rc != NGX_OK
+            || ngx_http_vod_tus_header(r, "Cache-Control", &v) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        goto header_only;
+    }
+
+    r->headers_out.status = (ctx->method == NGX_HTTP_POST)
+                            ? NGX_HTTP_CREATED : NGX_HTTP_NO_CONTENT;
+
+header_only:
+
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_send_special(r, NGX_HTTP_LAST);
+}
+
+
+/*
+ * The new upload's URL: the POST's path, "/", the sealed state.  It
+ * expires with the temporary credential (or vod_upload_tus_expires).
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_location(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
+    ngx_http_vod_upload_result_t *res)
+{
+    u_char                          *raw, *p;
+    size_t                           len, size;
+    ngx_table_elt_t                 *h;
+    ngx_vod_tus_state_t             *st;
+    ngx_http_vod_upload_kept_t      *up;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    conf = ctx->front.conf;
+
+    up = ngx_http_vod_upload_relay_kept(ctx->front.relay);
+    if (up == NULL) {
+        return NGX_ERROR;
+    }
+
+    st = &ctx->state;
+
+    st->created = ngx_time();
+    st->expires = up->cos.expires;
+
+    if (conf->tus_expires
+        && st->created + (time_t) (conf->tus_expires / 1000) < st->expires)
+    {
+        st->expires = st->created + conf->tus_expires / 1000;
+    }
+
+    st->length = up->length;
+    st->part_size = (int64_t) up->part_size;
+    st->sub_app_id = up->sub_app_id;
+    st->session_key.data = up->session_key.data;
+    st->session_key.len = up->session_key.len;
+    st->host.data = up->cos.host.data;
+    st->host.len = up->cos.host.len;
+    st->key.data = up->cos.key.data;
+    st->key.len = up->cos.key.len;
+    st->upload_id.data = up->upload_id.data;
+    st->upload_id.len = up->upload_id.len;
+    st->secret_id.data = up->cos.secret_id.data;
+    st->secret_id.len = up->cos.secret_id.len;
+    st->secret_key.data = up->cos.secret_key.data;
+    st->secret_key.len = up->cos.secret_key.len;
+    st->token.data = up->cos.token.data;
+    st->token.len = up->cos.token.len;
+
+    len = ngx_vod_tus_state_size(st);
+
+    raw = ngx_pnalloc(r->pool, len);
+    if (raw == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = ngx_vod_tus_state_write(raw, st) - raw;
+
+    size = r->uri.len + 1 + ngx_vod_seal_size(len);
+
+    h = ngx_list_push(&r->headers_out.headers);
+    p = ngx_pnalloc(r->pool, size);
+
+    if (h == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = p;
+
+    p = ngx_cpymem(p, r->uri.data, r->uri.len);
+
+    if (r->uri.len == 0 || p[-1] != '/') {
+        *p++ = '/';
+    }
+
+    if (ngx_vod_seal(conf->tus_keys->elts, (u_char *) NGX_HTTP_VOD_TUS_AAD,
+                     sizeof(NGX_HTTP_VOD_TUS_AAD) - 1, raw, len, p, &size)
+        != NGX_VOD_OK)
+    {
+        ngx_explicit_memzero(raw, len);
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "vod upload: cannot seal the upload URL");
+        return NGX_ERROR;
+    }
+
+    ngx_explicit_memzero(raw, len);
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Location");
+    h->value.len = p + size - h->value.data;
+
+    /* the Location filter would make it absolute with the server's name */
+
+    r->headers_out.location = NULL;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: upload \"%V\" created, %O bytes stored",
+                   &up->upload_id, res->offset);
+
+    return NGX_OK;
+}
+
+
+/* a request refused before anything was sent, in the protocol's form */
+
+static ngx_int_t
+ngx_http_vod_tus_refuse(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
+{
+    ngx_str_t  v;
+
+    ngx_str_set(&v, NGX_VOD_TUS_VERSION);
+
+    if (ngx_http_vod_tus_header(r, "Tus-Resumable", &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* logged where found */
+
+    ngx_http_vod_upload_body_unread(r);
+
+    return ngx_http_vod_upload_send_error(r, ctx->front.status,
+                                          (const char *) ctx->front.code.data,
+                                          &ctx->front.message, NULL);
+}
+
+
+static ngx_int_t
+ngx_http_vod_tus_bad(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
+    ngx_uint_t status, const char *code, const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+    u_char    buf[NGX_MAX_ERROR_STR];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    return ngx_http_vod_upload_bad(r, &ctx->front, status, code, "%*s",
+                                   (size_t) (p - buf), buf);
+}
+
+
+/* a request header by name (the tus ones are not among nginx's own) */
+
+static ngx_table_elt_t *
+ngx_http_vod_tus_header_in(ngx_http_request_t *r, const char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_vod_tus_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_tus_number_header(ngx_http_request_t *r, const char *name,
+    off_t n)
+{
+    ngx_str_t  v;
+
+    v.data = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+    if (v.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.len = ngx_sprintf(v.data, "%O", n) - v.data;
+
+    return ngx_http_vod_tus_header(r, name, &v);
+}
+
+
+/* Upload-Expires: an HTTP date */
+
+static ngx_int_t
+ngx_http_vod_tus_expires(ngx_http_request_t *r, time_t expires)
+{
+    ngx_str_t  v;
+
+    if (expires <= 0) {
+        return NGX_OK;
+    }
+
+    v.data = ngx_pnalloc(r->pool, sizeof("Mon, 28 Sep 1970 06:00:00 GMT"));
+    if (v.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.len = ngx_http_time(v.data, expires) - v.data;
+
+    return ngx_http_vod_tus_header(r, "Upload-Expires", &v);
+}
+
+
+/*
+ * $vod_upload_meta_<key>: the value of a key of a new upload's
+ * Upload-Metadata, for the parameter directives
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_meta_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t *name = (ngx_str_t *) data;
+
+    size_t                   i, len;
+    u_char                  *key;
+    ngx_vod_tus_meta_t      *m;
+    ngx_http_vod_tus_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
+
+    len = sizeof("vod_upload_meta_") - 1;
+
+    if (ctx == NULL || !ctx->front.resumable || name->len <= len) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    key = name->data + len;
+    len = name->len - len;
+
+    for (i = 0; i < ctx->nmeta; i++) {
+        m = &ctx->meta[i];
+
+        if (m->key.len == len && ngx_strncasecmp(m->key.data, key, len) == 0)
+        {
+            v->data = m->value.data;
+            v->len = m->value.len;
+            v->valid = 1;
+            v->no_cacheable = 1;
+            v->not_found = 0;
+            return NGX_OK;
+        }
+    }
+
+    v->not_found = 1;
+
+    return NGX_OK;
+}

@@ -1,0 +1,93 @@
+// Plain HTTP requests of the tus protocol, one after the other, against
+// an upload that the first one creates: for the protocol's corners that
+// tus-js-client never sends (a wrong offset, a wrong type, ...); for
+// t/022-tus.t.
+//
+//   node tus-steps.js '<json>'
+//
+// json:
+//   base     "http://127.0.0.1:PORT"
+//   file     the bytes requests send ("bytes": [from, to))
+//   steps    requests, in order: { method, path ("/files/", or "{url}"
+//            for the upload URL the first 201 gave), headers, bytes,
+//            base (another server), show (headers to print),
+//            wait_expiry (first wait until the Upload-Expires of the
+//            creation: the behaviour under test is the clock's),
+//            hold (declare this Content-Length, send the bytes, and
+//            not the rest: the request stays under way while the next
+//            steps run; cut at the end) }
+//
+// Prints a line a request: "<METHOD> <status> [<error code>]
+// [<Header>=<value> ...]" and exits 0.
+
+'use strict';
+
+const fs = require('fs');
+const http = require('http');
+
+const o = JSON.parse(process.argv[2]);
+const file = o.file ? fs.readFileSync(o.file) : Buffer.alloc(0);
+
+let url = null;
+let expires = null;
+const held = [];
+
+function send(step) {
+  return new Promise((resolve) => {
+    const path = step.path === '{url}' ? url : step.path;
+    if (path === null) {
+      resolve(step.method + ' (no upload URL)');
+      return;
+    }
+    const body = step.bytes ? file.subarray(step.bytes[0], step.bytes[1])
+                            : null;
+    const headers = Object.assign({}, step.headers || {});
+    if (body) {
+      headers['Content-Length'] = step.hold || body.length;
+    }
+    const req = http.request((step.base || o.base) + path, {
+      method: step.method,
+      headers,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let code = '';
+        try {
+          code = JSON.parse(text).error.code;
+        } catch (e) {
+          code = '';
+        }
+        if (res.statusCode === 201) {
+          url = res.headers.location;
+          expires = Date.parse(res.headers['upload-expires']);
+        }
+        const shown = (step.show || []).map(
+          (h) => h + '=' + res.headers[h.toLowerCase()]);
+        resolve([step.method, res.statusCode, code].concat(shown)
+          .filter((x) => x !== '').join(' '));
+      });
+    });
+    req.on('error', (e) => resolve(step.method + ' error ' + e.message));
+    if (step.hold) {
+      held.push(req);
+      // under way once the server took the bytes (its HEAD says so)
+      req.write(body, () => resolve(step.method + ' held'));
+      return;
+    }
+    req.end(body || undefined);
+  });
+}
+
+async function main() {
+  for (const step of o.steps) {
+    if (step.wait_expiry && expires) {
+      await new Promise((r) => setTimeout(r, expires - Date.now() + 1000));
+    }
+    process.stdout.write(await send(step) + '\n');
+  }
+  held.forEach((req) => req.destroy());
+}
+
+main();
