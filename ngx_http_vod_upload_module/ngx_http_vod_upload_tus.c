@@ -40,6 +40,7 @@ typedef struct {
     ngx_http_vod_upload_kept_t      upload;
     ngx_vod_tus_meta_t             *meta;       /* Upload-Metadata */
     size_t                          nmeta;
+    ngx_str_t                       metadata;   /* ... as sent */
     off_t                           offset;     /* Upload-Offset sent */
     off_t                           length;     /* Upload-Length, or -1 */
     ngx_int_t                       body_rc;    /* why the bytes ended */
@@ -182,6 +183,11 @@ ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
 
     case NGX_HTTP_POST:
         rc = ngx_http_vod_tus_create(r, ctx);
+
+        if (rc == NGX_OK && !ctx->has_body) {
+            ngx_http_vod_upload_body_unread(r);
+        }
+
         break;
 
     case NGX_HTTP_HEAD:
@@ -347,6 +353,7 @@ ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
     int64_t           n;
     ngx_int_t         rc;
     ngx_str_t         file, type;
+    ngx_uint_t        typed;
     const char       *err;
     ngx_vod_alloc_t   a;
     ngx_table_elt_t  *len, *defer, *meta, *h;
@@ -395,7 +402,17 @@ ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     meta = ngx_http_vod_tus_header_in(r, "Upload-Metadata");
 
+    if (meta && meta->value.len > NGX_VOD_TUS_METADATA_LEN) {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                    "InvalidUploadMetadata", "Upload-Metadata "
+                                    "of %uz bytes is over the %d an upload "
+                                    "URL carries", meta->value.len,
+                                    NGX_VOD_TUS_METADATA_LEN);
+    }
+
     if (meta) {
+        ctx->metadata = meta->value;
+
         a.alloc = ngx_http_vod_upload_palloc;
         a.data = r->pool;
 
@@ -411,18 +428,24 @@ ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     /* creation-with-upload: the first bytes */
 
+    h = r->headers_in.content_type;
+
+    typed = (h && h->value.len == sizeof(NGX_HTTP_VOD_TUS_TYPE) - 1
+             && ngx_strncasecmp(h->value.data,
+                                (u_char *) NGX_HTTP_VOD_TUS_TYPE,
+                                h->value.len) == 0);
+
+    /*
+     * a body of unknown length without the type (an HTTP/2 POST ends its
+     * stream with an empty DATA frame) is not the first bytes: not read
+     */
+
     ctx->has_body = (r->headers_in.content_length_n > 0
-                     || r->headers_in.chunked);
+                     || (r->headers_in.chunked && typed));
 
     if (ctx->has_body) {
-        h = r->headers_in.content_type;
 
-        if (h == NULL
-            || h->value.len != sizeof(NGX_HTTP_VOD_TUS_TYPE) - 1
-            || ngx_strncasecmp(h->value.data,
-                               (u_char *) NGX_HTTP_VOD_TUS_TYPE,
-                               h->value.len) != 0)
-        {
+        if (!typed) {
             return ngx_http_vod_tus_bad(r, ctx,
                                         NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                         "UnsupportedMediaType", "the bytes "
@@ -1080,6 +1103,12 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
             rc = ngx_http_vod_tus_header(r, "Upload-Defer-Length", &v);
         }
 
+        if (rc == NGX_OK && ctx->state.metadata.len) {
+            v.data = ctx->state.metadata.data;
+            v.len = ctx->state.metadata.len;
+            rc = ngx_http_vod_tus_header(r, "Upload-Metadata", &v);
+        }
+
         ngx_str_set(&v, "no-store");
 
         if (rc != NGX_OK
@@ -1160,6 +1189,8 @@ ngx_http_vod_tus_location(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     st->secret_key.len = up->cos.secret_key.len;
     st->token.data = up->cos.token.data;
     st->token.len = up->cos.token.len;
+    st->metadata.data = ctx->metadata.data;
+    st->metadata.len = ctx->metadata.len;
 
     len = ngx_vod_tus_state_size(st);
 

@@ -17,6 +17,7 @@
 
 #define NGX_VOD_TUS_VERSION        "1.0.0"
 #define NGX_VOD_TUS_METADATA_MAX   64       /* pairs */
+#define NGX_VOD_TUS_METADATA_LEN   1024     /* bytes kept in an upload URL */
 
 
 /* Tus-Resumable: exactly "1.0.0" */
@@ -68,6 +69,7 @@ typedef struct {
     ngx_vod_str_t           secret_id;
     ngx_vod_str_t           secret_key;
     ngx_vod_str_t           token;
+    ngx_vod_str_t           metadata;       /* Upload-Metadata, as sent */
 } ngx_vod_tus_state_t;
 
 

@@ -7,6 +7,7 @@ use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
 
 use File::Temp ();
+use IO::Socket::INET ();
 use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
@@ -35,6 +36,13 @@ our $Media = "$Dir/media";
     close $fh;
 }
 $ENV{TEST_NGINX_TUS_MEDIA} = $Media;
+
+# a free port for an HTTP/2 server
+$ENV{TEST_NGINX_H2_PORT} = do {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 1)
+        or die "a free port: $!";
+    $s->sockport;
+};
 
 our $Tus = <<'_EOC_';
 location /files/ {
@@ -362,7 +370,7 @@ OPTIONS /files/
 --- node_client
 tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
   {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
-  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "Upload-Length", "Cache-Control"]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "Upload-Length", "Cache-Control", "Upload-Metadata"]},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 1500000], "show": ["Upload-Offset"]},
   {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset"]},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "1048576", "Content-Type": "application/offset+octet-stream"}, "bytes": [1048576, 3000000], "show": ["Upload-Offset"]},
@@ -372,7 +380,7 @@ tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST
 ]}
 --- node_out
 POST 201
-HEAD 200 Upload-Offset=0 Upload-Length=3000000 Cache-Control=no-store
+HEAD 200 Upload-Offset=0 Upload-Length=3000000 Cache-Control=no-store Upload-Metadata=filename bW92aWUubXA0
 PATCH 204 Upload-Offset=1048576
 HEAD 200 Upload-Offset=1048576
 PATCH 204 Upload-Offset=3000000
@@ -503,3 +511,60 @@ PATCH held
 /^HEAD 200 Upload-Offset=(0|1048576)$/
 PATCH 423 UploadLocked
 --- uploads_left: 1
+
+
+
+=== TEST 27: HTTP/2: creation-with-upload of all the bytes
+--- http2
+--- config eval: $::Tus
+--- more_headers
+Tus-Resumable: 1.0.0
+Upload-Length: 2500000
+Upload-Metadata: filename bW92aWUubXA0
+Content-Type: application/offset+octet-stream
+--- request eval
+"POST /files/\n$::Body"
+--- error_code: 201
+--- response_headers
+Upload-Offset: 2500000
+--- response_headers_like
+Location: /files/[A-Za-z0-9_-]{300,}
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload
+--- landed_md5 eval: $::Md5
+--- no_error_log
+[error]
+
+
+
+=== TEST 28: HTTP/2: PATCH in two requests, HEAD, DELETE of the finished upload
+--- http_config
+server {
+    listen 127.0.0.1:$TEST_NGINX_H2_PORT http2;
+    client_max_body_size 100m;
+
+    location /files/ {
+        vod_upload;
+        vod_upload_tus on;
+        vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+        vod_upload_part_size 1m;
+    }
+}
+--- config
+--- request
+GET /
+--- error_code: 200
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_H2_PORT", "h2": true, "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 1500000], "show": ["Upload-Offset"]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "1048576", "Content-Type": "application/offset+octet-stream"}, "bytes": [1048576, 3000000], "show": ["Upload-Offset"]},
+  {"method": "DELETE", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}}
+]}
+--- node_out
+POST 201
+PATCH 204 Upload-Offset=1048576
+HEAD 200 Upload-Offset=1048576
+PATCH 204 Upload-Offset=3000000
+DELETE 204
+--- landed_md5 eval: VodTest::md5(3_000_000, 22)

@@ -7,6 +7,7 @@
 //
 // json:
 //   base     "http://127.0.0.1:PORT"
+//   h2       every request over one HTTP/2 connection (prior knowledge)
 //   file     the bytes requests send ("bytes": [from, to))
 //   steps    requests, in order: { method, path ("/files/", or "{url}"
 //            for the upload URL the first 201 gave), headers, bytes,
@@ -24,10 +25,12 @@
 
 const fs = require('fs');
 const http = require('http');
+const http2 = require('http2');
 
 const o = JSON.parse(process.argv[2]);
 const file = o.file ? fs.readFileSync(o.file) : Buffer.alloc(0);
 
+let session = null;
 let url = null;
 let expires = null;
 const held = [];
@@ -45,10 +48,7 @@ function send(step) {
     if (body) {
       headers['Content-Length'] = step.hold || body.length;
     }
-    const req = http.request((step.base || o.base) + path, {
-      method: step.method,
-      headers,
-    }, (res) => {
+    const onResponse = (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -68,7 +68,21 @@ function send(step) {
         resolve([step.method, res.statusCode, code].concat(shown)
           .filter((x) => x !== '').join(' '));
       });
-    });
+    };
+    let req;
+    if (o.h2) {
+      req = h2request(step.method, path, headers, body);
+      req.on('response', (head) => {
+        req.statusCode = head[':status'];
+        req.headers = head;
+        onResponse(req);
+      });
+    } else {
+      req = http.request((step.base || o.base) + path, {
+        method: step.method,
+        headers,
+      }, onResponse);
+    }
     req.on('error', (e) => resolve(step.method + ' error ' + e.message));
     if (step.hold) {
       held.push(req);
@@ -76,8 +90,22 @@ function send(step) {
       req.write(body, () => resolve(step.method + ' held'));
       return;
     }
-    req.end(body || undefined);
+    if (body || !o.h2) {
+      req.end(body || undefined);
+    }
   });
+}
+
+// a request as an HTTP/2 stream
+function h2request(method, path, headers, body) {
+  if (!session) {
+    session = http2.connect(o.base);
+  }
+  const h = { ':method': method, ':path': path };
+  for (const k of Object.keys(headers)) {
+    h[k.toLowerCase()] = String(headers[k]);
+  }
+  return session.request(h, { endStream: !body });
 }
 
 async function main() {
@@ -88,6 +116,9 @@ async function main() {
     process.stdout.write(await send(step) + '\n');
   }
   held.forEach((req) => req.destroy());
+  if (session) {
+    session.close();
+  }
 }
 
 main();

@@ -174,7 +174,7 @@ test_state(void)
         V("vodsessionkey-abc"),
         V("vodemuapguangzhou-1250000000.cos.ap-guangzhou.myqcloud.com"),
         V("/abc/clip.mp4"), V("1585130821cbb7df1d11846c"), V("AKIDtmp"),
-        V("tmpsecret"), V("")
+        V("tmpsecret"), V(""), V("filename YS5tcDQ=,ref")
     };
 
     size = ngx_vod_tus_state_size(&in);
@@ -194,6 +194,18 @@ test_state(void)
     ngx_vod_test_is(got.upload_id.data, got.upload_id.len,
                     "1585130821cbb7df1d11846c", "... strings");
     ngx_vod_test_ok(got.token.len == 0, "... an empty token");
+    ngx_vod_test_is(got.metadata.data, got.metadata.len,
+                    "filename YS5tcDQ=,ref", "... the metadata as sent");
+
+    /* a part size of 0: the parts grow by their number */
+
+    st = in;
+    st.part_size = 0;
+    end = ngx_vod_tus_state_write(buf, &st);
+    ngx_vod_test_ok(ngx_vod_tus_state_parse(buf, end - buf, &got, &err)
+                    == NGX_VOD_OK && got.part_size == 0,
+                    "a part size of 0 (a deferred length's plan)");
+    end = ngx_vod_tus_state_write(buf, &in);
 
     /* every byte cut off: refused or shorter, never read past the end */
 
