@@ -568,3 +568,113 @@ HEAD 200 Upload-Offset=1048576
 PATCH 204 Upload-Offset=3000000
 DELETE 204
 --- landed_md5 eval: VodTest::md5(3_000_000, 22)
+
+
+
+=== TEST 29: ListParts a part a page: the offset of all the pages
+--- config eval: $::Tus
+--- emulator_config
+list_page_max: 1
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 2900000], "show": ["Upload-Offset"]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Content-Type": "application/offset+octet-stream"}, "bytes": [2097152, 3000000], "show": ["Upload-Offset"]}
+]}
+--- node_out
+POST 201
+PATCH 204 Upload-Offset=2097152
+HEAD 200 Upload-Offset=2097152
+PATCH 204 Upload-Offset=3000000
+--- emulator_ops: ApplyUpload InitiateMultipartUpload ListParts UploadPart*2 ListParts*4 UploadPart CompleteMultipartUpload CommitUpload
+--- landed_md5 eval: VodTest::md5(3_000_000, 22)
+
+
+
+=== TEST 30: a PATCH whose part COS keeps refusing: 502, the upload is kept; the client resumes it
+--- config eval: $::Tus
+--- emulator_faults eval
+[{ op => 'UploadPart', part_number => 2, status => 503, code => 'SlowDown', count => 3 }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "1048576", "Content-Type": "application/offset+octet-stream"}, "bytes": [1048576, 3000000], "show": ["Upload-Offset", "X-VOD-File-Id"]}
+]}
+--- node_out
+POST 201
+PATCH 502 SlowDown
+HEAD 200 Upload-Offset=1048576
+/^PATCH 204 Upload-Offset=3000000 X-VOD-File-Id=\d+$/
+--- landed_md5 eval: VodTest::md5(3_000_000, 22)
+--- no_error_log
+AbortMultipartUpload
+
+
+
+=== TEST 31: a creation whose Initiate is refused: 502, nothing left
+--- config eval: $::Tus
+--- emulator_faults eval
+[{ op => 'InitiateMultipartUpload', status => 403, code => 'AccessDenied' }]
+--- more_headers
+Tus-Resumable: 1.0.0
+Upload-Length: 3000000
+Upload-Metadata: filename bW92aWUubXA0
+--- request
+POST /files/
+--- error_code: 502
+--- response_headers
+Tus-Resumable: 1.0.0
+! Location
+--- response_body_like: "code":"AccessDenied"
+--- emulator_ops: ApplyUpload InitiateMultipartUpload
+
+
+
+=== TEST 32: a creation-with-upload whose client goes away: the upload is aborted (the client never had its URL)
+--- config eval: $::Tus
+--- raw_request eval
+"POST /files/ HTTP/1.1\r
+Host: localhost\r
+Tus-Resumable: 1.0.0\r
+Upload-Length: 3000000\r
+Upload-Metadata: filename bW92aWUubXA0\r
+Content-Type: application/offset+octet-stream\r
+Content-Length: 3000000\r
+\r
+" . VodTest::bytes(2_500_000, 31)
+--- timeout: 1
+--- abort
+--- ignore_response
+--- emulator_wait
+grep { $_->{op} eq 'AbortMultipartUpload' } @{ $s->{requests} }
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*2 AbortMultipartUpload
+
+
+
+=== TEST 33: X-HTTP-Method-Override: a POST that is a PATCH, and one that is a DELETE
+--- config eval: $::Tus
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "POST", "path": "{url}", "headers": {"X-HTTP-Method-Override": "PATCH", "Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 1500000], "show": ["Upload-Offset"]},
+  {"method": "POST", "path": "{url}", "headers": {"X-HTTP-Method-Override": "DELETE", "Tus-Resumable": "1.0.0"}},
+  {"method": "POST", "path": "{url}", "headers": {"X-HTTP-Method-Override": "GET", "Tus-Resumable": "1.0.0"}}
+]}
+--- node_out
+POST 201
+POST 204 Upload-Offset=1048576
+POST 204
+POST 400 InvalidMethodOverride
+--- landed_md5: none
