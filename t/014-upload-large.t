@@ -1,4 +1,5 @@
-# A 1 GiB upload: it lands byte for byte, and the worker's memory stays
+# A 1 GiB upload, as a PUT and as a resumable (tus) creation-with-upload:
+# it lands byte for byte, and the worker's memory stays
 # within part_size x (parts_in_flight + 1) plus a small constant, because
 # the body streams through reused part buffers (nothing is buffered whole
 # or written to a temporary file).  The peak RSS (VmHWM) of the nginx
@@ -8,6 +9,7 @@ use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
 
 use Digest::MD5 ();
+use File::Temp ();
 use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
@@ -19,6 +21,15 @@ our $Block = VodTest::bytes(1 << 20, 14);
 our $Body = join '', map { pack('N', $_) . substr($Block, 4) } 0 .. 1023;
 our $Md5 = Digest::MD5::md5_hex($Body);
 our $Size = length $Body;
+
+# the secret that seals tus upload URLs
+our $Dir = File::Temp::tempdir(CLEANUP => 1);
+{
+    open my $fh, '>', "$Dir/tus.key" or die "$Dir/tus.key: $!";
+    print $fh "a secret of the test, long enough\n";
+    close $fh;
+}
+$ENV{TEST_NGINX_TUS_KEY} = "$Dir/tus.key";
 
 # 8 MiB parts, 4 in flight: 40 MiB of part buffers, 16 MB for the rest
 our $RssMax = (8 * 5 + 16) * 1024 * 1024;
@@ -59,6 +70,39 @@ location /upload/ {
 --- error_code: 200
 --- response_body_like eval
 qr/"Size":$::Size\}/
+--- landed_md5 eval: $::Md5
+--- error_log eval
+qr/vod upload: FileId "\d+", 1073741824 bytes in 128 parts/
+--- no_error_log
+[error]
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 2: 1 GiB in a tus creation-with-upload, in bounded memory
+--- config
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_part_size 8m;
+    vod_upload_parts_in_flight 4;
+    client_max_body_size 0;
+}
+--- more_headers
+Tus-Resumable: 1.0.0
+Upload-Length: 1073741824
+Upload-Metadata: filename YmlnLm1wNA==
+Content-Type: application/offset+octet-stream
+--- request eval
+"POST /files/\n$::Body"
+--- timeout: 120
+--- log_level: info
+--- error_code: 201
+--- response_headers
+Upload-Offset: 1073741824
+--- response_headers_like
+X-VOD-File-Id: \d+
 --- landed_md5 eval: $::Md5
 --- error_log eval
 qr/vod upload: FileId "\d+", 1073741824 bytes in 128 parts/
