@@ -3244,12 +3244,19 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         ngx_http_vod_upload_journal_delete(r->connection->log, &ctx->journal);
     }
 
-    if (ctx->committed) {
-        ms = ngx_current_msec - ctx->start;
+    ms = ngx_current_msec - ctx->start;
 
+    if (ctx->committed && ctx->offset == 0) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod upload: FileId \"%V\", %O bytes in %ui part%s, "
                       "%M.%03M s", &ctx->file_id, ctx->received, ctx->sealed,
+                      ctx->sealed == 1 ? "" : "s", ms / 1000, ms % 1000);
+
+    } else if (ctx->committed) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: FileId \"%V\", %O bytes, the last %O in "
+                      "%ui part%s, %M.%03M s", &ctx->file_id, ctx->received,
+                      ctx->received - ctx->offset, ctx->sealed,
                       ctx->sealed == 1 ? "" : "s", ms / 1000, ms % 1000);
     }
 

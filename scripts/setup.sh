@@ -26,7 +26,8 @@ for p in "${packages[@]}"; do
 done
 
 # node and npm run Tencent's official COS SDK against the emulator
-# (t/105-emulator-sdk.t); any node >= 18 will do, Debian's when none is
+# (t/105-emulator-sdk.t) and tus-js-client against nginx (t/023, the
+# demo); any node >= 18 will do, Debian's when none is
 # there (a node from elsewhere may bring its own npm)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
