@@ -1577,6 +1577,13 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
 
         clcf->handler = ngx_http_vod_upload_tus_handler;
+
+        vmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_vod_upload_module);
+
+        if (ngx_http_vod_upload_tus_zone(cf, vmcf) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     /* vod_callback: like vod_upload, not inherited */

@@ -125,6 +125,9 @@ typedef struct {
 
     /* the vod_upload location whose configuration the sweep uses */
     ngx_http_vod_upload_loc_conf_t *sweep;
+
+    /* the PATCHes of resumable uploads under way, of every worker */
+    ngx_shm_zone_t                 *tus_zone;
 } ngx_http_vod_upload_main_conf_t;
 
 
@@ -132,6 +135,8 @@ typedef struct {
 
 ngx_int_t ngx_http_vod_upload_put_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_tus_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_tus_zone(ngx_conf_t *cf,
+    ngx_http_vod_upload_main_conf_t *vmcf);
 ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_vod_upload_pull_init_process(ngx_cycle_t *cycle);

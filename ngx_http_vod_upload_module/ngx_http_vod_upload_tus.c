@@ -27,6 +27,26 @@
 #define NGX_HTTP_VOD_TUS_AAD       "ngx_http_vod_upload tus 1"
 #define NGX_HTTP_VOD_TUS_TOKEN_MAX 4096
 #define NGX_HTTP_VOD_TUS_LOCKED    423
+#define NGX_HTTP_VOD_TUS_ZONE_SIZE (1024 * 1024)
+
+
+/*
+ * The PATCHes under way, in shared memory: one an upload in all of
+ * nginx's workers.  A lock whose worker died (its pid is gone) is free.
+ */
+
+typedef struct {
+    ngx_rbtree_node_t               node;       /* key: crc32 of the id */
+    ngx_pid_t                       pid;
+    u_short                         len;
+    u_char                          id[1];
+} ngx_http_vod_tus_lock_t;
+
+
+typedef struct {
+    ngx_rbtree_t                    rbtree;
+    ngx_rbtree_node_t               sentinel;
+} ngx_http_vod_tus_locks_t;
 
 
 /* the module's context of a tus request: the front-ends' part first */
@@ -45,11 +65,12 @@ typedef struct {
     off_t                           length;     /* Upload-Length, or -1 */
     ngx_int_t                       body_rc;    /* why the bytes ended */
 
-    /* the PATCHes under way in this worker, one an upload */
-    ngx_queue_t                     queue;
+    /* this PATCH's lock, while it holds it */
+    ngx_http_vod_tus_lock_t        *lock;
+    ngx_http_vod_tus_locks_t       *locks;
+    ngx_slab_pool_t                *shpool;
 
     unsigned                        has_body:1;
-    unsigned                        locked:1;
 } ngx_http_vod_tus_ctx_t;
 
 
@@ -67,7 +88,13 @@ static ngx_int_t ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_tus_lock(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
+static ngx_http_vod_tus_lock_t *ngx_http_vod_tus_lock_find(
+    ngx_http_vod_tus_locks_t *locks, uint32_t hash, ngx_str_t *id);
 static void ngx_http_vod_tus_unlock(void *data);
+static void ngx_http_vod_tus_lock_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_int_t ngx_http_vod_tus_zone_init(ngx_shm_zone_t *zone,
+    void *data);
 static ngx_int_t ngx_http_vod_tus_start(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
 static void ngx_http_vod_tus_ready(ngx_http_request_t *r);
@@ -112,9 +139,6 @@ ngx_http_variable_t  ngx_http_vod_upload_tus_vars[] = {
 
       ngx_http_null_variable
 };
-
-
-static ngx_queue_t  ngx_http_vod_tus_patches;
 
 
 ngx_int_t
@@ -731,34 +755,30 @@ ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
 }
 
 
-/* one PATCH of an upload at a time in this worker: another gets 423 */
+/*
+ * One PATCH of an upload at a time in this nginx (all its workers):
+ * another gets 423
+ */
 
 static ngx_int_t
 ngx_http_vod_tus_lock(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 {
-    ngx_queue_t             *q;
-    ngx_pool_cleanup_t      *cln;
-    ngx_http_vod_tus_ctx_t  *other;
+    uint32_t                          hash;
+    ngx_str_t                        *id;
+    ngx_slab_pool_t                  *shpool;
+    ngx_pool_cleanup_t               *cln;
+    ngx_http_vod_tus_lock_t          *lock;
+    ngx_http_vod_tus_locks_t         *locks;
+    ngx_http_vod_upload_main_conf_t  *vmcf;
 
-    if (ngx_http_vod_tus_patches.next == NULL) {
-        ngx_queue_init(&ngx_http_vod_tus_patches);
-    }
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vod_upload_module);
 
-    for (q = ngx_queue_head(&ngx_http_vod_tus_patches);
-         q != ngx_queue_sentinel(&ngx_http_vod_tus_patches);
-         q = ngx_queue_next(q))
-    {
-        other = ngx_queue_data(q, ngx_http_vod_tus_ctx_t, queue);
+    id = &ctx->upload.upload_id;
 
-        if (other->upload.upload_id.len == ctx->upload.upload_id.len
-            && ngx_strncmp(other->upload.upload_id.data,
-                           ctx->upload.upload_id.data,
-                           ctx->upload.upload_id.len) == 0)
-        {
-            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_VOD_TUS_LOCKED,
-                                        "UploadLocked", "another PATCH of "
-                                        "this upload is under way");
-        }
+    if (id->len > 0xffff) {
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_NOT_FOUND,
+                                    "NoSuchUpload", "the upload URL holds "
+                                    "no valid upload id");
     }
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -766,13 +786,96 @@ ngx_http_vod_tus_lock(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    shpool = (ngx_slab_pool_t *) vmcf->tus_zone->shm.addr;
+    locks = vmcf->tus_zone->data;
+    hash = ngx_crc32_short(id->data, id->len);
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    lock = ngx_http_vod_tus_lock_find(locks, hash, id);
+
+    if (lock
+        && (lock->pid == ngx_pid
+            || kill(lock->pid, 0) == 0 || ngx_errno != NGX_ESRCH))
+    {
+        ngx_shmtx_unlock(&shpool->mutex);
+
+        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_VOD_TUS_LOCKED,
+                                    "UploadLocked", "another PATCH of "
+                                    "this upload is under way");
+    }
+
+    if (lock) {
+        /* its worker is gone: the lock is this one's */
+        lock->pid = ngx_pid;
+
+    } else {
+        lock = ngx_slab_alloc_locked(shpool,
+                                     offsetof(ngx_http_vod_tus_lock_t, id)
+                                     + id->len);
+        if (lock) {
+            lock->node.key = hash;
+            lock->pid = ngx_pid;
+            lock->len = (u_short) id->len;
+            ngx_memcpy(lock->id, id->data, id->len);
+
+            ngx_rbtree_insert(&locks->rbtree, &lock->node);
+        }
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (lock == NULL) {
+        /* the zone is full: the PATCH goes on, unguarded */
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vod upload: no room to lock the upload in the "
+                      "shared zone of resumable uploads");
+        return NGX_OK;
+    }
+
+    ctx->lock = lock;
+    ctx->locks = locks;
+    ctx->shpool = shpool;
+
     cln->handler = ngx_http_vod_tus_unlock;
     cln->data = ctx;
 
-    ngx_queue_insert_tail(&ngx_http_vod_tus_patches, &ctx->queue);
-    ctx->locked = 1;
-
     return NGX_OK;
+}
+
+
+static ngx_http_vod_tus_lock_t *
+ngx_http_vod_tus_lock_find(ngx_http_vod_tus_locks_t *locks, uint32_t hash,
+    ngx_str_t *id)
+{
+    ngx_rbtree_node_t        *node, *sentinel;
+    ngx_http_vod_tus_lock_t  *lock;
+
+    node = locks->rbtree.root;
+    sentinel = locks->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        lock = (ngx_http_vod_tus_lock_t *) node;
+
+        if (lock->len == id->len
+            && ngx_memcmp(lock->id, id->data, id->len) == 0)
+        {
+            return lock;
+        }
+
+        /* the same hash, another id: the tree goes on either side */
+
+        node = (ngx_memn2cmp(id->data, lock->id, id->len, lock->len) < 0)
+               ? node->left : node->right;
+    }
+
+    return NULL;
 }
 
 
@@ -781,10 +884,119 @@ ngx_http_vod_tus_unlock(void *data)
 {
     ngx_http_vod_tus_ctx_t *ctx = data;
 
-    if (ctx->locked) {
-        ngx_queue_remove(&ctx->queue);
-        ctx->locked = 0;
+    if (ctx->lock == NULL) {
+        return;
     }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    /* taken over only if this worker had died, which it has not */
+
+    if (ctx->lock->pid == ngx_pid) {
+        ngx_rbtree_delete(&ctx->locks->rbtree, &ctx->lock->node);
+        ngx_slab_free_locked(ctx->shpool, ctx->lock);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ctx->lock = NULL;
+}
+
+
+static void
+ngx_http_vod_tus_lock_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t        **p;
+    ngx_http_vod_tus_lock_t   *l, *t;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            l = (ngx_http_vod_tus_lock_t *) node;
+            t = (ngx_http_vod_tus_lock_t *) temp;
+
+            p = (ngx_memn2cmp(l->id, t->id, l->len, t->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/* the zone of the locks, created with the first vod_upload_tus */
+
+ngx_int_t
+ngx_http_vod_upload_tus_zone(ngx_conf_t *cf,
+    ngx_http_vod_upload_main_conf_t *vmcf)
+{
+    ngx_str_t  name;
+
+    if (vmcf->tus_zone) {
+        return NGX_OK;
+    }
+
+    ngx_str_set(&name, "vod_upload_tus");
+
+    vmcf->tus_zone = ngx_shared_memory_add(cf, &name,
+                                           NGX_HTTP_VOD_TUS_ZONE_SIZE,
+                                           &ngx_http_vod_upload_module);
+    if (vmcf->tus_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    vmcf->tus_zone->init = ngx_http_vod_tus_zone_init;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vod_tus_zone_init(ngx_shm_zone_t *zone, void *data)
+{
+    ngx_slab_pool_t           *shpool;
+    ngx_http_vod_tus_locks_t  *locks;
+
+    /* a reload keeps the zone, and the locks of the old workers' PATCHes */
+
+    if (data) {
+        zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+
+    if (zone->shm.exists) {
+        zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    locks = ngx_slab_alloc(shpool, sizeof(ngx_http_vod_tus_locks_t));
+    if (locks == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_rbtree_init(&locks->rbtree, &locks->sentinel,
+                    ngx_http_vod_tus_lock_insert);
+
+    shpool->data = locks;
+    zone->data = locks;
+
+    return NGX_OK;
 }
 
 

@@ -16,7 +16,12 @@
 //            creation: the behaviour under test is the clock's),
 //            hold (declare this Content-Length, send the bytes, and
 //            not the rest: the request stays under way while the next
-//            steps run; cut at the end) }
+//            steps run; cut at the end),
+//            until (a header and its value: the request is sent again
+//            until the answer has it, at most 10 s: a condition to wait
+//            for, such as a held PATCH's first part in COS),
+//            kill_workers (instead of a request: SIGKILL to the worker
+//            processes of the nginx master whose pid file this names) }
 //
 // Prints a line a request: "<METHOD> <status> [<error code>]
 // [<Header>=<value> ...]" and exits 0.
@@ -33,6 +38,7 @@ const file = o.file ? fs.readFileSync(o.file) : Buffer.alloc(0);
 let session = null;
 let url = null;
 let expires = null;
+let last = {};              // the headers of the last answer
 const held = [];
 
 function send(step) {
@@ -53,6 +59,7 @@ function send(step) {
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
+        last = res.headers;
         let code = '';
         try {
           code = JSON.parse(text).error.code;
@@ -81,6 +88,7 @@ function send(step) {
       req = http.request((step.base || o.base) + path, {
         method: step.method,
         headers,
+        agent: false,       // a connection a request, none kept
       }, onResponse);
     }
     req.on('error', (e) => resolve(step.method + ' error ' + e.message));
@@ -108,12 +116,49 @@ function h2request(method, path, headers, body) {
   return session.request(h, { endStream: !body });
 }
 
+// the children of the master whose pid file is given, killed
+function killWorkers(pidFile) {
+  const master = fs.readFileSync(pidFile, 'utf8').trim();
+  let n = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) {
+      continue;
+    }
+    let stat;
+    try {
+      stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+    } catch (e) {
+      continue;
+    }
+    // the parent pid is the second field after the command in ()
+    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+    if (ppid === master) {
+      process.kill(Number(pid), 'SIGKILL');
+      n++;
+    }
+  }
+  return 'killed ' + (n > 0 ? 'the workers' : 'nothing');
+}
+
 async function main() {
   for (const step of o.steps) {
+    if (step.kill_workers) {
+      process.stdout.write(killWorkers(step.kill_workers) + '\n');
+      continue;
+    }
     if (step.wait_expiry && expires) {
       await new Promise((r) => setTimeout(r, expires - Date.now() + 1000));
     }
-    process.stdout.write(await send(step) + '\n');
+    let line = await send(step);
+    if (step.until) {
+      const want = Object.keys(step.until)[0];
+      const deadline = Date.now() + 10000;
+      while (last[want.toLowerCase()] !== step.until[want]
+             && Date.now() < deadline) {
+        line = await send(step);
+      }
+    }
+    process.stdout.write(line + '\n');
   }
   held.forEach((req) => req.destroy());
   if (session) {
