@@ -32,6 +32,9 @@
 
 
 #define NGX_HTTP_VOD_API_TRIES      3
+
+/* CommitUpload's answer to a session it does not know, or committed */
+#define NGX_HTTP_VOD_SESSION_INVALID  "InvalidParameterValue.VodSessionKey"
 #define NGX_HTTP_VOD_BACKOFF_BASE   100         /* ms, doubled each try */
 #define NGX_HTTP_VOD_BACKOFF_MAX    5000        /* ms */
 
@@ -180,6 +183,8 @@ struct ngx_http_vod_upload_relay_s {
     unsigned                        finished:1; /* completed before */
     unsigned                        heading:1;  /* HeadObject, not a list */
     unsigned                        terminate:1;
+    /* the object's CRC-64 is not the one of the bytes sent */
+    unsigned                        corrupt:1;
 
     /* the outcome */
     ngx_uint_t                      status;
@@ -593,6 +598,11 @@ ngx_http_vod_resumed(ngx_http_vod_upload_relay_t *ctx,
         ctx->apply.sub_app_id.set = 1;
     }
 
+    ctx->apply.media_name.data = upload->media_name.data;
+    ctx->apply.media_name.len = upload->media_name.len;
+    ctx->apply.source_context.data = upload->source_context.data;
+    ctx->apply.source_context.len = upload->source_context.len;
+
     ctx->keep = 1;
     ctx->resumed = 1;
     ctx->multipart = 1;
@@ -629,6 +639,13 @@ ngx_http_vod_upload_relay_offset(ngx_http_vod_upload_relay_t *ctx)
 }
 
 
+ngx_uint_t
+ngx_http_vod_upload_relay_parts(ngx_http_vod_upload_relay_t *ctx)
+{
+    return ctx->parts;
+}
+
+
 void
 ngx_http_vod_upload_relay_length(ngx_http_vod_upload_relay_t *ctx,
     off_t length)
@@ -655,6 +672,10 @@ ngx_http_vod_upload_relay_kept(ngx_http_vod_upload_relay_t *ctx)
     upload->part_size = ctx->part_size;
     upload->sub_app_id = ctx->apply.sub_app_id.set
                          ? (ngx_int_t) ctx->apply.sub_app_id.value : 0;
+    upload->media_name.data = ctx->apply.media_name.data;
+    upload->media_name.len = ctx->apply.media_name.len;
+    upload->source_context.data = ctx->apply.source_context.data;
+    upload->source_context.len = ctx->apply.source_context.len;
 
     return upload;
 }
@@ -998,15 +1019,23 @@ ngx_http_vod_list_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
 
         if (ctx->heading) {
+
+            /*
+             * completed by an earlier request, and committed unless that
+             * request failed or went away before: CommitUpload tells
+             */
+
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "vod upload: multipart upload \"%V\" completed "
                            "before", &ctx->upload_id);
             ctx->finished = 1;
-            ctx->kept = 1;
+            ctx->completed = 1;
             ctx->body_done = 1;
             ctx->offset = (ctx->length >= 0) ? ctx->length
                                              : ngx_max(call->content_length, 0);
             ctx->received = ctx->offset;
+
+            (void) ngx_http_vod_commit_start(r, ctx);
             return;
         }
 
@@ -1158,6 +1187,14 @@ ngx_http_vod_list_offset(ngx_http_request_t *r,
                 break;
             }
         }
+    }
+
+    if (ctx->length >= 0 && ctx->offset > ctx->length) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vod upload: ListParts of \"%V\": the parts hold %O "
+                      "bytes, the upload has %O", &ctx->upload_id,
+                      ctx->offset, ctx->length);
+        return NGX_ERROR;
     }
 
     /* the ETags of the parts counted, for Complete */
@@ -1424,6 +1461,7 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
 
         if (ctx->calls.active || ctx->api_retry.timer_set
             || ctx->cleanup_retry.timer_set || ctx->cover_retry.timer_set
+            || ctx->list_retry.timer_set
             || ngx_http_vod_cleanup(r, ctx) == NGX_AGAIN)
         {
             return;
@@ -2248,6 +2286,7 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
         /* the parts were merged into an object: it is deleted, not aborted */
         ctx->completed = 1;
+        ctx->corrupt = 1;
         ngx_http_vod_failf(r, ctx, 0, NGX_HTTP_BAD_GATEWAY, "CRC64Mismatch",
                            "COS stored the object with CRC-64 \"%V\", %uL "
                            "was sent", &call->crc64, ctx->crc);
@@ -2431,6 +2470,26 @@ ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         return NGX_OK;
     }
 
+    /*
+     * the CommitUpload of an upload completed by an earlier request: a
+     * session VOD does not know (any more) was committed by that request
+     * (whose answer was lost) or expired; either way the upload is over
+     */
+
+    if (ctx->finished && ctx->state == NGX_HTTP_VOD_COMMITTING
+        && !ctx->commit_unsure && rc == NGX_VOD_API_ERROR
+        && res->code.len >= sizeof(NGX_HTTP_VOD_SESSION_INVALID) - 1
+        && ngx_strncmp(res->code.data, NGX_HTTP_VOD_SESSION_INVALID,
+                       sizeof(NGX_HTTP_VOD_SESSION_INVALID) - 1) == 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: the upload \"%V\" was completed before "
+                      "and VOD takes no CommitUpload of its session (%V): "
+                      "committed before", &ctx->upload_id, &res->code);
+        ctx->kept = 1;
+        return NGX_DECLINED;
+    }
+
     if (ctx->state == NGX_HTTP_VOD_COMMITTING
         && (ctx->commit_unsure || rc != NGX_VOD_API_ERROR
             || !ngx_vod_api_error_refused(res->code.data, res->code.len)))
@@ -2554,7 +2613,8 @@ ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
             what = NGX_HTTP_VOD_CLEAN_ABORT_LOST;
 
         } else if (ctx->failed && (ctx->completed || ctx->object_written)
-                   && !ctx->unconfirmed && !ctx->deleted)
+                   && !ctx->unconfirmed && !ctx->deleted
+                   && (!ctx->resumed || ctx->corrupt))
         {
             what = NGX_HTTP_VOD_CLEAN_DELETE;
 
@@ -3180,6 +3240,10 @@ ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         ngx_del_timer(&ctx->cover_retry);
     }
 
+    if (ctx->list_retry.timer_set) {
+        ngx_del_timer(&ctx->list_retry);
+    }
+
     /* the step tells the front-end, cleans up, ends */
 
     ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
@@ -3251,6 +3315,12 @@ ngx_http_vod_finish(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
                       "vod upload: FileId \"%V\", %O bytes in %ui part%s, "
                       "%M.%03M s", &ctx->file_id, ctx->received, ctx->sealed,
                       ctx->sealed == 1 ? "" : "s", ms / 1000, ms % 1000);
+
+    } else if (ctx->committed && ctx->finished) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: FileId \"%V\", %O bytes completed by an "
+                      "earlier request, committed now", &ctx->file_id,
+                      ctx->received);
 
     } else if (ctx->committed) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -3378,6 +3448,10 @@ ngx_http_vod_relay_free(void *data)
 
     if (ctx->cover_retry.timer_set) {
         ngx_del_timer(&ctx->cover_retry);
+    }
+
+    if (ctx->list_retry.timer_set) {
+        ngx_del_timer(&ctx->list_retry);
     }
 
     /* the request ends before the upload was cleaned up (terminated) */

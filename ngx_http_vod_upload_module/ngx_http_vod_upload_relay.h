@@ -112,6 +112,10 @@ typedef struct {
     off_t                           length;       /* -1: not known yet */
     uint64_t                        part_size;    /* 0: grows by number */
     ngx_int_t                       sub_app_id;
+
+    /* to recognise the media in NewFileUpload (a 202's answer) */
+    ngx_str_t                       media_name;
+    ngx_str_t                       source_context;
 } ngx_http_vod_upload_kept_t;
 
 
@@ -172,6 +176,10 @@ ngx_int_t ngx_http_vod_upload_relay_resume(ngx_http_vod_upload_relay_t *relay,
 
 /* once ready: the offset the bytes written now begin at */
 off_t ngx_http_vod_upload_relay_offset(ngx_http_vod_upload_relay_t *relay);
+
+/* once ready: the parts that offset is made of */
+ngx_uint_t ngx_http_vod_upload_relay_parts(
+    ngx_http_vod_upload_relay_t *relay);
 
 /* once ready, before writing: the length of an upload that had none */
 void ngx_http_vod_upload_relay_length(ngx_http_vod_upload_relay_t *relay,

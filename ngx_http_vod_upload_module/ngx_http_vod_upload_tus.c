@@ -84,12 +84,14 @@ static ngx_int_t ngx_http_vod_tus_file(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx, ngx_str_t *file, ngx_str_t *type);
 static ngx_int_t ngx_http_vod_tus_open(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
+static void ngx_http_vod_tus_wipe(void *data);
 static ngx_int_t ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_tus_lock(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
 static ngx_http_vod_tus_lock_t *ngx_http_vod_tus_lock_find(
     ngx_http_vod_tus_locks_t *locks, uint32_t hash, ngx_str_t *id);
+static ngx_uint_t ngx_http_vod_tus_alive(ngx_pid_t pid);
 static void ngx_http_vod_tus_unlock(void *data);
 static void ngx_http_vod_tus_lock_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
@@ -98,6 +100,8 @@ static ngx_int_t ngx_http_vod_tus_zone_init(ngx_shm_zone_t *zone,
 static ngx_int_t ngx_http_vod_tus_start(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
 static void ngx_http_vod_tus_ready(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vod_tus_progress(ngx_http_request_t *r,
+    ngx_http_vod_tus_ctx_t *ctx, off_t offset);
 static ngx_int_t ngx_http_vod_tus_data(ngx_http_request_t *r, ngx_buf_t *b);
 static void ngx_http_vod_tus_end(ngx_http_request_t *r, ngx_int_t rc);
 static void ngx_http_vod_tus_resume(ngx_http_request_t *r);
@@ -145,6 +149,7 @@ ngx_int_t
 ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
 {
     ngx_int_t                        rc;
+    ngx_str_t                        v;
     ngx_table_elt_t                 *h;
     ngx_http_vod_tus_ctx_t          *ctx;
     ngx_http_vod_upload_loc_conf_t  *conf;
@@ -184,22 +189,19 @@ ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
     h = ngx_http_vod_tus_header_in(r, "Tus-Resumable");
 
     if (h == NULL || !ngx_vod_tus_version(h->value.data, h->value.len)) {
-        ngx_str_set(&ctx->upload.upload_id, NGX_VOD_TUS_VERSION);
+        ngx_str_set(&v, NGX_VOD_TUS_VERSION);
 
-        if (ngx_http_vod_tus_header(r, "Tus-Version",
-                                    &ctx->upload.upload_id)
-            != NGX_OK)
-        {
+        if (ngx_http_vod_tus_header(r, "Tus-Version", &v) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_str_null(&ctx->upload.upload_id);
+        ngx_str_null(&v);
 
         rc = ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_PRECONDITION_FAILED,
                                   "UnsupportedVersion", "Tus-Resumable "
                                   "\"%V\" is not the protocol version "
                                   "served: " NGX_VOD_TUS_VERSION,
-                                  h ? &h->value : &ctx->upload.upload_id);
+                                  h ? &h->value : &v);
         goto refused;
     }
 
@@ -571,6 +573,7 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
     u_char                          *p, *last, *raw;
     size_t                           len;
     ngx_str_t                        token;
+    ngx_pool_cleanup_t              *cln;
     const char                      *err;
     ngx_vod_tus_state_t             *st;
     ngx_http_vod_upload_kept_t      *up;
@@ -609,6 +612,20 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
                                     "altered, or its key is gone)");
     }
 
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_vod_tus_wipe;
+    cln->data = ngx_palloc(r->pool, sizeof(ngx_str_t));
+    if (cln->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ((ngx_str_t *) cln->data)->data = raw;
+    ((ngx_str_t *) cln->data)->len = len;
+
     if (ngx_vod_tus_state_parse(raw, len, st, &err) != NGX_VOD_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod upload: a sealed upload URL holds no valid "
@@ -644,6 +661,10 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
     up->length = (off_t) st->length;
     up->part_size = (uint64_t) st->part_size;
     up->sub_app_id = (ngx_int_t) st->sub_app_id;
+    up->media_name.data = st->media_name.data;
+    up->media_name.len = st->media_name.len;
+    up->source_context.data = st->source_context.data;
+    up->source_context.len = st->source_context.len;
 
     ctx->length = up->length;
 
@@ -655,6 +676,15 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     return ngx_http_vod_upload_cos_key_uri(r->pool, &up->cos.key,
                                            &up->cos.key_uri);
+}
+
+
+static void
+ngx_http_vod_tus_wipe(void *data)
+{
+    ngx_str_t *s = data;
+
+    ngx_explicit_memzero(s->data, s->len);
 }
 
 
@@ -721,6 +751,24 @@ ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
                                         ctx->length);
         }
 
+        /*
+         * a length given later is not kept (the upload URL cannot
+         * change): it comes with the bytes that end the upload
+         */
+
+        if (ctx->length < 0
+            && ((off_t) n < ctx->offset
+                || (r->headers_in.content_length_n >= 0
+                    && ctx->offset + r->headers_in.content_length_n
+                       != (off_t) n)))
+        {
+            return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                        "InvalidUploadLength",
+                                        "Upload-Length %L must come with "
+                                        "the bytes that end the upload "
+                                        "(from offset %O)", n, ctx->offset);
+        }
+
         rc = ngx_http_vod_upload_size_check(r, &ctx->front, "an upload",
                                             (off_t) n);
         if (rc != NGX_OK) {
@@ -737,16 +785,6 @@ ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
                                     "UploadLengthExceeded", "%O bytes from "
                                     "offset %O are past the upload's length "
                                     "%O", cl, ctx->offset, ctx->length);
-    }
-
-    if (cl > 0 && cl < (off_t) NGX_VOD_PART_SIZE_MIN
-        && (ctx->length < 0 || ctx->offset + cl < ctx->length))
-    {
-        return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                    "ChunkTooSmall", "a PATCH of %O bytes "
-                                    "that does not end the upload is under "
-                                    "the 1 MiB COS takes as a part: send "
-                                    "chunks of 1 MiB or more", cl);
     }
 
     ctx->has_body = (cl > 0 || r->headers_in.chunked);
@@ -794,9 +832,7 @@ ngx_http_vod_tus_lock(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     lock = ngx_http_vod_tus_lock_find(locks, hash, id);
 
-    if (lock
-        && (lock->pid == ngx_pid
-            || kill(lock->pid, 0) == 0 || ngx_errno != NGX_ESRCH))
+    if (lock && (lock->pid == ngx_pid || ngx_http_vod_tus_alive(lock->pid)))
     {
         ngx_shmtx_unlock(&shpool->mutex);
 
@@ -876,6 +912,45 @@ ngx_http_vod_tus_lock_find(ngx_http_vod_tus_locks_t *locks, uint32_t hash,
     }
 
     return NULL;
+}
+
+
+/*
+ * The process of a lock still runs: it exists and is not a zombie (a
+ * killed worker is one until the master reaps it)
+ */
+
+static ngx_uint_t
+ngx_http_vod_tus_alive(ngx_pid_t pid)
+{
+    u_char    *p;
+    ssize_t    n;
+    ngx_fd_t   fd;
+    u_char     name[64], stat[256];
+
+    if (kill(pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
+        return 0;
+    }
+
+    *ngx_sprintf(name, "/proc/%P/stat", pid) = '\0';
+
+    fd = ngx_open_file(name, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return 1;
+    }
+
+    n = ngx_read_fd(fd, stat, sizeof(stat));
+    (void) ngx_close_file(fd);
+
+    if (n <= 0) {
+        return 1;
+    }
+
+    /* "pid (comm) S ...": the state follows the last ")" */
+
+    for (p = stat + n - 1; p > stat && *p != ')'; p--) { /* void */ }
+
+    return !(p + 2 < stat + n && (p[2] == 'Z' || p[2] == 'X'));
 }
 
 
@@ -1090,6 +1165,10 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
 
     if (ctx->method == NGX_HTTP_PATCH) {
         ngx_http_vod_upload_relay_length(ctx->front.relay, ctx->length);
+
+        if (ngx_http_vod_tus_progress(r, ctx, offset) != NGX_OK) {
+            return;
+        }
     }
 
     if (!ctx->has_body) {
@@ -1112,6 +1191,81 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         ngx_http_vod_tus_end(r, rc);
     }
+}
+
+
+/*
+ * A PATCH that does not end the upload must get it on: with at least
+ * the 1 MiB COS takes as a part (a shorter tail is dropped), and without
+ * so many shorter parts that the rest no longer fits in COS's 10000.
+ * NGX_OK, or the upload failed with 400 ChunkTooSmall.
+ */
+
+static ngx_int_t
+ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
+    off_t offset)
+{
+    off_t       cl, kept, part;
+    ngx_str_t   msg;
+    ngx_uint_t  parts;
+    u_char      buf[256];
+
+    cl = r->headers_in.content_length_n;
+    part = (off_t) ctx->upload.part_size;
+
+    if (cl <= 0 || (ctx->length >= 0 && offset + cl >= ctx->length)) {
+        return NGX_OK;
+    }
+
+    if (cl < (off_t) NGX_VOD_PART_SIZE_MIN) {
+        msg.len = ngx_snprintf(buf, sizeof(buf), "a PATCH of %O bytes that "
+                               "does not end the upload is under the 1 MiB "
+                               "COS takes as a part: send chunks of 1 MiB "
+                               "or more", cl)
+                  - buf;
+        goto refused;
+    }
+
+    /* a length known from the start: parts of a fixed size */
+
+    if (ctx->length < 0 || part <= 0) {
+        return NGX_OK;
+    }
+
+    parts = ngx_http_vod_upload_relay_parts(ctx->front.relay)
+            + (ngx_uint_t) (cl / part);
+    kept = offset + cl / part * part;
+
+    if (cl % part >= (off_t) NGX_VOD_PART_SIZE_MIN) {
+        parts++;
+        kept = offset + cl;
+    }
+
+    if (parts + (ngx_uint_t) ((ctx->length - kept + part - 1) / part)
+        <= NGX_VOD_PARTS_MAX)
+    {
+        return NGX_OK;
+    }
+
+    msg.len = ngx_snprintf(buf, sizeof(buf), "with PATCHes of %O bytes the "
+                           "upload of %O bytes would need more than the "
+                           "10000 parts of a COS upload: send chunks of %O "
+                           "bytes or more", cl, ctx->length, part)
+              - buf;
+
+refused:
+
+    msg.data = ngx_pnalloc(r->pool, msg.len);
+    if (msg.data) {
+        ngx_memcpy(msg.data, buf, msg.len);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "vod upload: %*s",
+                  msg.len, buf);
+
+    ngx_http_vod_upload_relay_fail(ctx->front.relay, NGX_HTTP_BAD_REQUEST,
+                                   "ChunkTooSmall", msg.data ? &msg : NULL);
+    return NGX_ERROR;
 }
 
 
@@ -1241,6 +1395,10 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* a body never read is not the next request's */
+
+    ngx_http_vod_upload_body_unread(r);
+
     if (res->status != NGX_HTTP_OK && res->status != NGX_HTTP_ACCEPTED
         && res->status != NGX_HTTP_NO_CONTENT)
     {
@@ -1264,6 +1422,22 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
                       "completed at %O", ctx->offset, res->offset);
         return ngx_http_vod_upload_send_error(r, NGX_HTTP_CONFLICT,
                                               "OffsetMismatch", &v, NULL);
+    }
+
+    /* bytes of unknown length that did not make a part: no progress */
+
+    if (ctx->method == NGX_HTTP_PATCH && !res->finished
+        && res->file_id.len == 0 && res->offset == ctx->offset
+        && ctx->front.body.received > 0)
+    {
+        ngx_str_set(&v, "the PATCH's bytes did not make a part of the 1 MiB "
+                        "COS takes (a shorter tail is dropped): send chunks "
+                        "of 1 MiB or more");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V (%O bytes)", &v,
+                      ctx->front.body.received);
+        return ngx_http_vod_upload_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                              "ChunkTooSmall", &v, NULL);
     }
 
     if (ctx->method == NGX_HTTP_DELETE) {
@@ -1361,6 +1535,7 @@ ngx_http_vod_tus_location(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
 {
     u_char                          *raw, *p;
     size_t                           len, size;
+    ngx_str_t                        path;
     ngx_table_elt_t                 *h;
     ngx_vod_tus_state_t             *st;
     ngx_http_vod_upload_kept_t      *up;
@@ -1403,6 +1578,10 @@ ngx_http_vod_tus_location(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     st->token.len = up->cos.token.len;
     st->metadata.data = ctx->metadata.data;
     st->metadata.len = ctx->metadata.len;
+    st->media_name.data = up->media_name.data;
+    st->media_name.len = up->media_name.len;
+    st->source_context.data = up->source_context.data;
+    st->source_context.len = up->source_context.len;
 
     len = ngx_vod_tus_state_size(st);
 
@@ -1413,7 +1592,17 @@ ngx_http_vod_tus_location(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
 
     len = ngx_vod_tus_state_write(raw, st) - raw;
 
-    size = r->uri.len + 1 + ngx_vod_seal_size(len);
+    /* the path as the client sent it (encoded), not the decoded one */
+
+    path.data = r->unparsed_uri.data;
+    path.len = r->args_start ? (size_t) (r->args_start - 1 - path.data)
+                             : r->unparsed_uri.len;
+
+    if (path.len > r->unparsed_uri.len) {
+        path.len = r->unparsed_uri.len;
+    }
+
+    size = path.len + 1 + ngx_vod_seal_size(len);
 
     h = ngx_list_push(&r->headers_out.headers);
     p = ngx_pnalloc(r->pool, size);
@@ -1424,9 +1613,9 @@ ngx_http_vod_tus_location(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
 
     h->value.data = p;
 
-    p = ngx_cpymem(p, r->uri.data, r->uri.len);
+    p = ngx_cpymem(p, path.data, path.len);
 
-    if (r->uri.len == 0 || p[-1] != '/') {
+    if (path.len == 0 || p[-1] != '/') {
         *p++ = '/';
     }
 
@@ -1474,6 +1663,10 @@ ngx_http_vod_tus_refuse(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
     /* logged where found */
 
     ngx_http_vod_upload_body_unread(r);
+
+    if (ctx->front.status == NGX_HTTP_VOD_TUS_LOCKED) {
+        ngx_str_set(&r->headers_out.status_line, "423 Locked");
+    }
 
     return ngx_http_vod_upload_send_error(r, ctx->front.status,
                                           (const char *) ctx->front.code.data,

@@ -46,6 +46,8 @@ static const ngx_vod_tus_field_t  ngx_vod_tus_fields[] = {
     ngx_vod_tus_str(11, secret_key, 1),
     ngx_vod_tus_str(12, token, 0),
     ngx_vod_tus_str(13, metadata, 0),
+    ngx_vod_tus_str(14, media_name, 0),
+    ngx_vod_tus_str(15, source_context, 0),
 };
 
 #define NGX_VOD_TUS_NFIELDS                                                   \

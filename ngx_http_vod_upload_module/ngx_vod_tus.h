@@ -70,6 +70,8 @@ typedef struct {
     ngx_vod_str_t           secret_key;
     ngx_vod_str_t           token;
     ngx_vod_str_t           metadata;       /* Upload-Metadata, as sent */
+    ngx_vod_str_t           media_name;     /* ApplyUpload's */
+    ngx_vod_str_t           source_context;
 } ngx_vod_tus_state_t;
 
 

@@ -345,19 +345,19 @@ tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "5", "Content-Type": "application/offset+octet-stream"}, "bytes": [5, 1100000]},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/octet-stream"}, "bytes": [0, 1100000]},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 1000000]},
-  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000], "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 500000]},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream", "Upload-Length": "2000000"}, "bytes": [0, 10]},
-  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 500000]}
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000], "show": ["Upload-Offset"]}
 ]}
 --- node_out
 POST 201
 PATCH 409 OffsetMismatch
 PATCH 415 UnsupportedMediaType
 PATCH 413 UploadLengthExceeded
-PATCH 204 Upload-Offset=3000000
-PATCH 400 InvalidUploadLength
 PATCH 400 ChunkTooSmall
---- emulator_ops: ApplyUpload InitiateMultipartUpload ListParts*2 UploadPart*3 CompleteMultipartUpload CommitUpload
+PATCH 400 InvalidUploadLength
+PATCH 204 Upload-Offset=3000000
+--- emulator_ops: ApplyUpload InitiateMultipartUpload ListParts*3 UploadPart*3 CompleteMultipartUpload CommitUpload
 --- landed_md5 eval: VodTest::md5(3_000_000, 22)
 
 
@@ -376,6 +376,7 @@ tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "1048576", "Content-Type": "application/offset+octet-stream"}, "bytes": [1048576, 3000000], "show": ["Upload-Offset"]},
   {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "Upload-Length"]},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "3000000", "Content-Type": "application/offset+octet-stream"}, "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 1100000], "show": ["Connection"]},
   {"method": "DELETE", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}}
 ]}
 --- node_out
@@ -386,6 +387,7 @@ HEAD 200 Upload-Offset=1048576
 PATCH 204 Upload-Offset=3000000
 HEAD 200 Upload-Offset=3000000 Upload-Length=3000000
 PATCH 204 Upload-Offset=3000000
+PATCH 409 OffsetMismatch Connection=close
 DELETE 204
 --- landed_md5 eval: VodTest::md5(3_000_000, 22)
 
@@ -426,6 +428,8 @@ tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST
   {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Defer-Length": "1", "Upload-Metadata": "filename bW92aWUubXA0"}},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 2100000], "show": ["Upload-Offset"]},
   {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "Upload-Defer-Length"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Upload-Length": "5000000", "Content-Type": "application/offset+octet-stream"}, "bytes": [2097152, 3000000]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Upload-Length": "1000", "Content-Type": "application/offset+octet-stream"}},
   {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Upload-Length": "3000000", "Content-Type": "application/offset+octet-stream"}, "bytes": [2097152, 3000000], "show": ["Upload-Offset"]},
   {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "Upload-Length"]}
 ]}
@@ -433,6 +437,8 @@ tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST
 POST 201
 PATCH 204 Upload-Offset=2097152
 HEAD 200 Upload-Offset=2097152 Upload-Defer-Length=1
+PATCH 400 InvalidUploadLength
+PATCH 400 InvalidUploadLength
 PATCH 204 Upload-Offset=3000000
 HEAD 200 Upload-Offset=3000000 Upload-Length=3000000
 --- landed_md5 eval: VodTest::md5(3_000_000, 22)
@@ -678,3 +684,143 @@ POST 204 Upload-Offset=1048576
 POST 204
 POST 400 InvalidMethodOverride
 --- landed_md5: none
+
+
+
+=== TEST 34: a path with an encoded line break: the Location carries it encoded, no header is added
+--- config eval: $::Tus
+--- more_headers
+Tus-Resumable: 1.0.0
+Upload-Length: 3000000
+Upload-Metadata: filename bW92aWUubXA0
+--- request
+POST /files/x%0d%0aX-Injected:%20yes
+--- error_code: 201
+--- response_headers
+! X-Injected
+--- response_headers_like
+Location: /files/x%0d%0aX-Injected:%20yes/[A-Za-z0-9_-]{300,}
+--- uploads_left: 1
+
+
+
+=== TEST 35: Complete of a resumed upload without an answer: its object is kept; the next request commits it
+--- config
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_part_size 1m;
+    vod_read_timeout 1s;
+}
+--- emulator_faults eval
+[{ op => 'CompleteMultipartUpload', delay_ms => 2500 }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "X-VOD-File-Id"], "until": {"Upload-Offset": "3000000"}},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "X-VOD-File-Id"]}
+]}
+--- node_out
+POST 201
+PATCH 504 CosTimeout
+/^HEAD 200 Upload-Offset=3000000 X-VOD-File-Id=\d+$/
+HEAD 200 Upload-Offset=3000000 X-VOD-File-Id=undefined
+--- landed_md5 eval: VodTest::md5(3_000_000, 22)
+--- error_log
+completed by an earlier request, committed now
+committed before
+
+
+
+=== TEST 36: a resumed upload's CommitUpload without an answer: 202 with what recognises the media
+--- config eval: $::Tus
+--- emulator_faults eval
+[{ op => 'CommitUpload', reset => 1, count => 3 }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0,ref YWJj"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000], "show": ["Upload-Offset"]}
+]}
+--- node_out
+POST 201
+PATCH 202 CommitUnconfirmed Upload-Offset=3000000
+--- error_log eval
+qr/CommitUpload: the outcome is not known .*MediaName "movie", SourceContext "tus-abc"/
+
+
+
+=== TEST 37: PATCHes of 2 MiB into 8 MiB parts would need more than 10000 parts: refused before the plan breaks
+--- config
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_part_size 1m;
+    vod_upload_max_part_size 8m;
+    client_max_body_size 0;
+}
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "83869302784", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 2097152], "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 2097152], "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "4194304", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 2097152]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "4194304", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 2500000]}
+]}
+--- node_out
+POST 201
+PATCH 204 Upload-Offset=2097152
+PATCH 204 Upload-Offset=4194304
+PATCH 400 ChunkTooSmall
+PATCH 400 ChunkTooSmall
+--- uploads_left: 1
+--- error_log
+would need more than the 10000 parts of a COS upload
+
+
+
+=== TEST 38: a chunked PATCH that does not make a part: 400, not a loop
+--- config eval: $::Tus
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 500000], "chunked": true}
+]}
+--- node_out
+POST 201
+PATCH 400 ChunkTooSmall
+--- uploads_left: 1
+
+
+
+=== TEST 39: ListParts answered 500 once: tried again
+--- config eval: $::Tus
+--- emulator_faults eval
+[{ op => 'ListParts', status => 500, code => 'InternalError' }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000], "show": ["Upload-Offset"]}
+]}
+--- node_out
+POST 201
+PATCH 204 Upload-Offset=3000000
+--- emulator_ops: ApplyUpload InitiateMultipartUpload ListParts*2 UploadPart*3 CompleteMultipartUpload CommitUpload
+--- landed_md5 eval: VodTest::md5(3_000_000, 22)

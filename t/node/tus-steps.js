@@ -17,6 +17,7 @@
 //            hold (declare this Content-Length, send the bytes, and
 //            not the rest: the request stays under way while the next
 //            steps run; cut at the end),
+//            chunked (the bytes without a Content-Length),
 //            until (a header and its value: the request is sent again
 //            until the answer has it, at most 10 s: a condition to wait
 //            for, such as a held PATCH's first part in COS),
@@ -51,7 +52,7 @@ function send(step) {
     const body = step.bytes ? file.subarray(step.bytes[0], step.bytes[1])
                             : null;
     const headers = Object.assign({}, step.headers || {});
-    if (body) {
+    if (body && !step.chunked) {
       headers['Content-Length'] = step.hold || body.length;
     }
     const onResponse = (res) => {

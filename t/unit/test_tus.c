@@ -174,7 +174,8 @@ test_state(void)
         V("vodsessionkey-abc"),
         V("vodemuapguangzhou-1250000000.cos.ap-guangzhou.myqcloud.com"),
         V("/abc/clip.mp4"), V("1585130821cbb7df1d11846c"), V("AKIDtmp"),
-        V("tmpsecret"), V(""), V("filename YS5tcDQ=,ref")
+        V("tmpsecret"), V(""), V("filename YS5tcDQ=,ref"), V("clip"),
+        V("ref-1")
     };
 
     size = ngx_vod_tus_state_size(&in);
