@@ -265,3 +265,20 @@ stopped
 terminated
 after termination HEAD 404
 --- landed_md5: none
+
+
+
+=== TEST 9: a URL the server does not know (forged, or sealed with a key gone): 404, and tus-js-client creates a new upload
+--- config eval: $::Tus
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-client.js {"endpoint": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/", "file": "$TEST_NGINX_TUS_MEDIA", "stale_url": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/AVyo4JFeOkOxBzqQyCR8tr1p0w5gvDmVkH2DAnkhZl0vB0Sd"}
+--- node_out
+created /files/
+/^success 5000000 \d+ \S+$/
+--- emulator_ops: ApplyUpload InitiateMultipartUpload ListParts UploadPart*5 CompleteMultipartUpload CommitUpload
+--- landed_md5 eval: $::Md5
+--- error_log
+vod upload: the upload URL is not one this server sealed

@@ -20,6 +20,9 @@
 //   resume_base  resume at another server: "http://127.0.0.1:PORT"
 //   terminate    after stop_at: DELETE the upload instead of resuming it
 //   upload_url   no creation: resume this URL
+//   stale_url    start with this URL as tus-js-client's uploadUrl (one it
+//                stored, say): if the server does not know it, the client
+//                creates a new upload at the endpoint
 //
 // Prints what happened, one line each:
 //   created <path of the upload URL without the token>
@@ -191,6 +194,16 @@ function terminate(url) {
 
 if (o.upload_url) {
   resume(o.upload_url);
+} else if (o.stale_url) {
+  upload = new tus.Upload(source(), options({
+    uploadUrl: o.stale_url,
+    onUploadUrlAvailable: () => {
+      const path = new URL(upload.url).pathname;
+      print('created ' + path.slice(0, path.lastIndexOf('/') + 1));
+    },
+    onSuccess: (payload) => finished(payload.lastResponse),
+  }));
+  upload.start();
 } else {
   const extra = o.stop_at ? { fileReader: stalling } : {};
   upload = new tus.Upload(source(), options(Object.assign(extra, {
