@@ -81,6 +81,98 @@ ngx_http_vod_upload_bad(ngx_http_request_t *r,
 }
 
 
+/* the body reader's handlers: the body into the engine */
+
+ngx_int_t
+ngx_http_vod_upload_front_data(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    ngx_http_vod_upload_front_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    return ngx_http_vod_upload_relay_write(ctx->relay, b);
+}
+
+
+/* the body ended: all of it, or why not (the client's side) */
+
+void
+ngx_http_vod_upload_front_end(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_str_t                     msg;
+    ngx_uint_t                    level;
+    const char                   *code;
+    ngx_http_vod_upload_front_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (rc == NGX_OK) {
+        ngx_http_vod_upload_relay_end(ctx->relay);
+        return;
+    }
+
+    ngx_http_vod_upload_body_error(rc, &code, &msg);
+
+    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
+        ngx_str_set(&msg, "the client closed the connection during the "
+                          "upload");
+    }
+
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vod upload: %V (%O bytes)", &msg, ctx->body.max);
+
+    } else {
+        level = (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
+                                                       : NGX_LOG_INFO;
+
+        ngx_log_error(level, r->connection->log, 0,
+                      "vod upload: %V after %O bytes", &msg,
+                      ctx->body.received);
+    }
+
+    /* what came of a resumable request is kept: the client comes back */
+
+    if (ctx->keep && (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST
+                      || rc == NGX_HTTP_REQUEST_TIME_OUT))
+    {
+        ctx->body_rc = rc;
+        ngx_http_vod_upload_relay_end(ctx->relay);
+        return;
+    }
+
+    if (rc < NGX_HTTP_BAD_REQUEST) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_vod_upload_relay_fail(ctx->relay, rc, code, &msg);
+}
+
+
+/* the engine's handlers: it can take more, it failed */
+
+void
+ngx_http_vod_upload_front_resume(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_front_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    ngx_http_vod_upload_body_resume(r, &ctx->body);
+}
+
+
+void
+ngx_http_vod_upload_front_stop(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_front_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    ngx_http_vod_upload_body_stop(r, &ctx->body);
+}
+
+
 /* a media of this size can be taken: client_max_body_size, COS's limits */
 
 ngx_int_t

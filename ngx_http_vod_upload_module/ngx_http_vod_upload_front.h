@@ -30,9 +30,28 @@ typedef struct {
     ngx_str_t                       code;
     ngx_str_t                       message;
 
+    /* a body that ended early: why (kept, see front_end()) */
+    ngx_int_t                       body_rc;
+
     unsigned                        resumable:1;    /* tus's context */
+    /* the client going away or stalling ends the bytes, not the upload */
+    unsigned                        keep:1;
 } ngx_http_vod_upload_front_t;
 
+
+/*
+ * The body reader's handlers (data, end) and the engine's (resume, stop)
+ * of a front-end whose context begins with ngx_http_vod_upload_front_t:
+ * the body into the engine, paused and resumed with it.  At the end of
+ * the body the engine is told; when the body ended early the upload
+ * fails, unless front->keep: then the client going away or stalling
+ * (front->body_rc) ends this request's bytes, which are kept.
+ */
+ngx_int_t ngx_http_vod_upload_front_data(ngx_http_request_t *r,
+    ngx_buf_t *b);
+void ngx_http_vod_upload_front_end(ngx_http_request_t *r, ngx_int_t rc);
+void ngx_http_vod_upload_front_resume(ngx_http_request_t *r);
+void ngx_http_vod_upload_front_stop(ngx_http_request_t *r);
 
 /*
  * A client mistake found before anything was sent: kept in front (for

@@ -30,17 +30,13 @@ static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vod_file_name(ngx_http_request_t *r,
     ngx_str_t *file);
 static void ngx_http_vod_put_ready(ngx_http_request_t *r);
-static ngx_int_t ngx_http_vod_put_data(ngx_http_request_t *r, ngx_buf_t *b);
-static void ngx_http_vod_put_end(ngx_http_request_t *r, ngx_int_t rc);
-static void ngx_http_vod_put_resume(ngx_http_request_t *r);
-static void ngx_http_vod_put_stop(ngx_http_request_t *r);
 static void ngx_http_vod_put_done(ngx_http_request_t *r);
 
 
 static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_put_relay_handler = {
     ngx_http_vod_put_ready,
-    ngx_http_vod_put_resume,
-    ngx_http_vod_put_stop,
+    ngx_http_vod_upload_front_resume,
+    ngx_http_vod_upload_front_stop,
     ngx_http_vod_put_done
 };
 
@@ -234,94 +230,15 @@ ngx_http_vod_put_ready(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
-    ctx->front.body.data = ngx_http_vod_put_data;
-    ctx->front.body.end = ngx_http_vod_put_end;
+    ctx->front.body.data = ngx_http_vod_upload_front_data;
+    ctx->front.body.end = ngx_http_vod_upload_front_end;
     ctx->front.body.max = ctx->front.conf->max_body_size;
 
     rc = ngx_http_vod_upload_body_start(r, &ctx->front.body);
 
     if (rc != NGX_OK) {
-        ngx_http_vod_put_end(r, rc);
+        ngx_http_vod_upload_front_end(r, rc);
     }
-}
-
-
-static ngx_int_t
-ngx_http_vod_put_data(ngx_http_request_t *r, ngx_buf_t *b)
-{
-    ngx_http_vod_put_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    return ngx_http_vod_upload_relay_write(ctx->front.relay, b);
-}
-
-
-/* the body ended: all of it, or why not (the client's side) */
-
-static void
-ngx_http_vod_put_end(ngx_http_request_t *r, ngx_int_t rc)
-{
-    ngx_str_t                msg;
-    ngx_uint_t               level;
-    const char              *code;
-    ngx_http_vod_put_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    if (rc == NGX_OK) {
-        ngx_http_vod_upload_relay_end(ctx->front.relay);
-        return;
-    }
-
-    ngx_http_vod_upload_body_error(rc, &code, &msg);
-
-    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
-        ngx_str_set(&msg, "the client closed the connection during the "
-                          "upload");
-    }
-
-    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: %V (%O bytes)", &msg,
-                      ctx->front.conf->max_body_size);
-
-    } else {
-        level = (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
-                                                       : NGX_LOG_INFO;
-
-        ngx_log_error(level, r->connection->log, 0,
-                      "vod upload: %V after %O bytes", &msg,
-                      ctx->front.body.received);
-    }
-
-    if (rc < NGX_HTTP_BAD_REQUEST) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_vod_upload_relay_fail(ctx->front.relay, rc, code, &msg);
-}
-
-
-static void
-ngx_http_vod_put_resume(ngx_http_request_t *r)
-{
-    ngx_http_vod_put_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    ngx_http_vod_upload_body_resume(r, &ctx->front.body);
-}
-
-
-static void
-ngx_http_vod_put_stop(ngx_http_request_t *r)
-{
-    ngx_http_vod_put_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    ngx_http_vod_upload_body_stop(r, &ctx->front.body);
 }
 
 

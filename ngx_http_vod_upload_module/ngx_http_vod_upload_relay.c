@@ -288,6 +288,8 @@ static void ngx_http_vod_finish(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static ngx_uint_t ngx_http_vod_cos_retryable(ngx_http_vod_call_t *call);
 static ngx_msec_t ngx_http_vod_backoff(ngx_uint_t tries);
+static ngx_int_t ngx_http_vod_cos_doc(ngx_http_vod_call_t *call,
+    ngx_vod_cos_xml_root_e root, ngx_vod_cos_xml_doc_t *doc);
 static ngx_int_t ngx_http_vod_parse_crc64(ngx_str_t *s, uint64_t *crc);
 static void ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst, u_char *data,
     size_t len);
@@ -1093,19 +1095,11 @@ ngx_http_vod_list_page(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_call_t *call)
 {
     size_t                     i;
-    ngx_vod_alloc_t            a;
     ngx_vod_cos_part_t        *part;
     ngx_vod_cos_xml_doc_t      doc;
     ngx_vod_cos_list_parts_t  *list;
 
-    a.alloc = ngx_http_vod_upload_palloc;
-    a.data = call->pool;
-
-    if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
-                                     call->response.len,
-                                     NGX_VOD_COS_XML_LIST_PARTS, &doc)
-        != NGX_VOD_OK)
-    {
+    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_LIST_PARTS, &doc) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1804,7 +1798,6 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
     unsigned                      unsure;
     ngx_str_t                     msg;
-    ngx_vod_alloc_t               a;
     ngx_vod_cos_xml_doc_t         doc;
     ngx_http_vod_upload_relay_t  *ctx;
 
@@ -1846,14 +1839,7 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    a.alloc = ngx_http_vod_upload_palloc;
-    a.data = call->pool;
-
-    if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
-                                     call->response.len,
-                                     NGX_VOD_COS_XML_INITIATE, &doc)
-        != NGX_VOD_OK)
-    {
+    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_INITIATE, &doc) != NGX_OK) {
         ngx_http_vod_cos_failed(r, ctx, call);
         return;
     }
@@ -2238,9 +2224,7 @@ failed:
 static void
 ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 {
-    int                           rc;
     uint64_t                      crc;
-    ngx_vod_alloc_t               a;
     ngx_vod_cos_xml_doc_t         doc;
     ngx_http_vod_upload_relay_t  *ctx;
 
@@ -2260,13 +2244,7 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         return;
     }
 
-    a.alloc = ngx_http_vod_upload_palloc;
-    a.data = call->pool;
-
-    rc = ngx_vod_cos_xml_parse_expect(&a, call->response.data,
-                                      call->response.len,
-                                      NGX_VOD_COS_XML_COMPLETE, &doc);
-    if (rc != NGX_VOD_OK) {
+    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_COMPLETE, &doc) != NGX_OK) {
         ngx_http_vod_cos_failed(r, ctx, call);
         return;
     }
@@ -2853,19 +2831,11 @@ ngx_http_vod_cleanup_list(ngx_http_request_t *r,
 {
     size_t                       i;
     ngx_str_t                   *id;
-    ngx_vod_alloc_t              a;
     ngx_vod_cos_upload_t        *u;
     ngx_vod_cos_xml_doc_t        doc;
     ngx_vod_cos_list_uploads_t  *list;
 
-    a.alloc = ngx_http_vod_upload_palloc;
-    a.data = call->pool;
-
-    if (ngx_vod_cos_xml_parse_expect(&a, call->response.data,
-                                     call->response.len,
-                                     NGX_VOD_COS_XML_LIST_UPLOADS, &doc)
-        != NGX_VOD_OK)
-    {
+    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_LIST_UPLOADS, &doc) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -3368,6 +3338,23 @@ ngx_http_vod_backoff(ngx_uint_t tries)
     }
 
     return delay + (ngx_msec_t) ngx_random() % (delay / 2 + 1);
+}
+
+
+/* a COS answer that must be this document (not an <Error>, ...) */
+
+static ngx_int_t
+ngx_http_vod_cos_doc(ngx_http_vod_call_t *call, ngx_vod_cos_xml_root_e root,
+    ngx_vod_cos_xml_doc_t *doc)
+{
+    ngx_vod_alloc_t  a;
+
+    a.alloc = ngx_http_vod_upload_palloc;
+    a.data = call->pool;
+
+    return ngx_vod_cos_xml_parse_expect(&a, call->response.data,
+                                        call->response.len, root, doc)
+           == NGX_VOD_OK ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -100,6 +100,25 @@ ngx_http_vod_upload_body_unread(ngx_http_request_t *r)
 
 
 ngx_int_t
+ngx_http_vod_upload_send_empty(ngx_http_request_t *r, ngx_uint_t status)
+{
+    ngx_int_t  rc;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_send_special(r, NGX_HTTP_LAST);
+}
+
+
+ngx_int_t
 ngx_http_vod_upload_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json)
 {

@@ -21,6 +21,10 @@ ngx_int_t ngx_http_vod_upload_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, ngx_str_t *message,
     ngx_str_t *request_id);
 
+/* an answer of headers only (204, a HEAD's 200, 201) */
+ngx_int_t ngx_http_vod_upload_send_empty(ngx_http_request_t *r,
+    ngx_uint_t status);
+
 /* before an answer to a request whose body was not read */
 void ngx_http_vod_upload_body_unread(ngx_http_request_t *r);
 

@@ -63,7 +63,6 @@ typedef struct {
     ngx_str_t                       metadata;   /* ... as sent */
     off_t                           offset;     /* Upload-Offset sent */
     off_t                           length;     /* Upload-Length, or -1 */
-    ngx_int_t                       body_rc;    /* why the bytes ended */
 
     /* this PATCH's lock, while it holds it */
     ngx_http_vod_tus_lock_t        *lock;
@@ -102,10 +101,6 @@ static ngx_int_t ngx_http_vod_tus_start(ngx_http_request_t *r,
 static void ngx_http_vod_tus_ready(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_tus_progress(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx, off_t offset);
-static ngx_int_t ngx_http_vod_tus_data(ngx_http_request_t *r, ngx_buf_t *b);
-static void ngx_http_vod_tus_end(ngx_http_request_t *r, ngx_int_t rc);
-static void ngx_http_vod_tus_resume(ngx_http_request_t *r);
-static void ngx_http_vod_tus_stop(ngx_http_request_t *r);
 static void ngx_http_vod_tus_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_tus_answer(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx, ngx_http_vod_upload_result_t *res);
@@ -130,8 +125,8 @@ static ngx_int_t ngx_http_vod_tus_meta_variable(ngx_http_request_t *r,
 
 static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_tus_relay_handler = {
     ngx_http_vod_tus_ready,
-    ngx_http_vod_tus_resume,
-    ngx_http_vod_tus_stop,
+    ngx_http_vod_upload_front_resume,
+    ngx_http_vod_upload_front_stop,
     ngx_http_vod_tus_done
 };
 
@@ -324,7 +319,6 @@ static ngx_int_t
 ngx_http_vod_tus_options(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 {
     off_t      max;
-    ngx_int_t  rc;
     ngx_str_t  v;
 
     ngx_http_vod_upload_body_unread(r);
@@ -353,17 +347,7 @@ ngx_http_vod_tus_options(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    r->headers_out.status = NGX_HTTP_NO_CONTENT;
-    r->headers_out.content_length_n = 0;
-    r->header_only = 1;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_send_special(r, NGX_HTTP_LAST);
+    return ngx_http_vod_upload_send_empty(r, NGX_HTTP_NO_CONTENT);
 }
 
 
@@ -1176,8 +1160,11 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
         return;
     }
 
-    ctx->front.body.data = ngx_http_vod_tus_data;
-    ctx->front.body.end = ngx_http_vod_tus_end;
+    ctx->front.body.data = ngx_http_vod_upload_front_data;
+    ctx->front.body.end = ngx_http_vod_upload_front_end;
+
+    /* a PATCH's bytes are kept when its client goes away; a POST's not */
+    ctx->front.keep = (ctx->method == NGX_HTTP_PATCH);
 
     if (ctx->length >= 0) {
         ctx->front.body.max = ctx->length - offset;
@@ -1189,7 +1176,7 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
     rc = ngx_http_vod_upload_body_start(r, &ctx->front.body);
 
     if (rc != NGX_OK) {
-        ngx_http_vod_tus_end(r, rc);
+        ngx_http_vod_upload_front_end(r, rc);
     }
 }
 
@@ -1269,91 +1256,6 @@ refused:
 }
 
 
-static ngx_int_t
-ngx_http_vod_tus_data(ngx_http_request_t *r, ngx_buf_t *b)
-{
-    ngx_http_vod_tus_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    return ngx_http_vod_upload_relay_write(ctx->front.relay, b);
-}
-
-
-/*
- * The bytes ended.  A PATCH keeps what came even when its client went
- * away or stalled: the client resumes from there.  A POST that did not
- * send what it said fails: its client never learnt the upload's URL.
- */
-
-static void
-ngx_http_vod_tus_end(ngx_http_request_t *r, ngx_int_t rc)
-{
-    ngx_str_t                msg;
-    ngx_uint_t               level;
-    const char              *code;
-    ngx_http_vod_tus_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    if (rc == NGX_OK) {
-        ngx_http_vod_upload_relay_end(ctx->front.relay);
-        return;
-    }
-
-    ngx_http_vod_upload_body_error(rc, &code, &msg);
-
-    if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
-        ngx_str_set(&msg, "the client closed the connection during the "
-                          "upload");
-    }
-
-    level = (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
-                                                   : NGX_LOG_INFO;
-
-    ngx_log_error(level, r->connection->log, 0,
-                  "vod upload: %V after %O bytes", &msg,
-                  ctx->front.body.received);
-
-    if (ctx->method == NGX_HTTP_PATCH
-        && (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST
-            || rc == NGX_HTTP_REQUEST_TIME_OUT))
-    {
-        ctx->body_rc = rc;
-        ngx_http_vod_upload_relay_end(ctx->front.relay);
-        return;
-    }
-
-    if (rc < NGX_HTTP_BAD_REQUEST) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_vod_upload_relay_fail(ctx->front.relay, rc, code, &msg);
-}
-
-
-static void
-ngx_http_vod_tus_resume(ngx_http_request_t *r)
-{
-    ngx_http_vod_tus_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    ngx_http_vod_upload_body_resume(r, &ctx->front.body);
-}
-
-
-static void
-ngx_http_vod_tus_stop(ngx_http_request_t *r)
-{
-    ngx_http_vod_tus_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    ngx_http_vod_upload_body_stop(r, &ctx->front.body);
-}
-
-
 /* the request's part of the upload is over: the tus answer */
 
 static void
@@ -1370,7 +1272,7 @@ ngx_http_vod_tus_done(ngx_http_request_t *r)
     res = ngx_http_vod_upload_relay_result(ctx->front.relay);
 
     if (res->status == NGX_HTTP_CLIENT_CLOSED_REQUEST
-        || ctx->body_rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
+        || ctx->front.body_rc == NGX_HTTP_CLIENT_CLOSED_REQUEST)
     {
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;
@@ -1405,7 +1307,7 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
         return ngx_http_vod_upload_send_result(r, res);
     }
 
-    if (ctx->body_rc) {
+    if (ctx->front.body_rc) {
         ngx_str_set(&v, "the client sent no data for client_body_timeout");
         return ngx_http_vod_upload_send_error(r, NGX_HTTP_REQUEST_TIME_OUT,
                                               "RequestTimeout", &v, NULL);
@@ -1441,8 +1343,7 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     }
 
     if (ctx->method == NGX_HTTP_DELETE) {
-        r->headers_out.status = NGX_HTTP_NO_CONTENT;
-        goto header_only;
+        return ngx_http_vod_upload_send_empty(r, NGX_HTTP_NO_CONTENT);
     }
 
     if (ctx->method == NGX_HTTP_POST
@@ -1477,7 +1378,6 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     }
 
     if (ctx->method == NGX_HTTP_HEAD) {
-        r->headers_out.status = NGX_HTTP_OK;
 
         if (ctx->length >= 0 || res->finished) {
             rc = ngx_http_vod_tus_number_header(r, "Upload-Length",
@@ -1503,24 +1403,12 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        goto header_only;
+        return ngx_http_vod_upload_send_empty(r, NGX_HTTP_OK);
     }
 
-    r->headers_out.status = (ctx->method == NGX_HTTP_POST)
-                            ? NGX_HTTP_CREATED : NGX_HTTP_NO_CONTENT;
-
-header_only:
-
-    r->headers_out.content_length_n = 0;
-    r->header_only = 1;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_send_special(r, NGX_HTTP_LAST);
+    return ngx_http_vod_upload_send_empty(r, (ctx->method == NGX_HTTP_POST)
+                                             ? NGX_HTTP_CREATED
+                                             : NGX_HTTP_NO_CONTENT);
 }
 
 
