@@ -6,6 +6,8 @@
 #   make bench      benchmarks (never part of the tests)
 #   make bench-upload  1 GiB PUT: the module against proxy_pass (MB/s, ratio,
 #                   peak worker RSS)
+#   make bench-tus  1 GiB by tus against a PUT through the module, same run
+#                   (MB/s, ratio, CPU s per GiB, peak worker RSS)
 #   make setup      install the Debian packages the project needs
 #
 # The module is built the way Debian builds nginx modules: configure with
@@ -48,7 +50,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
 .PHONY: all module unit test unit-test nginx-test setup demo bench \
-        bench-upload clean
+        bench-upload bench-tus clean
 
 all: module unit emulator tools
 
@@ -116,6 +118,10 @@ bench:
 # the upload benchmark alone (UPLOAD_BENCH_ARGS, see bench/upload_bench)
 bench-upload:
 	@$(MAKE) --no-print-directory -C $(ROOT)/bench upload
+
+# tus against PUT (TUS_BENCH_ARGS, see bench/upload_bench --tus)
+bench-tus:
+	@$(MAKE) --no-print-directory -C $(ROOT)/bench tus
 
 clean:
 	rm -rf $(BUILD) $(ROOT)/t/servroot*

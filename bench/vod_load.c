@@ -21,6 +21,20 @@
  * (on one line), a line for all of them, and the answer of the first
  * upload (and of any that failed).  MB/s is 10^6 bytes per second.  The
  * exit code is 0 when every upload was sent whole and answered 2xx.
+ *
+ * With --tus, URL is a tus 1.0 creation URL (http://127.0.0.1:PORT/files/):
+ * each upload is a POST (Upload-Length, Upload-Metadata "filename" NAME,
+ * default "upload-{n}.mp4") answered 201 with a Location, then one PATCH
+ * of the whole body from Upload-Offset 0, or with --chunk BYTES PATCHes of
+ * that size, each from the Upload-Offset the one before answered; the
+ * last one must answer 204 with Upload-Offset the length.  The time of an
+ * upload runs from its POST to the last PATCH's answer; its line has the
+ * length as bytes and MB/s of it, and a line more,
+ *
+ *     tus of upload 1: 1 POST, 16 PATCH(es), 1073741824 bytes sent,
+ *     Upload-Offset 1073741824, X-VOD-File-Id 5285890780000000001
+ *
+ *     vod_load --tus [--chunk BYTES] [--name NAME] [the options above] URL
  */
 
 
@@ -28,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 
@@ -37,6 +52,7 @@
 #define NGX_VOD_LOAD_PATTERN    1048573         /* a prime */
 #define NGX_VOD_LOAD_STRIDE     7919            /* between uploads */
 #define NGX_VOD_LOAD_ANSWER_MAX (64 * 1024)
+#define NGX_VOD_LOAD_LOCATION_MAX  4096
 
 
 typedef struct {
@@ -54,11 +70,29 @@ typedef struct {
     curl_off_t              sent;
     double                  seconds;
     int                     done;
+
+    /* tus */
+    const char             *error;      /* why it failed, not curl's */
+    double                  start;
+    uint64_t                from;       /* where the PATCH starts */
+    uint64_t                limit;      /* and ends */
+    int64_t                 upload_offset;  /* answered; -1: none */
+    int                     patches;
+    char                    location[NGX_VOD_LOAD_LOCATION_MAX];
+    char                    file_id[64];
+    char                    name[256];
 } ngx_vod_load_upload_t;
 
 
 static uint64_t ngx_vod_load_size(const char *s);
 static char *ngx_vod_load_url(const char *url, int n);
+static int ngx_vod_load_tus_create(ngx_vod_load_upload_t *u);
+static int ngx_vod_load_tus_next(CURLM *multi, ngx_vod_load_upload_t *u);
+static int ngx_vod_load_tus_patch(ngx_vod_load_upload_t *u,
+    uint64_t from);
+static size_t ngx_vod_load_header(char *buf, size_t size, size_t nitems,
+    void *data);
+static void ngx_vod_load_base64(char *dst, const char *src);
 static size_t ngx_vod_load_read(char *buf, size_t size, size_t nitems,
     void *data);
 static size_t ngx_vod_load_write(char *buf, size_t size, size_t nitems,
@@ -71,14 +105,19 @@ static void ngx_vod_load_usage(const char *name);
 static u_char    *ngx_vod_load_pattern;
 static uint64_t   ngx_vod_load_body_size = 1024 * 1024 * 1024;
 
+/* the options the tus requests need */
+static int        ngx_vod_load_chunked;
+static int        ngx_vod_load_expect;
+static long       ngx_vod_load_buffer = 512 * 1024;
+static uint64_t   ngx_vod_load_chunk;           /* 0: one PATCH */
+
 
 int
 main(int argc, char **argv)
 {
-    int                     i, n, chunked, expect, quiet, running, left;
+    int                     i, n, tus, quiet, running, left;
     int                     failed, done, queued;
-    long                    buffer;
-    char                   *url;
+    char                   *url, *name, *p;
     double                  start, wall;
     CURLM                  *multi;
     CURLMsg                *msg;
@@ -87,11 +126,10 @@ main(int argc, char **argv)
     ngx_vod_load_upload_t  *up, *u;
 
     n = 1;
-    chunked = 0;
-    expect = 0;
+    tus = 0;
     quiet = 0;
-    buffer = 512 * 1024;
     url = NULL;
+    name = "upload-{n}.mp4";
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
@@ -101,16 +139,30 @@ main(int argc, char **argv)
             n = atoi(argv[++i]);
 
         } else if (strcmp(argv[i], "--buffer") == 0 && i + 1 < argc) {
-            buffer = (long) ngx_vod_load_size(argv[++i]);
+            ngx_vod_load_buffer = (long) ngx_vod_load_size(argv[++i]);
 
         } else if (strcmp(argv[i], "--chunked") == 0) {
-            chunked = 1;
+            ngx_vod_load_chunked = 1;
 
         } else if (strcmp(argv[i], "--expect") == 0) {
-            expect = 1;
+            ngx_vod_load_expect = 1;
 
         } else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
+
+        } else if (strcmp(argv[i], "--tus") == 0) {
+            tus = 1;
+
+        } else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) {
+            ngx_vod_load_chunk = ngx_vod_load_size(argv[++i]);
+
+            if (ngx_vod_load_chunk == 0) {
+                ngx_vod_load_usage(argv[0]);
+                return 2;
+            }
+
+        } else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
+            name = argv[++i];
 
         } else if (argv[i][0] != '-' && url == NULL) {
             url = argv[i];
@@ -121,7 +173,9 @@ main(int argc, char **argv)
         }
     }
 
-    if (url == NULL || n < 1 || ngx_vod_load_body_size == 0 || buffer <= 0) {
+    if (url == NULL || n < 1 || ngx_vod_load_body_size == 0
+        || ngx_vod_load_buffer <= 0 || (ngx_vod_load_chunk && !tus))
+    {
         ngx_vod_load_usage(argv[0]);
         return 2;
     }
@@ -173,47 +227,80 @@ main(int argc, char **argv)
             return 2;
         }
 
-        u->headers = curl_slist_append(NULL, "Content-Type: video/mp4");
-
-        if (!expect) {
-            u->headers = curl_slist_append(u->headers, "Expect:");
-        }
-
-        if (chunked) {
-            u->headers = curl_slist_append(u->headers,
-                                           "Transfer-Encoding: chunked");
-        }
-
         curl_easy_setopt(u->easy, CURLOPT_URL, u->url);
-        curl_easy_setopt(u->easy, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(u->easy, CURLOPT_HTTP_VERSION,
                          (long) CURL_HTTP_VERSION_1_1);
-        curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, u->headers);
         curl_easy_setopt(u->easy, CURLOPT_READFUNCTION, ngx_vod_load_read);
         curl_easy_setopt(u->easy, CURLOPT_READDATA, u);
         curl_easy_setopt(u->easy, CURLOPT_WRITEFUNCTION, ngx_vod_load_write);
         curl_easy_setopt(u->easy, CURLOPT_WRITEDATA, u);
         curl_easy_setopt(u->easy, CURLOPT_PRIVATE, u);
         curl_easy_setopt(u->easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(u->easy, CURLOPT_UPLOAD_BUFFERSIZE, buffer);
+        curl_easy_setopt(u->easy, CURLOPT_UPLOAD_BUFFERSIZE,
+                         ngx_vod_load_buffer);
 
-        if (!chunked) {
-            curl_easy_setopt(u->easy, CURLOPT_INFILESIZE_LARGE,
-                             (curl_off_t) ngx_vod_load_body_size);
+        if (tus) {
+            u->limit = 0;
+            u->upload_offset = -1;
+
+            p = ngx_vod_load_url(name, u->n);
+
+            if (p == NULL) {
+                fprintf(stderr, "vod_load: out of memory\n");
+                return 2;
+            }
+
+            snprintf(u->name, sizeof(u->name), "%s", p);
+            free(p);
+
+            curl_easy_setopt(u->easy, CURLOPT_HEADERFUNCTION,
+                             ngx_vod_load_header);
+            curl_easy_setopt(u->easy, CURLOPT_HEADERDATA, u);
+
+            if (ngx_vod_load_tus_create(u) != 0) {
+                fprintf(stderr, "vod_load: out of memory\n");
+                return 2;
+            }
+
+        } else {
+            u->limit = ngx_vod_load_body_size;
+
+            u->headers = curl_slist_append(NULL, "Content-Type: video/mp4");
+
+            if (!ngx_vod_load_expect) {
+                u->headers = curl_slist_append(u->headers, "Expect:");
+            }
+
+            if (ngx_vod_load_chunked) {
+                u->headers = curl_slist_append(u->headers,
+                                               "Transfer-Encoding: chunked");
+            }
+
+            curl_easy_setopt(u->easy, CURLOPT_UPLOAD, 1L);
+            curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, u->headers);
+
+            if (!ngx_vod_load_chunked) {
+                curl_easy_setopt(u->easy, CURLOPT_INFILESIZE_LARGE,
+                                 (curl_off_t) ngx_vod_load_body_size);
+            }
         }
-
-        curl_multi_add_handle(multi, u->easy);
     }
 
     if (!quiet) {
         printf("vod_load: %d upload(s) of %" PRIu64 " bytes at once, %s, "
-               "to %s\n", n, ngx_vod_load_body_size,
-               chunked ? "chunked" : "Content-Length", url);
+               "%s to %s\n", n, ngx_vod_load_body_size,
+               ngx_vod_load_chunked ? "chunked" : "Content-Length",
+               tus ? "tus" : "PUT", url);
         fflush(stdout);
     }
 
     start = ngx_vod_load_now();
     left = n;
+
+    for (i = 0; i < n; i++) {
+        up[i].start = start;
+        curl_multi_add_handle(multi, up[i].easy);
+    }
 
     do {
         if (curl_multi_perform(multi, &running) != CURLM_OK) {
@@ -230,14 +317,27 @@ main(int argc, char **argv)
                               (char **) &u);
 
             u->result = msg->data.result;
-            u->done = 1;
 
             curl_easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &u->status);
+
+            if (tus) {
+                if (ngx_vod_load_tus_next(multi, u)) {
+                    continue;
+                }
+
+                u->done = 1;
+                u->seconds = ngx_vod_load_now() - u->start;
+                left--;
+                continue;
+            }
+
+            u->done = 1;
+
             curl_easy_getinfo(u->easy, CURLINFO_SIZE_UPLOAD_T, &u->sent);
 
             /* curl counts the chunked framing: the body is what it read */
 
-            if (chunked && u->result == CURLE_OK) {
+            if (ngx_vod_load_chunked && u->result == CURLE_OK) {
                 u->sent = (curl_off_t) u->given;
             }
             curl_easy_getinfo(u->easy, CURLINFO_TOTAL_TIME_T, &us);
@@ -272,19 +372,38 @@ main(int argc, char **argv)
             continue;
         }
 
-        printf("upload %d: status %ld, %" CURL_FORMAT_CURL_OFF_T " bytes, "
-               "%.3f s, %.1f MB/s, crc64 %" PRIu64 "\n", u->n, u->status,
-               u->sent, u->seconds,
-               u->seconds > 0 ? u->sent / u->seconds / 1e6 : 0.0, u->crc);
+        if (u->error) {
+            printf("upload %d: failed: %s (status %ld), %"
+                   CURL_FORMAT_CURL_OFF_T " bytes sent, %.3f s\n", u->n,
+                   u->error, u->status, u->sent, u->seconds);
+            failed++;
+            continue;
+        }
+
+        /* a tus upload: its length, once the last PATCH reached it */
+
+        x = tus ? (uint64_t) u->upload_offset : (uint64_t) u->sent;
+
+        printf("upload %d: status %ld, %" PRIu64 " bytes, %.3f s, "
+               "%.1f MB/s, crc64 %" PRIu64 "\n", u->n, u->status, x,
+               u->seconds, u->seconds > 0 ? x / u->seconds / 1e6 : 0.0,
+               u->crc);
+
+        if (tus) {
+            printf("tus of upload %d: 1 POST, %d PATCH(es), %"
+                   CURL_FORMAT_CURL_OFF_T " bytes sent, Upload-Offset %"
+                   PRId64 ", X-VOD-File-Id %s\n", u->n, u->patches, u->sent,
+                   u->upload_offset, u->file_id[0] ? u->file_id : "-");
+        }
 
         if (u->status < 200 || u->status > 299
-            || (uint64_t) u->sent != ngx_vod_load_body_size)
+            || x != ngx_vod_load_body_size)
         {
             failed++;
 
         } else {
             done++;
-            total += u->sent;
+            total += x;
         }
     }
 
@@ -295,8 +414,8 @@ main(int argc, char **argv)
     for (i = 0; i < n; i++) {
         u = &up[i];
 
-        if (i == 0 || u->result != CURLE_OK || u->status < 200
-            || u->status > 299)
+        if (i == 0 || u->result != CURLE_OK || u->error != NULL
+            || u->status < 200 || u->status > 299)
         {
             if (u->answer_len || u->result == CURLE_OK) {
                 printf("answer of upload %d: %.*s\n", u->n,
@@ -370,7 +489,10 @@ ngx_vod_load_url(const char *url, int n)
 }
 
 
-/* the body: the pattern from the upload's offset, round and round */
+/*
+ * The body: the pattern from the upload's offset, round and round, up to
+ * the limit (a PATCH's end, or the length)
+ */
 
 static size_t
 ngx_vod_load_read(char *buf, size_t size, size_t nitems, void *data)
@@ -382,8 +504,8 @@ ngx_vod_load_read(char *buf, size_t size, size_t nitems, void *data)
 
     want = size * nitems;
 
-    if (want > ngx_vod_load_body_size - u->given) {
-        want = (size_t) (ngx_vod_load_body_size - u->given);
+    if (want > u->limit - u->given) {
+        want = (size_t) (u->limit - u->given);
     }
 
     len = 0;
@@ -403,6 +525,259 @@ ngx_vod_load_read(char *buf, size_t size, size_t nitems, void *data)
 
     return len;
 }
+
+/* tus: the creation, a POST without bytes */
+
+static int
+ngx_vod_load_tus_create(ngx_vod_load_upload_t *u)
+{
+    char  line[512], b64[400];
+
+    ngx_vod_load_base64(b64, u->name);
+
+    snprintf(line, sizeof(line), "Upload-Length: %" PRIu64,
+             ngx_vod_load_body_size);
+    u->headers = curl_slist_append(NULL, "Tus-Resumable: 1.0.0");
+    u->headers = curl_slist_append(u->headers, line);
+
+    snprintf(line, sizeof(line), "Upload-Metadata: filename %s", b64);
+    u->headers = curl_slist_append(u->headers, line);
+
+    if (u->headers == NULL) {
+        return -1;
+    }
+
+    curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, u->headers);
+    curl_easy_setopt(u->easy, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(u->easy, CURLOPT_POSTFIELDSIZE, 0L);
+
+    return 0;
+}
+
+
+/*
+ * A request of a tus upload is done: the next PATCH goes (1), or the
+ * upload is over (0), with u->error set when it failed
+ */
+
+static int
+ngx_vod_load_tus_next(CURLM *multi, ngx_vod_load_upload_t *u)
+{
+    uint64_t    from;
+    curl_off_t  sent;
+
+    if (u->result != CURLE_OK) {
+        return 0;
+    }
+
+    if (u->patches == 0) {
+
+        /* the POST */
+
+        if (u->status != 201) {
+            u->error = "the creation was not answered 201";
+            return 0;
+        }
+
+        if (u->location[0] == '\0') {
+            u->error = "the creation's answer has no Location";
+            return 0;
+        }
+
+        from = 0;
+
+    } else {
+        curl_easy_getinfo(u->easy, CURLINFO_SIZE_UPLOAD_T, &sent);
+        u->sent += sent;
+
+        if (u->status != 204) {
+            u->error = "a PATCH was not answered 204";
+            return 0;
+        }
+
+        if (u->upload_offset < 0) {
+            u->error = "a PATCH's answer has no Upload-Offset";
+            return 0;
+        }
+
+        from = (uint64_t) u->upload_offset;
+
+        if (from == ngx_vod_load_body_size) {
+            return 0;
+        }
+
+        /* the next PATCH from the offset answered: maybe less was kept */
+
+        if (from <= u->from || from > ngx_vod_load_body_size) {
+            u->error = "a PATCH's Upload-Offset did not move on";
+            return 0;
+        }
+    }
+
+    curl_multi_remove_handle(multi, u->easy);
+
+    if (ngx_vod_load_tus_patch(u, from) != 0) {
+        u->error = "out of memory";
+        return 0;
+    }
+
+    curl_multi_add_handle(multi, u->easy);
+
+    return 1;
+}
+
+
+/* a PATCH from Upload-Offset from, of --chunk bytes or the rest */
+
+static int
+ngx_vod_load_tus_patch(ngx_vod_load_upload_t *u, uint64_t from)
+{
+    char  line[64];
+
+    u->from = from;
+    u->given = from;
+    u->limit = ngx_vod_load_body_size;
+
+    if (ngx_vod_load_chunk && from + ngx_vod_load_chunk < u->limit) {
+        u->limit = from + ngx_vod_load_chunk;
+    }
+
+    u->upload_offset = -1;
+    u->answer_len = 0;
+    u->patches++;
+
+    curl_slist_free_all(u->headers);
+
+    snprintf(line, sizeof(line), "Upload-Offset: %" PRIu64, from);
+    u->headers = curl_slist_append(NULL, "Tus-Resumable: 1.0.0");
+    u->headers = curl_slist_append(u->headers, line);
+    u->headers = curl_slist_append(u->headers,
+                     "Content-Type: application/offset+octet-stream");
+
+    if (!ngx_vod_load_expect) {
+        u->headers = curl_slist_append(u->headers, "Expect:");
+    }
+
+    if (ngx_vod_load_chunked) {
+        u->headers = curl_slist_append(u->headers,
+                                       "Transfer-Encoding: chunked");
+    }
+
+    if (u->headers == NULL) {
+        return -1;
+    }
+
+    curl_easy_setopt(u->easy, CURLOPT_URL, u->location);
+    curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, u->headers);
+    curl_easy_setopt(u->easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(u->easy, CURLOPT_CUSTOMREQUEST, "PATCH");
+
+    if (!ngx_vod_load_chunked) {
+        curl_easy_setopt(u->easy, CURLOPT_INFILESIZE_LARGE,
+                         (curl_off_t) (u->limit - from));
+    }
+
+    return 0;
+}
+
+
+/*
+ * The headers of a tus answer: Location (made absolute with the creation
+ * URL's scheme and host), Upload-Offset, X-VOD-File-Id
+ */
+
+static size_t
+ngx_vod_load_header(char *buf, size_t size, size_t nitems, void *data)
+{
+    ngx_vod_load_upload_t *u = data;
+
+    char        *end, *colon, *value;
+    size_t       len, n;
+    const char  *host;
+
+    len = size * nitems;
+    end = buf + len;
+
+    while (end > buf && (end[-1] == '\r' || end[-1] == '\n')) {
+        end--;
+    }
+
+    colon = memchr(buf, ':', end - buf);
+    if (colon == NULL) {
+        return len;
+    }
+
+    value = colon + 1;
+
+    while (value < end && *value == ' ') {
+        value++;
+    }
+
+    n = end - value;
+
+    if (colon - buf == 8 && strncasecmp(buf, "Location", 8) == 0) {
+        host = strstr(u->url, "://");
+        host = host ? strchr(host + 3, '/') : NULL;
+
+        if (n && value[0] == '/' && host) {
+            snprintf(u->location, sizeof(u->location), "%.*s%.*s",
+                     (int) (host - u->url), u->url, (int) n, value);
+
+        } else {
+            snprintf(u->location, sizeof(u->location), "%.*s", (int) n,
+                     value);
+        }
+
+    } else if (colon - buf == 13 && strncasecmp(buf, "Upload-Offset", 13) == 0)
+    {
+        u->upload_offset = strtoll(value, NULL, 10);
+
+    } else if (colon - buf == 13 && strncasecmp(buf, "X-VOD-File-Id", 13) == 0)
+    {
+        snprintf(u->file_id, sizeof(u->file_id), "%.*s", (int) n, value);
+    }
+
+    return len;
+}
+
+
+static void
+ngx_vod_load_base64(char *dst, const char *src)
+{
+    size_t        i, len;
+    unsigned      v;
+    const u_char *s;
+
+    static const char  b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    s = (const u_char *) src;
+    len = strlen(src);
+
+    for (i = 0; i + 2 < len; i += 3) {
+        v = (s[i] << 16) | (s[i + 1] << 8) | s[i + 2];
+        *dst++ = b64[v >> 18];
+        *dst++ = b64[(v >> 12) & 63];
+        *dst++ = b64[(v >> 6) & 63];
+        *dst++ = b64[v & 63];
+    }
+
+    if (i < len) {
+        v = s[i] << 16;
+
+        if (i + 1 < len) {
+            v |= s[i + 1] << 8;
+        }
+
+        *dst++ = b64[v >> 18];
+        *dst++ = b64[(v >> 12) & 63];
+        *dst++ = (i + 1 < len) ? b64[(v >> 6) & 63] : '=';
+        *dst++ = '=';
+    }
+
+    *dst = '\0';
+}
+
 
 
 static size_t
@@ -468,7 +843,8 @@ static void
 ngx_vod_load_usage(const char *name)
 {
     fprintf(stderr, "usage: %s [--size BYTES] [--concurrency N] [--chunked]"
-            " [--expect]\n          [--buffer BYTES] [--quiet] URL\n"
-            "  BYTES: a number, or with k, m, g; \"{n}\" in URL: the "
-            "upload's number\n", name);
+            " [--expect]\n          [--buffer BYTES] [--quiet] "
+            "[--tus [--chunk BYTES] [--name NAME]] URL\n"
+            "  BYTES: a number, or with k, m, g; \"{n}\" in URL and NAME: "
+            "the upload's number\n", name);
 }

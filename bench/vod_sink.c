@@ -4,9 +4,10 @@
  *
  * vod_sink: a fast HTTP/1.1 sink for the upload benchmark.  It answers
  * just enough of the VOD API (ApplyUpload, CommitUpload) and of COS (PUT
- * Object, Initiate, UploadPart, Complete, Abort) for the module to run
- * an upload against it, and takes any other PUT as a plain object (what
- * proxy_pass sends).  Every body is read computing its CRC-64/XZ (and
+ * Object, Initiate, UploadPart, Complete, Abort, and for resumable
+ * uploads ListParts and HEAD Object) for the module to run an upload
+ * against it, and takes any other PUT as a plain object (what proxy_pass
+ * sends).  Every body is read computing its CRC-64/XZ (and
  * its MD5 with --md5); nothing is stored but those.  It checks no
  * signature: it is a sink, not the emulator (t/emulator).
  *
@@ -56,6 +57,8 @@
 #define NGX_VOD_SINK_KEY_MAX      512
 #define NGX_VOD_SINK_NAME_MAX     128
 #define NGX_VOD_SINK_PARTS_MAX    10000
+#define NGX_VOD_SINK_LIST_MAX     1000   /* parts in a page of ListParts */
+#define NGX_VOD_SINK_LIST_PART    256    /* XML of a <Part>, at most */
 #define NGX_VOD_SINK_MEM_CACHED   64     /* buffers kept for new threads */
 #define NGX_VOD_SINK_BUCKET       "bench-1250000000"
 #define NGX_VOD_SINK_REGION       "ap-guangzhou"
@@ -72,6 +75,7 @@ typedef struct {
     unsigned                    committed:1;
     unsigned                    parts;
     uint64_t                    seq;
+    char                        etag[48];   /* as answered, quoted */
 } ngx_vod_sink_object_t;
 
 
@@ -167,6 +171,9 @@ static int ngx_vod_sink_complete(ngx_vod_sink_conn_t *c,
     ngx_vod_sink_req_t *rq, const char *id);
 static int ngx_vod_sink_abort(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq,
     const char *id);
+static int ngx_vod_sink_list_parts(ngx_vod_sink_conn_t *c,
+    ngx_vod_sink_req_t *rq, const char *id);
+static int ngx_vod_sink_head(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq);
 static int ngx_vod_sink_put(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq);
 static int ngx_vod_sink_objects(ngx_vod_sink_conn_t *c,
     ngx_vod_sink_req_t *rq);
@@ -177,7 +184,7 @@ static int ngx_vod_sink_param(const char *query, const char *name,
     char *value, size_t size);
 static int ngx_vod_sink_json_str(const u_char *json, size_t len,
     const char *name, char *value, size_t size);
-static void ngx_vod_sink_etag(char *etag, ngx_vod_sink_req_t *rq,
+static void ngx_vod_sink_etag(char *etag, uint64_t crc, uint64_t bytes,
     u_char *md5);
 static int ngx_vod_sink_answer(ngx_vod_sink_conn_t *c,
     ngx_vod_sink_req_t *rq, int status, const char *headers,
@@ -808,7 +815,15 @@ ngx_vod_sink_route(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq)
             return ngx_vod_sink_stats(c, rq);
         }
 
+        if (ngx_vod_sink_param(rq->query, "uploadId", id, sizeof(id))) {
+            return ngx_vod_sink_list_parts(c, rq, id);
+        }
+
         return ngx_vod_sink_answer(c, rq, 404, NULL, NULL, NULL, 0);
+    }
+
+    if (strcmp(rq->method, "HEAD") == 0) {
+        return ngx_vod_sink_head(c, rq);
     }
 
     if (strcmp(rq->method, "POST") == 0) {
@@ -1079,7 +1094,7 @@ ngx_vod_sink_part(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq,
 
     pthread_mutex_unlock(&ngx_vod_sink_lock);
 
-    ngx_vod_sink_etag(etag, rq, md5);
+    ngx_vod_sink_etag(etag, rq->crc, rq->bytes, md5);
 
     snprintf(headers, sizeof(headers),
              "ETag: %s\r\nx-cos-hash-crc64ecma: %" PRIu64 "\r\n",
@@ -1195,6 +1210,7 @@ ngx_vod_sink_complete(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq,
     }
 
     snprintf(etag + len, sizeof(etag) - len, "-%u\"", o.parts);
+    memcpy(o.etag, etag, sizeof(o.etag));
 
     ngx_vod_sink_record(&o);
 
@@ -1243,6 +1259,158 @@ ngx_vod_sink_abort(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq,
 }
 
 
+/*
+ * ListParts: the parts received so far, a page of at most 1000 after
+ * part-number-marker (max-parts may ask for fewer), as COS lists them.
+ */
+
+static int
+ngx_vod_sink_list_parts(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq,
+    const char *id)
+{
+    int                     rc;
+    long                    marker, max, n, next, listed;
+    char                   *xml, value[16], etag[40];
+    size_t                  size, len;
+    ngx_vod_sink_part_t    *p;
+    ngx_vod_sink_upload_t  *u;
+
+    marker = 0;
+    max = NGX_VOD_SINK_LIST_MAX;
+
+    if (ngx_vod_sink_param(rq->query, "part-number-marker", value,
+                           sizeof(value)))
+    {
+        marker = strtol(value, NULL, 10);
+    }
+
+    if (ngx_vod_sink_param(rq->query, "max-parts", value, sizeof(value))) {
+        max = strtol(value, NULL, 10);
+
+        if (max <= 0 || max > NGX_VOD_SINK_LIST_MAX) {
+            max = NGX_VOD_SINK_LIST_MAX;
+        }
+    }
+
+    if (marker < 0 || marker > NGX_VOD_SINK_PARTS_MAX) {
+        return ngx_vod_sink_xml_error(c, rq, 400, "InvalidArgument",
+                                      "part-number-marker out of range");
+    }
+
+    size = 2048 + max * NGX_VOD_SINK_LIST_PART;
+
+    xml = malloc(size);
+    if (xml == NULL) {
+        return -1;
+    }
+
+    pthread_mutex_lock(&ngx_vod_sink_lock);
+
+    u = ngx_vod_sink_upload_find(id);
+
+    if (u == NULL) {
+        pthread_mutex_unlock(&ngx_vod_sink_lock);
+        free(xml);
+        return ngx_vod_sink_xml_error(c, rq, 404, "NoSuchUpload",
+                                      "the upload id is unknown");
+    }
+
+    len = ngx_vod_sink_append(xml, size, 0,
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+              "<ListPartsResult>"
+              "<Bucket>" NGX_VOD_SINK_BUCKET "</Bucket>"
+              "<Key>%s</Key><UploadId>%s</UploadId>"
+              "<StorageClass>STANDARD</StorageClass>"
+              "<PartNumberMarker>%ld</PartNumberMarker>"
+              "<MaxParts>%ld</MaxParts>",
+              u->key + 1, u->id, marker, max);
+
+    next = marker;
+    listed = 0;
+
+    for (n = marker + 1; n <= NGX_VOD_SINK_PARTS_MAX; n++) {
+        p = &u->parts[n - 1];
+
+        if (!p->set) {
+            continue;
+        }
+
+        if (listed == max) {
+            break;
+        }
+
+        ngx_vod_sink_etag(etag, p->crc, p->bytes, p->md5);
+
+        /* the ETag's quotes escaped, as COS writes them */
+
+        len = ngx_vod_sink_append(xml, size, len,
+                  "<Part><PartNumber>%ld</PartNumber>"
+                  "<LastModified>2024-01-01T00:00:00.000Z</LastModified>"
+                  "<ETag>&quot;%.*s&quot;</ETag><Size>%" PRIu64 "</Size>"
+                  "</Part>",
+                  n, (int) strlen(etag) - 2, etag + 1, p->bytes);
+
+        next = n;
+        listed++;
+    }
+
+    pthread_mutex_unlock(&ngx_vod_sink_lock);
+
+    /* n stopped at a part left for the next page, or past the last one */
+
+    len = ngx_vod_sink_append(xml, size, len,
+              "<NextPartNumberMarker>%ld</NextPartNumberMarker>"
+              "<IsTruncated>%s</IsTruncated></ListPartsResult>",
+              next, n <= NGX_VOD_SINK_PARTS_MAX ? "true" : "false");
+
+    rc = ngx_vod_sink_answer(c, rq, 200, NULL, "application/xml", xml, len);
+    free(xml);
+
+    return rc;
+}
+
+
+/* HEAD Object: the last object of the key, or 404 */
+
+static int
+ngx_vod_sink_head(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq)
+{
+    int                     found;
+    char                    headers[256];
+    size_t                  i;
+    uint64_t                bytes;
+    ngx_vod_sink_object_t  *o;
+
+    found = 0;
+    bytes = 0;
+
+    pthread_mutex_lock(&ngx_vod_sink_lock);
+
+    for (i = ngx_vod_sink_nobjs; i; i--) {
+        o = &ngx_vod_sink_objs[i - 1];
+
+        if (strcmp(o->key, rq->path) == 0) {
+            snprintf(headers, sizeof(headers),
+                     "ETag: %s\r\nx-cos-hash-crc64ecma: %" PRIu64 "\r\n",
+                     o->etag, o->crc);
+            bytes = o->bytes;
+            found = 1;
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&ngx_vod_sink_lock);
+
+    if (!found) {
+        return ngx_vod_sink_answer(c, rq, 404, NULL, NULL, NULL, 0);
+    }
+
+    return ngx_vod_sink_answer(c, rq, 200, headers,
+                               "application/octet-stream", NULL,
+                               (size_t) bytes);
+}
+
+
 /* PUT Object, or any PUT (proxy_pass): the body was read already */
 
 static int
@@ -1268,9 +1436,10 @@ ngx_vod_sink_put(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq)
         o.has_md5 = 1;
     }
 
-    ngx_vod_sink_record(&o);
+    ngx_vod_sink_etag(etag, rq->crc, rq->bytes, md5);
+    snprintf(o.etag, sizeof(o.etag), "%s", etag);
 
-    ngx_vod_sink_etag(etag, rq, md5);
+    ngx_vod_sink_record(&o);
 
     snprintf(headers, sizeof(headers),
              "ETag: %s\r\nx-cos-hash-crc64ecma: %" PRIu64 "\r\n",
@@ -1510,7 +1679,7 @@ ngx_vod_sink_json_str(const u_char *json, size_t len, const char *name,
 /* the ETag of a body: its MD5, or a stand-in made of its CRC-64 */
 
 static void
-ngx_vod_sink_etag(char *etag, ngx_vod_sink_req_t *rq, u_char *md5)
+ngx_vod_sink_etag(char *etag, uint64_t crc, uint64_t bytes, u_char *md5)
 {
     char  *p;
 
@@ -1522,8 +1691,7 @@ ngx_vod_sink_etag(char *etag, ngx_vod_sink_req_t *rq, u_char *md5)
         return;
     }
 
-    snprintf(etag, 40, "\"%016" PRIx64 "%016" PRIx64 "\"", rq->crc,
-             rq->bytes);
+    snprintf(etag, 40, "\"%016" PRIx64 "%016" PRIx64 "\"", crc, bytes);
 }
 
 
@@ -1562,8 +1730,10 @@ ngx_vod_sink_answer(ngx_vod_sink_conn_t *c, ngx_vod_sink_req_t *rq,
     n += snprintf(head + n, sizeof(head) - n, "%s\r\n",
                   rq->close ? "Connection: close\r\n" : "");
 
+    /* a HEAD's answer has the Content-Length of the body it does not get */
+
     if (ngx_vod_sink_send(c->fd, head, n) != 0
-        || (len && ngx_vod_sink_send(c->fd, body, len) != 0))
+        || (len && body && ngx_vod_sink_send(c->fd, body, len) != 0))
     {
         return -1;
     }
