@@ -32,6 +32,12 @@ $ENV{TEST_NGINX_TUS_MEDIA} = write_file('media', VodTest::bytes(5_000_000, 23));
 
 our $Md5 = VodTest::md5(5_000_000, 23);
 
+# a connection broken at a random byte (a failure prints the client's
+# arguments; TEST_NGINX_TUS_STOP=N replays it): what was sent of whole
+# 1 MiB parts is kept, the rest is sent again
+our $Stop = $ENV{TEST_NGINX_TUS_STOP} // 1_048_577 + int rand 3_900_000;
+our $Kept = int($Stop / 1_048_576) * 1_048_576;
+
 # A second nginx, another process with its own configuration and nothing
 # in common with the first but the emulator and the key files: it seals
 # with the second key and opens with both (rotation).  A grandchild, as
@@ -282,3 +288,16 @@ created /files/
 --- landed_md5 eval: $::Md5
 --- error_log
 vod upload: the upload URL is not one this server sealed
+
+
+
+=== TEST 10: broken off at a random byte, resumed from the last whole part
+--- config eval: $::Tus
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client eval
+"tus-client.js {\"endpoint\": \"http://127.0.0.1:\$TEST_NGINX_SERVER_PORT/files/\", \"file\": \"\$TEST_NGINX_TUS_MEDIA\", \"stop_at\": $::Stop, \"cut_when\": $::Kept, \"expect_offset\": $::Kept}"
+--- node_out eval
+"created /files/\nstopped\nresumed from $::Kept\n/^success 5000000 \\d+ \\S+\$/\n"
+--- landed_md5 eval: $::Md5

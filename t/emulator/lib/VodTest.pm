@@ -173,16 +173,17 @@ sub run_node_client {
 
     my @want = map { s/^\s+|\s+$//gr } grep { /\S/ } split /\n/,
                $block->node_out // '';
-    is scalar @got, scalar @want, "$name - $script printed "
-       . scalar(@want) . ' line(s)' or diag join "\n", @got;
+    my $ok = is scalar @got, scalar @want, "$name - $script printed "
+                . scalar(@want) . ' line(s)';
     for my $k (0 .. $#want) {
         my $got = $got[$k] // '(none)';
         if ($want[$k] =~ m{^/(.*)/$}) {
-            like $got, qr/$1/, "$name - $script line " . ($k + 1);
+            $ok &= like $got, qr/$1/, "$name - $script line " . ($k + 1);
         } else {
-            is $got, $want[$k], "$name - $script line " . ($k + 1);
+            $ok &= is $got, $want[$k], "$name - $script line " . ($k + 1);
         }
     }
+    diag "node $script $arg\nprinted:\n" . join "\n", @got unless $ok;
 }
 
 sub poll_emulator {
