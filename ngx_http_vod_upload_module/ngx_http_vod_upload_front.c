@@ -257,7 +257,10 @@ ngx_http_vod_upload_params(ngx_http_request_t *r,
                 return ngx_http_vod_upload_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
                                                "MissingMediaType",
                                                "there is no file name to "
-                                               "take the media type from");
+                                               "take the media type from "
+                                               "(Upload-Metadata: filename "
+                                               "or filetype; or "
+                                               "vod_upload_media_type)");
             }
 
             return ngx_http_vod_upload_bad(r, ctx, NGX_HTTP_BAD_REQUEST,

@@ -1569,10 +1569,12 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->upload && conf->tus) {
         if (conf->tus_keys == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"vod_upload_tus\" needs "
-                               "\"vod_upload_tus_key_file\": the secret "
-                               "that seals the upload URLs");
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"vod_upload_tus\" needs "
+                          "\"vod_upload_tus_key_file\": the secret that "
+                          "seals the upload URLs, in the location of "
+                          "\"vod_upload\" in %V:%ui", &conf->upload_file,
+                          conf->upload_line);
             return NGX_CONF_ERROR;
         }
 

@@ -2779,6 +2779,15 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           ? &ctx->cos.key : &ctx->cover_key,
                           call->status);
 
+        } else if (call->status == NGX_HTTP_NOT_FOUND) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod upload: no multipart upload \"%V\" of %V%V "
+                          "to abort (completed or aborted before)",
+                          what == NGX_HTTP_VOD_CLEAN_ABORT
+                          ? &ctx->upload_id
+                          : (ngx_str_t *) ctx->lost.elts + ctx->lost_done,
+                          &ctx->cos.host, &ctx->cos.key);
+
         } else {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: aborted the multipart upload \"%V\" "

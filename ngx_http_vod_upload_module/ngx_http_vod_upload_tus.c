@@ -26,6 +26,7 @@
 #define NGX_HTTP_VOD_TUS_TYPE      "application/offset+octet-stream"
 #define NGX_HTTP_VOD_TUS_AAD       "ngx_http_vod_upload tus 1"
 #define NGX_HTTP_VOD_TUS_TOKEN_MAX 4096
+#define NGX_HTTP_VOD_TUS_TOKEN_MIN 128     /* a sealed state is longer */
 #define NGX_HTTP_VOD_TUS_LOCKED    423
 #define NGX_HTTP_VOD_TUS_ZONE_SIZE (1024 * 1024)
 
@@ -63,6 +64,7 @@ typedef struct {
     ngx_str_t                       metadata;   /* ... as sent */
     off_t                           offset;     /* Upload-Offset sent */
     off_t                           length;     /* Upload-Length, or -1 */
+    time_t                          expires;    /* Upload-Expires */
 
     /* this PATCH's lock, while it holds it */
     ngx_http_vod_tus_lock_t        *lock;
@@ -79,10 +81,13 @@ static ngx_int_t ngx_http_vod_tus_options(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_tus_create(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
+static ngx_uint_t ngx_http_vod_tus_is_upload_url(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_tus_file(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx, ngx_str_t *file, ngx_str_t *type);
 static ngx_int_t ngx_http_vod_tus_open(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
+static time_t ngx_http_vod_tus_deadline(
+    ngx_http_vod_upload_loc_conf_t *conf, ngx_vod_tus_state_t *st);
 static void ngx_http_vod_tus_wipe(void *data);
 static ngx_int_t ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx);
@@ -203,6 +208,22 @@ ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
     switch (ctx->method) {
 
     case NGX_HTTP_POST:
+
+        if (ngx_http_vod_tus_is_upload_url(r)) {
+            if (ngx_http_vod_upload_allow(r, "HEAD, PATCH, DELETE")
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            rc = ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_NOT_ALLOWED,
+                                      "MethodNotAllowed", "a POST to an "
+                                      "upload URL: PATCH sends its bytes "
+                                      "(or POST with "
+                                      "X-HTTP-Method-Override: PATCH)");
+            break;
+        }
+
         rc = ngx_http_vod_tus_create(r, ctx);
 
         if (rc == NGX_OK && !ctx->has_body) {
@@ -431,8 +452,7 @@ ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
             != NGX_VOD_OK)
         {
             return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
-                                        "InvalidUploadMetadata",
-                                        "Upload-Metadata: %s", err);
+                                        "InvalidUploadMetadata", "%s", err);
         }
     }
 
@@ -481,6 +501,38 @@ ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     return ngx_http_vod_upload_params(r, &ctx->front, &file, &type,
                                       &ctx->apply);
+}
+
+
+/*
+ * The last segment of the path is a token (a sealed state is long, in
+ * base64url): the URL of an upload, not one to create uploads at
+ */
+
+static ngx_uint_t
+ngx_http_vod_tus_is_upload_url(ngx_http_request_t *r)
+{
+    u_char  *p, *last, *start;
+
+    last = r->uri.data + r->uri.len;
+
+    for (start = last; start > r->uri.data && start[-1] != '/'; start--) {
+        /* void */
+    }
+
+    if (last - start < NGX_HTTP_VOD_TUS_TOKEN_MIN) {
+        return 0;
+    }
+
+    for (p = start; p < last; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -556,7 +608,7 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 {
     u_char                          *p, *last, *raw;
     size_t                           len;
-    ngx_str_t                        token;
+    ngx_str_t                        token, expired;
     ngx_pool_cleanup_t              *cln;
     const char                      *err;
     ngx_vod_tus_state_t             *st;
@@ -619,10 +671,28 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
                                     "no upload");
     }
 
-    if (ngx_time() >= st->expires) {
+    /*
+     * past Upload-Expires an upload takes no more bytes; it can still be
+     * terminated while its credential lasts (past that nothing can be
+     * signed)
+     */
+
+    ctx->expires = ngx_http_vod_tus_deadline(conf, st);
+
+    if (ngx_time() >= (ctx->method == NGX_HTTP_DELETE
+                       ? (time_t) st->expires : ctx->expires))
+    {
+        expired.data = ngx_pnalloc(r->pool, sizeof("Mon, 28 Sep 1970 "
+                                                   "06:00:00 GMT"));
+        if (expired.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        expired.len = ngx_http_time(expired.data, ctx->expires)
+                      - expired.data;
+
         return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_VOD_GONE, "UploadExpired",
-                                    "the upload expired at %T (now %T)",
-                                    (time_t) st->expires, ngx_time());
+                                    "the upload expired at %V", &expired);
     }
 
     up = &ctx->upload;
@@ -660,6 +730,30 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     return ngx_http_vod_upload_cos_key_uri(r->pool, &up->cos.key,
                                            &up->cos.key_uri);
+}
+
+
+/*
+ * Upload-Expires: the temporary credential's expiry, or sooner with
+ * vod_upload_tus_expires (as configured now, from the creation)
+ */
+
+static time_t
+ngx_http_vod_tus_deadline(ngx_http_vod_upload_loc_conf_t *conf,
+    ngx_vod_tus_state_t *st)
+{
+    time_t  deadline;
+
+    deadline = (time_t) st->expires;
+
+    if (conf->tus_expires
+        && (time_t) st->created + (time_t) (conf->tus_expires / 1000)
+           < deadline)
+    {
+        deadline = (time_t) st->created + conf->tus_expires / 1000;
+    }
+
+    return deadline;
 }
 
 
@@ -1359,7 +1453,7 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_vod_tus_expires(r, (time_t) ctx->state.expires) != NGX_OK) {
+    if (ngx_http_vod_tus_expires(r, ctx->expires) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1441,11 +1535,7 @@ ngx_http_vod_tus_location(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     st->created = ngx_time();
     st->expires = up->cos.expires;
 
-    if (conf->tus_expires
-        && st->created + (time_t) (conf->tus_expires / 1000) < st->expires)
-    {
-        st->expires = st->created + conf->tus_expires / 1000;
-    }
+    ctx->expires = ngx_http_vod_tus_deadline(conf, st);
 
     st->length = up->length;
     st->part_size = (int64_t) up->part_size;

@@ -155,7 +155,7 @@ $VodTest::Emu->fault([{ op => 'UploadPart', part_number => 3, status => 403,
 --- error_code: 502
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 AbortMultipartUpload*2
 --- error_log eval
-qr/\[info\] .*vod upload: aborted the multipart upload "[^"]+" of \S+ \(status 404\)/
+qr/\[info\] .*vod upload: no multipart upload "[^"]+" of \S+ to abort \(completed or aborted before\)/
 
 
 
