@@ -483,8 +483,8 @@ location /files/ {
     vod_upload_tus on;
 }
 --- must_die
---- error_log
-"vod_upload_tus" needs "vod_upload_tus_key_file": the secret that seals the upload URLs
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_tus" needs "vod_upload_tus_key_file": the secret that seals the upload URLs/
 
 
 
@@ -497,7 +497,7 @@ location /files/ {
 }
 --- must_die
 --- error_log eval
-qr/"vod_upload_tus_key_file" ".*short\.key": .*16/
+qr/\[emerg\] .*"vod_upload_tus_key_file" ".*short\.key": a key needs at least 16 bytes/
 
 
 

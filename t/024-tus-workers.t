@@ -93,3 +93,5 @@ killed the workers
 HEAD 200 Upload-Offset=1048576
 PATCH 204 Upload-Offset=3000000
 --- landed_md5 eval: VodTest::md5(3_000_000, 24)
+--- error_log eval
+qr/\[alert\] .*worker process \d+ exited on signal 9/
