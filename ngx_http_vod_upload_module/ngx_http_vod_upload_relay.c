@@ -1099,7 +1099,9 @@ ngx_http_vod_list_page(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     ngx_vod_cos_xml_doc_t      doc;
     ngx_vod_cos_list_parts_t  *list;
 
-    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_LIST_PARTS, &doc) != NGX_OK) {
+    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_LIST_PARTS, &doc)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -2844,7 +2846,9 @@ ngx_http_vod_cleanup_list(ngx_http_request_t *r,
     ngx_vod_cos_xml_doc_t        doc;
     ngx_vod_cos_list_uploads_t  *list;
 
-    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_LIST_UPLOADS, &doc) != NGX_OK) {
+    if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_LIST_UPLOADS, &doc)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
