@@ -118,6 +118,11 @@ ngx_http_vod_upload_front_end(ngx_http_request_t *r, ngx_int_t rc)
                           "upload");
     }
 
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE && ctx->resumable) {
+        code = "UploadLengthExceeded";
+        ngx_str_set(&msg, "the bytes go past the upload's length");
+    }
+
     if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod upload: %V (%O bytes)", &msg, ctx->body.max);

@@ -177,6 +177,12 @@ struct ngx_http_vod_upload_relay_s {
     ngx_uint_t                      list_tries;
     ngx_event_t                     list_retry;
     off_t                           offset;
+    /*
+     * parts up to this number may be followed by parts an earlier request
+     * stored past a part that failed: each must keep the plan's size (or
+     * end the upload), or those would seem to follow it
+     */
+    ngx_uint_t                      whole;
     unsigned                        keep:1;     /* the upload outlives r */
     unsigned                        resumed:1;  /* ... and began before */
     unsigned                        kept:1;     /* this request's part done */
@@ -215,6 +221,8 @@ static ngx_int_t ngx_http_vod_list_offset(ngx_http_request_t *r,
 static void ngx_http_vod_list_retry(ngx_event_t *ev);
 static void ngx_http_vod_keep_end(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
+static ngx_uint_t ngx_http_vod_plan_fits(ngx_http_vod_upload_relay_t *ctx,
+    ngx_uint_t parts, off_t offset);
 static ngx_http_vod_slot_t *ngx_http_vod_slot_get(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
@@ -517,8 +525,10 @@ ngx_http_vod_keep_end(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     slot = ctx->filling;
 
     if (slot) {
-        if (slot->len >= NGX_VOD_PART_SIZE_MIN
-            || (ctx->length >= 0 && ctx->received == ctx->length))
+        if ((ctx->length >= 0 && ctx->received == ctx->length)
+            || (slot->len >= NGX_VOD_PART_SIZE_MIN
+                && slot->part > ctx->whole
+                && ngx_http_vod_plan_fits(ctx, slot->part, ctx->received)))
         {
             ngx_http_vod_slot_seal(ctx, slot);
 
@@ -544,6 +554,30 @@ ngx_http_vod_keep_end(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
                    "vod upload: the request's bytes end at %O, %ui part(s), "
                    "%s", ctx->received, ctx->sealed,
                    ctx->kept ? "kept" : "complete");
+}
+
+
+/*
+ * With parts numbered up to "parts" holding the bytes up to "offset",
+ * the rest of a known length still fits in COS's 10000 parts of the
+ * plan's size (a shorter part in the middle costs one)
+ */
+
+static ngx_uint_t
+ngx_http_vod_plan_fits(ngx_http_vod_upload_relay_t *ctx, ngx_uint_t parts,
+    off_t offset)
+{
+    off_t  rest;
+
+    if (ctx->length < 0 || ctx->part_size == 0) {
+        return 1;
+    }
+
+    rest = ctx->length - offset;
+
+    return parts + (ngx_uint_t) ((rest + (off_t) ctx->part_size - 1)
+                                 / (off_t) ctx->part_size)
+           <= NGX_VOD_PARTS_MAX;
 }
 
 
@@ -645,6 +679,13 @@ ngx_uint_t
 ngx_http_vod_upload_relay_parts(ngx_http_vod_upload_relay_t *ctx)
 {
     return ctx->parts;
+}
+
+
+ngx_uint_t
+ngx_http_vod_upload_relay_whole(ngx_http_vod_upload_relay_t *ctx)
+{
+    return ctx->whole;
 }
 
 
@@ -1211,6 +1252,14 @@ ngx_http_vod_list_offset(ngx_http_request_t *r,
     }
 
     ctx->parts = next - 1;
+
+    for (i = 0; i < n; i++) {
+        if (listed[i].part_number >= next
+            && listed[i].part_number > ctx->whole)
+        {
+            ctx->whole = listed[i].part_number;
+        }
+    }
     ctx->received = ctx->offset;
     ctx->state = NGX_HTTP_VOD_UPLOADING;
 
@@ -2470,9 +2519,19 @@ ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         return NGX_DECLINED;
     }
 
+    /*
+     * a resumed upload's session refused: another request of the upload
+     * (a HEAD, another nginx) may have committed it meanwhile
+     */
+
     if (ctx->state == NGX_HTTP_VOD_COMMITTING
         && (ctx->commit_unsure || rc != NGX_VOD_API_ERROR
-            || !ngx_vod_api_error_refused(res->code.data, res->code.len)))
+            || !ngx_vod_api_error_refused(res->code.data, res->code.len)
+            || (ctx->resumed
+                && res->code.len >= sizeof(NGX_HTTP_VOD_SESSION_INVALID) - 1
+                && ngx_strncmp(res->code.data, NGX_HTTP_VOD_SESSION_INVALID,
+                               sizeof(NGX_HTTP_VOD_SESSION_INVALID) - 1)
+                   == 0)))
     {
         ngx_http_vod_commit_unconfirmed(r, ctx, call, res);
         return NGX_ERROR;

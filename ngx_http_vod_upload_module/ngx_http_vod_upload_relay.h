@@ -181,6 +181,13 @@ off_t ngx_http_vod_upload_relay_offset(ngx_http_vod_upload_relay_t *relay);
 ngx_uint_t ngx_http_vod_upload_relay_parts(
     ngx_http_vod_upload_relay_t *relay);
 
+/*
+ * once ready: parts up to this number must be of the plan's size (or end
+ * the upload): an earlier request stored parts past one that failed
+ */
+ngx_uint_t ngx_http_vod_upload_relay_whole(
+    ngx_http_vod_upload_relay_t *relay);
+
 /* once ready, before writing: the length of an upload that had none */
 void ngx_http_vod_upload_relay_length(ngx_http_vod_upload_relay_t *relay,
     off_t length);

@@ -688,7 +688,9 @@ ngx_http_vod_tus_open(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        expired.len = ngx_http_time(expired.data, ctx->expires)
+        expired.len = ngx_http_time(expired.data,
+                                    ctx->method == NGX_HTTP_DELETE
+                                    ? (time_t) st->expires : ctx->expires)
                       - expired.data;
 
         return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_VOD_GONE, "UploadExpired",
@@ -1286,16 +1288,53 @@ static ngx_int_t
 ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     off_t offset)
 {
-    off_t       cl, kept, part;
-    ngx_str_t   msg;
-    ngx_uint_t  parts;
-    u_char      buf[256];
+    off_t                         cl, kept, part;
+    ngx_str_t                     msg;
+    ngx_uint_t                    parts, next, status;
+    const char                   *code;
+    ngx_http_vod_upload_relay_t  *relay;
+    u_char                        buf[256];
 
+    relay = ctx->front.relay;
     cl = r->headers_in.content_length_n;
+    parts = ngx_http_vod_upload_relay_parts(relay);
+    next = parts + 1;
+
     part = (off_t) ctx->upload.part_size;
 
-    if (cl <= 0 || (ctx->length >= 0 && offset + cl >= ctx->length)) {
+    if (part == 0) {
+        /* a length given late: the parts grow by their number */
+        part = (off_t) ngx_vod_parts_size_at(ctx->front.conf->part_size,
+                                             ctx->front.conf->part_size_max,
+                                             next);
+    }
+
+    status = NGX_HTTP_BAD_REQUEST;
+    code = "ChunkTooSmall";
+
+    if (cl <= 0) {
         return NGX_OK;
+    }
+
+    /* the last bytes: as many parts as they need must be left */
+
+    if (ctx->length >= 0 && offset + cl >= ctx->length) {
+
+        if (part <= 0
+            || parts + (ngx_uint_t) ((cl + part - 1) / part)
+               <= NGX_VOD_PARTS_MAX)
+        {
+            return NGX_OK;
+        }
+
+        status = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        code = "EntityTooLarge";
+        msg.len = ngx_snprintf(buf, sizeof(buf), "the upload's last %O "
+                               "bytes need more parts than the %ui COS has "
+                               "left of its 10000", cl,
+                               NGX_VOD_PARTS_MAX - parts)
+                  - buf;
+        goto refused;
     }
 
     if (cl < (off_t) NGX_VOD_PART_SIZE_MIN) {
@@ -1307,14 +1346,29 @@ ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
         goto refused;
     }
 
+    /*
+     * an earlier PATCH stored parts past one that failed: the next part
+     * must be whole, or they would seem to follow it
+     */
+
+    if (part > 0 && cl < part
+        && next <= ngx_http_vod_upload_relay_whole(relay))
+    {
+        msg.len = ngx_snprintf(buf, sizeof(buf), "an earlier PATCH left "
+                               "parts past offset %O: a PATCH from there "
+                               "must send a whole part of %O bytes or more",
+                               offset, part)
+                  - buf;
+        goto refused;
+    }
+
     /* a length known from the start: parts of a fixed size */
 
-    if (ctx->length < 0 || part <= 0) {
+    if (ctx->length < 0 || ctx->upload.part_size == 0) {
         return NGX_OK;
     }
 
-    parts = ngx_http_vod_upload_relay_parts(ctx->front.relay)
-            + (ngx_uint_t) (cl / part);
+    parts += (ngx_uint_t) (cl / part);
     kept = offset + cl / part * part;
 
     if (cl % part >= (off_t) NGX_VOD_PART_SIZE_MIN) {
@@ -1344,8 +1398,8 @@ refused:
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "vod upload: %*s",
                   msg.len, buf);
 
-    ngx_http_vod_upload_relay_fail(ctx->front.relay, NGX_HTTP_BAD_REQUEST,
-                                   "ChunkTooSmall", msg.data ? &msg : NULL);
+    ngx_http_vod_upload_relay_fail(relay, status, code,
+                                   msg.data ? &msg : NULL);
     return NGX_ERROR;
 }
 

@@ -37,6 +37,15 @@ our $Media = "$Dir/media";
 }
 $ENV{TEST_NGINX_TUS_MEDIA} = $Media;
 
+# 10 MB, for 2 MiB parts
+our $Media10 = "$Dir/media10";
+{
+    open my $fh, '>:raw', $Media10 or die "$Media10: $!";
+    print $fh VodTest::bytes(10_000_000, 25);
+    close $fh;
+}
+$ENV{TEST_NGINX_TUS_MEDIA10} = $Media10;
+
 # a free port for an HTTP/2 server
 $ENV{TEST_NGINX_H2_PORT} = do {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 1)
@@ -828,3 +837,59 @@ POST 201
 PATCH 204 Upload-Offset=3000000
 --- emulator_ops: ApplyUpload InitiateMultipartUpload ListParts*2 UploadPart*3 CompleteMultipartUpload CommitUpload
 --- landed_md5 eval: VodTest::md5(3_000_000, 22)
+
+
+
+=== TEST 40: a PATCH whose part 2 COS keeps refusing leaves parts 3 to 5 behind it: part 2 is sent again whole (a shorter one would make them seem to follow it), and they count
+--- config
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_part_size 2m;
+    client_max_body_size 100m;
+}
+--- emulator_faults eval
+[{ op => 'UploadPart', part_number => 2, status => 500, code => 'InternalError', count => 3 }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA10", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "10000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 10000000]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Content-Type": "application/offset+octet-stream"}, "bytes": [2097152, 3670016]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "2097152", "Content-Type": "application/offset+octet-stream"}, "bytes": [2097152, 5767168], "show": ["Upload-Offset"]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "8388608", "Content-Type": "application/offset+octet-stream"}, "bytes": [8388608, 10000000], "show": ["Upload-Offset"]}
+]}
+--- node_out
+POST 201
+PATCH 502 InternalError
+HEAD 200 Upload-Offset=2097152
+PATCH 400 ChunkTooSmall
+PATCH 204 Upload-Offset=4194304
+HEAD 200 Upload-Offset=8388608
+PATCH 204 Upload-Offset=10000000
+--- landed_md5 eval: VodTest::md5(10_000_000, 25)
+
+
+
+=== TEST 41: a resumed upload's CommitUpload refused for its session (another request may have committed it): 202, not a failure
+--- config eval: $::Tus
+--- emulator_faults eval
+[{ op => 'CommitUpload', code => 'InvalidParameterValue.VodSessionKey', message => 'the session key is not valid' }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000], "show": ["Upload-Offset"]}
+]}
+--- node_out
+POST 201
+PATCH 202 CommitUnconfirmed Upload-Offset=3000000
+--- error_log
+CommitUpload: the outcome is not known
