@@ -1253,8 +1253,10 @@ ngx_http_vod_list_offset(ngx_http_request_t *r,
 
     ctx->parts = next - 1;
 
+    /* parts past the next one's number: stored beyond a part that failed */
+
     for (i = 0; i < n; i++) {
-        if (listed[i].part_number >= next
+        if (listed[i].part_number > next
             && listed[i].part_number > ctx->whole)
         {
             ctx->whole = listed[i].part_number;

@@ -6,6 +6,7 @@
 use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
 
+use Digest::MD5 ();
 use File::Temp ();
 use IO::Socket::INET ();
 use Test::Nginx::Socket 'no_plan';
@@ -893,3 +894,35 @@ POST 201
 PATCH 202 CommitUnconfirmed Upload-Offset=3000000
 --- error_log
 CommitUpload: the outcome is not known
+
+
+
+=== TEST 42: all parts stored, Complete refused: the last part is sent again, in pieces if the client likes
+--- config
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_part_size 2m;
+    client_max_body_size 100m;
+}
+--- emulator_faults eval
+[{ op => 'CompleteMultipartUpload', status => 503, code => 'ServiceUnavailable' }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- node_client
+tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA10", "steps": [
+  {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "5500000", "Upload-Metadata": "filename bW92aWUubXA0"}},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 5500000]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "4194304", "Content-Type": "application/offset+octet-stream"}, "bytes": [4194304, 5242880], "show": ["Upload-Offset"]},
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "5242880", "Content-Type": "application/offset+octet-stream"}, "bytes": [5242880, 5500000], "show": ["Upload-Offset"]}
+]}
+--- node_out
+POST 201
+PATCH 502 ServiceUnavailable
+HEAD 200 Upload-Offset=4194304
+PATCH 204 Upload-Offset=5242880
+PATCH 204 Upload-Offset=5500000
+--- landed_md5 eval: Digest::MD5::md5_hex(substr(VodTest::bytes(10_000_000, 25), 0, 5_500_000))
