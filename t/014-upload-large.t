@@ -31,6 +31,14 @@ our $Dir = File::Temp::tempdir(CLEANUP => 1);
 }
 $ENV{TEST_NGINX_TUS_KEY} = "$Dir/tus.key";
 
+# the same GiB as a file, for tus-js-client
+{
+    open my $fh, '>:raw', "$Dir/big.mp4" or die "$Dir/big.mp4: $!";
+    print $fh $Body;
+    close $fh or die "$Dir/big.mp4: $!";
+}
+$ENV{TEST_NGINX_BIG_FILE} = "$Dir/big.mp4";
+
 # 8 MiB parts, 4 in flight: 40 MiB of part buffers, 16 MB for the rest
 our $RssMax = (8 * 5 + 16) * 1024 * 1024;
 
@@ -106,6 +114,33 @@ X-VOD-File-Id: \d+
 --- landed_md5 eval: $::Md5
 --- error_log eval
 qr/vod upload: FileId "\d+", 1073741824 bytes in 128 parts/
+--- no_error_log
+[error]
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 3: 1 GiB by tus-js-client (one PATCH), in bounded memory
+--- config
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_part_size 8m;
+    vod_upload_parts_in_flight 4;
+    client_max_body_size 0;
+}
+--- request
+OPTIONS /files/
+--- timeout: 120
+--- log_level: info
+--- error_code: 204
+--- node_client
+tus-client.js {"endpoint": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/", "file": "$TEST_NGINX_BIG_FILE", "metadata": {"filename": "big.mp4"}}
+--- node_out
+created /files/
+/^success 1073741824 \d+ \S+/big\.mp4$/
+--- landed_md5 eval: $::Md5
 --- no_error_log
 [error]
 a client request body is buffered to a temporary file
