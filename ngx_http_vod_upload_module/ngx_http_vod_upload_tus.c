@@ -1267,6 +1267,12 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
 
     } else if (ctx->front.conf->max_body_size) {
         ctx->front.body.max = ctx->front.conf->max_body_size - offset;
+
+        /* 0 would be no limit: an upload of unknown length at the limit */
+
+        if (ctx->front.body.max <= 0) {
+            ctx->front.body.max = 1;
+        }
     }
 
     rc = ngx_http_vod_upload_body_start(r, &ctx->front.body);
