@@ -751,7 +751,7 @@ committed before
 
 
 
-=== TEST 36: a resumed upload's CommitUpload without an answer: 202 with what recognises the media
+=== TEST 36: a resumed upload's CommitUpload without an answer: 202 with what recognises the media; a HEAD settles it (commits, FileId)
 --- config eval: $::Tus
 --- emulator_faults eval
 [{ op => 'CommitUpload', reset => 1, count => 3 }]
@@ -761,11 +761,14 @@ OPTIONS /files/
 --- node_client
 tus-steps.js {"base": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT", "file": "$TEST_NGINX_TUS_MEDIA", "steps": [
   {"method": "POST", "path": "/files/", "headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "3000000", "Upload-Metadata": "filename bW92aWUubXA0,ref YWJj"}},
-  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000], "show": ["Upload-Offset"]}
+  {"method": "PATCH", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, "bytes": [0, 3000000], "show": ["Upload-Offset"]},
+  {"method": "HEAD", "path": "{url}", "headers": {"Tus-Resumable": "1.0.0"}, "show": ["Upload-Offset", "X-VOD-File-Id"]}
 ]}
 --- node_out
 POST 201
 PATCH 202 CommitUnconfirmed Upload-Offset=3000000
+/^HEAD 200 Upload-Offset=3000000 X-VOD-File-Id=\d+$/
+--- landed_md5 eval: VodTest::md5(3_000_000, 22)
 --- error_log eval
 qr/CommitUpload: the outcome is not known .*MediaName "movie", SourceContext "tus-abc"/
 
