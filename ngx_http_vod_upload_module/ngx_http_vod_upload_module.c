@@ -59,6 +59,8 @@ static char *ngx_http_vod_cover(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_tus_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_vod_cors(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_vod_upload_init_process(ngx_cycle_t *cycle);
@@ -242,6 +244,13 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       offsetof(ngx_http_vod_upload_loc_conf_t, expire_time),
       (void *) &ngx_vod_params[NGX_VOD_PARAM_EXPIRE_TIME] },
 
+    { ngx_string("vod_upload_cors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_vod_cors,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("vod_upload_tus"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -374,7 +383,7 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
 
 static ngx_http_module_t  ngx_http_vod_upload_module_ctx = {
     ngx_http_vod_upload_preconfiguration,  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_vod_upload_cors_init,         /* postconfiguration */
 
     ngx_http_vod_upload_create_main_conf,  /* create main configuration */
     ngx_http_vod_upload_init_main_conf,    /* init main configuration */
@@ -1204,6 +1213,65 @@ ngx_http_vod_cover(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
+ * vod_upload_cors origin ... | *: the origins whose pages may upload,
+ * "scheme://host[:port]" as browsers send them in Origin
+ */
+
+static char *
+ngx_http_vod_cors(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    u_char      *p, *last;
+    ngx_str_t   *value, *o;
+    ngx_uint_t   i;
+
+    if (vlcf->cors != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    vlcf->cors = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                  sizeof(ngx_str_t));
+    if (vlcf->cors == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (!(value[i].len == 1 && value[i].data[0] == '*')) {
+
+            last = value[i].data + value[i].len;
+            p = ngx_strlcasestrn(value[i].data, last, (u_char *) "://",
+                                 3 - 1);
+
+            if (p == NULL || p == value[i].data || p + 3 == last
+                || ngx_strlchr(p + 3, last, '/') != NULL
+                || ngx_strlchr(value[i].data, last, '*') != NULL)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\" \"%V\" is not an origin: "
+                                   "scheme://host[:port] (as browsers send "
+                                   "it in Origin), or *", &cmd->name,
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        o = ngx_array_push(vlcf->cors);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *o = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
  * vod_upload_tus_key_file file: a secret (16 to 128 bytes) that seals
  * the upload URLs of resumable uploads; the first of several seals, all
  * open (keys can be rotated)
@@ -1448,6 +1516,7 @@ ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
     conf->part_tries = NGX_CONF_UNSET_UINT;
     conf->md5 = NGX_CONF_UNSET;
 
+    conf->cors = NGX_CONF_UNSET_PTR;
     conf->tus = NGX_CONF_UNSET;
     conf->tus_keys = NGX_CONF_UNSET_PTR;
     conf->tus_expires = NGX_CONF_UNSET_MSEC;
@@ -1563,6 +1632,7 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->part_tries, prev->part_tries, 3);
     ngx_conf_merge_value(conf->md5, prev->md5, 0);
 
+    ngx_conf_merge_ptr_value(conf->cors, prev->cors, NULL);
     ngx_conf_merge_value(conf->tus, prev->tus, 0);
     ngx_conf_merge_ptr_value(conf->tus_keys, prev->tus_keys, NULL);
     ngx_conf_merge_msec_value(conf->tus_expires, prev->tus_expires, 0);

@@ -97,6 +97,9 @@ typedef struct {
     ngx_uint_t                      part_tries;
     ngx_flag_t                      md5;
 
+    /* vod_upload_cors: the origins that may upload, "*" any */
+    ngx_array_t                    *cors;       /* of ngx_str_t */
+
     /* vod_upload_tus: the location also speaks tus 1.0 */
     ngx_flag_t                      tus;
     ngx_array_t                    *tus_keys;   /* of ngx_vod_seal_key_t */
@@ -135,6 +138,8 @@ typedef struct {
 
 ngx_int_t ngx_http_vod_upload_put_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_tus_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_cors_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_vod_upload_cors_preflight(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_tus_zone(ngx_conf_t *cf,
     ngx_http_vod_upload_main_conf_t *vmcf);
 ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);

@@ -53,6 +53,12 @@ ngx_http_vod_upload_put_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    rc = ngx_http_vod_upload_cors_preflight(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_put_ctx_t));

@@ -21,6 +21,12 @@ ngx_int_t ngx_http_vod_upload_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, ngx_str_t *message,
     ngx_str_t *request_id);
 
+/* a request header by name, or NULL; an answer's header added */
+ngx_table_elt_t *ngx_http_vod_upload_header_in(ngx_http_request_t *r,
+    const char *name);
+ngx_int_t ngx_http_vod_upload_header_out(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+
 /* an answer of headers only (204, a HEAD's 200, 201) */
 ngx_int_t ngx_http_vod_upload_send_empty(ngx_http_request_t *r,
     ngx_uint_t status);

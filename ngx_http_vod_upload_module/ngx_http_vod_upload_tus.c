@@ -116,10 +116,6 @@ static ngx_int_t ngx_http_vod_tus_refuse(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vod_tus_bad(ngx_http_request_t *r,
     ngx_http_vod_tus_ctx_t *ctx, ngx_uint_t status, const char *code,
     const char *fmt, ...);
-static ngx_table_elt_t *ngx_http_vod_tus_header_in(ngx_http_request_t *r,
-    const char *name);
-static ngx_int_t ngx_http_vod_tus_header(ngx_http_request_t *r,
-    const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_vod_tus_number_header(ngx_http_request_t *r,
     const char *name, off_t n);
 static ngx_int_t ngx_http_vod_tus_expires(ngx_http_request_t *r,
@@ -162,6 +158,12 @@ ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
         return ngx_http_vod_upload_put_handler(r);
     }
 
+    rc = ngx_http_vod_upload_cors_preflight(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_tus_ctx_t));
@@ -186,12 +188,12 @@ ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
         return ngx_http_vod_tus_options(r, ctx);
     }
 
-    h = ngx_http_vod_tus_header_in(r, "Tus-Resumable");
+    h = ngx_http_vod_upload_header_in(r, "Tus-Resumable");
 
     if (h == NULL || !ngx_vod_tus_version(h->value.data, h->value.len)) {
         ngx_str_set(&v, NGX_VOD_TUS_VERSION);
 
-        if (ngx_http_vod_tus_header(r, "Tus-Version", &v) != NGX_OK) {
+        if (ngx_http_vod_upload_header_out(r, "Tus-Version", &v) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -298,7 +300,7 @@ ngx_http_vod_tus_method(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     ctx->method = r->method;
 
-    h = ngx_http_vod_tus_header_in(r, "X-HTTP-Method-Override");
+    h = ngx_http_vod_upload_header_in(r, "X-HTTP-Method-Override");
 
     if (h && r->method == NGX_HTTP_POST) {
         for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
@@ -346,13 +348,13 @@ ngx_http_vod_tus_options(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     ngx_str_set(&v, NGX_VOD_TUS_VERSION);
 
-    if (ngx_http_vod_tus_header(r, "Tus-Version", &v) != NGX_OK) {
+    if (ngx_http_vod_upload_header_out(r, "Tus-Version", &v) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_str_set(&v, NGX_HTTP_VOD_TUS_EXTENSIONS);
 
-    if (ngx_http_vod_tus_header(r, "Tus-Extension", &v) != NGX_OK) {
+    if (ngx_http_vod_upload_header_out(r, "Tus-Extension", &v) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -389,8 +391,8 @@ ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
     ngx_vod_alloc_t   a;
     ngx_table_elt_t  *len, *defer, *meta, *h;
 
-    len = ngx_http_vod_tus_header_in(r, "Upload-Length");
-    defer = ngx_http_vod_tus_header_in(r, "Upload-Defer-Length");
+    len = ngx_http_vod_upload_header_in(r, "Upload-Length");
+    defer = ngx_http_vod_upload_header_in(r, "Upload-Defer-Length");
 
     if ((len == NULL) == (defer == NULL)) {
         return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
@@ -431,7 +433,7 @@ ngx_http_vod_tus_create(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
         ctx->length = (off_t) n;
     }
 
-    meta = ngx_http_vod_tus_header_in(r, "Upload-Metadata");
+    meta = ngx_http_vod_upload_header_in(r, "Upload-Metadata");
 
     if (meta && meta->value.len > NGX_VOD_TUS_METADATA_LEN) {
         return ngx_http_vod_tus_bad(r, ctx, NGX_HTTP_BAD_REQUEST,
@@ -797,7 +799,7 @@ ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
                                     NGX_HTTP_VOD_TUS_TYPE);
     }
 
-    h = ngx_http_vod_tus_header_in(r, "Upload-Offset");
+    h = ngx_http_vod_upload_header_in(r, "Upload-Offset");
 
     if (h == NULL
         || ngx_vod_tus_number(h->value.data, h->value.len, &n) != NGX_VOD_OK)
@@ -811,7 +813,7 @@ ngx_http_vod_tus_patch_check(ngx_http_request_t *r,
 
     /* the length of an upload created without one, given once */
 
-    h = ngx_http_vod_tus_header_in(r, "Upload-Length");
+    h = ngx_http_vod_upload_header_in(r, "Upload-Length");
 
     if (h) {
         if (ngx_vod_tus_number(h->value.data, h->value.len, &n)
@@ -1447,7 +1449,7 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
 
     ngx_str_set(&v, NGX_VOD_TUS_VERSION);
 
-    if (ngx_http_vod_tus_header(r, "Tus-Resumable", &v) != NGX_OK) {
+    if (ngx_http_vod_upload_header_out(r, "Tus-Resumable", &v) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1518,9 +1520,11 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     }
 
     if (res->file_id.len
-        && (ngx_http_vod_tus_header(r, "X-VOD-File-Id", &res->file_id)
+        && (ngx_http_vod_upload_header_out(r, "X-VOD-File-Id",
+                                           &res->file_id)
             != NGX_OK
-            || ngx_http_vod_tus_header(r, "X-VOD-Media-Url", &res->media_url)
+            || ngx_http_vod_upload_header_out(r, "X-VOD-Media-Url",
+                                              &res->media_url)
                != NGX_OK))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -1540,19 +1544,19 @@ ngx_http_vod_tus_answer(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
 
         } else {
             ngx_str_set(&v, "1");
-            rc = ngx_http_vod_tus_header(r, "Upload-Defer-Length", &v);
+            rc = ngx_http_vod_upload_header_out(r, "Upload-Defer-Length", &v);
         }
 
         if (rc == NGX_OK && ctx->state.metadata.len) {
             v.data = ctx->state.metadata.data;
             v.len = ctx->state.metadata.len;
-            rc = ngx_http_vod_tus_header(r, "Upload-Metadata", &v);
+            rc = ngx_http_vod_upload_header_out(r, "Upload-Metadata", &v);
         }
 
         ngx_str_set(&v, "no-store");
 
         if (rc != NGX_OK
-            || ngx_http_vod_tus_header(r, "Cache-Control", &v) != NGX_OK)
+            || ngx_http_vod_upload_header_out(r, "Cache-Control", &v) != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -1694,7 +1698,7 @@ ngx_http_vod_tus_refuse(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     ngx_str_set(&v, NGX_VOD_TUS_VERSION);
 
-    if (ngx_http_vod_tus_header(r, "Tus-Resumable", &v) != NGX_OK) {
+    if (ngx_http_vod_upload_header_out(r, "Tus-Resumable", &v) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1729,61 +1733,6 @@ ngx_http_vod_tus_bad(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
 }
 
 
-/* a request header by name (the tus ones are not among nginx's own) */
-
-static ngx_table_elt_t *
-ngx_http_vod_tus_header_in(ngx_http_request_t *r, const char *name)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
-static ngx_int_t
-ngx_http_vod_tus_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value = *value;
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_vod_tus_number_header(ngx_http_request_t *r, const char *name,
     off_t n)
@@ -1797,7 +1746,7 @@ ngx_http_vod_tus_number_header(ngx_http_request_t *r, const char *name,
 
     v.len = ngx_sprintf(v.data, "%O", n) - v.data;
 
-    return ngx_http_vod_tus_header(r, name, &v);
+    return ngx_http_vod_upload_header_out(r, name, &v);
 }
 
 
@@ -1819,7 +1768,7 @@ ngx_http_vod_tus_expires(ngx_http_request_t *r, time_t expires)
 
     v.len = ngx_http_time(v.data, expires) - v.data;
 
-    return ngx_http_vod_tus_header(r, "Upload-Expires", &v);
+    return ngx_http_vod_upload_header_out(r, "Upload-Expires", &v);
 }
 
 
