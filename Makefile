@@ -40,7 +40,8 @@ UNIT_CFLAGS := -std=gnu99 -O2 -g -Wall -Wextra -Werror -I$(SRC) \
                $(EXTRA_CFLAGS)
 UNIT_LIBS  := -lcrypto -lcjson $(EXTRA_LDFLAGS)
 
-UNITS      := crc64 tc3 cos_sign api_json cos_xml params parts journal seal tus
+UNITS      := crc64 tc3 cos_sign api_json cos_xml params parts journal seal tus \
+              form
 UNIT_BINS  := $(UNITS:%=$(BUILD)/unit/test_%)
 
 MODULE_SOURCES := $(wildcard $(SRC)/*.c $(SRC)/*.h) $(ROOT)/config
