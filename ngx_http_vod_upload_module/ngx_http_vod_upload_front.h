@@ -34,6 +34,7 @@ typedef struct {
     ngx_int_t                       body_rc;
 
     unsigned                        resumable:1;    /* tus's context */
+    unsigned                        form:1;         /* the form's */
     /* the client going away or stalling ends the bytes, not the upload */
     unsigned                        keep:1;
 } ngx_http_vod_upload_front_t;

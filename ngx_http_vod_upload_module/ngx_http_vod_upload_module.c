@@ -244,6 +244,13 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       offsetof(ngx_http_vod_upload_loc_conf_t, expire_time),
       (void *) &ngx_vod_params[NGX_VOD_PARAM_EXPIRE_TIME] },
 
+    { ngx_string("vod_upload_form"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, form),
+      NULL },
+
     { ngx_string("vod_upload_cors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_vod_cors,
@@ -1083,6 +1090,7 @@ ngx_http_vod_upload_preconfiguration(ngx_conf_t *cf)
 
     ngx_http_variable_t  *tables[] = {
         ngx_http_vod_upload_vars, ngx_http_vod_upload_tus_vars,
+        ngx_http_vod_upload_form_vars,
         ngx_http_vod_upload_event_vars
     };
 
@@ -1516,6 +1524,7 @@ ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
     conf->part_tries = NGX_CONF_UNSET_UINT;
     conf->md5 = NGX_CONF_UNSET;
 
+    conf->form = NGX_CONF_UNSET;
     conf->cors = NGX_CONF_UNSET_PTR;
     conf->tus = NGX_CONF_UNSET;
     conf->tus_keys = NGX_CONF_UNSET_PTR;
@@ -1632,6 +1641,7 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->part_tries, prev->part_tries, 3);
     ngx_conf_merge_value(conf->md5, prev->md5, 0);
 
+    ngx_conf_merge_value(conf->form, prev->form, 0);
     ngx_conf_merge_ptr_value(conf->cors, prev->cors, NULL);
     ngx_conf_merge_value(conf->tus, prev->tus, 0);
     ngx_conf_merge_ptr_value(conf->tus_keys, prev->tus_keys, NULL);

@@ -97,6 +97,9 @@ typedef struct {
     ngx_uint_t                      part_tries;
     ngx_flag_t                      md5;
 
+    /* vod_upload_form: a POST of multipart/form-data uploads too */
+    ngx_flag_t                      form;
+
     /* vod_upload_cors: the origins that may upload, "*" any */
     ngx_array_t                    *cors;       /* of ngx_str_t */
 
@@ -138,6 +141,8 @@ typedef struct {
 
 ngx_int_t ngx_http_vod_upload_put_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_tus_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_form_is(ngx_http_request_t *r);
+ngx_int_t ngx_http_vod_upload_form_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_cors_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_vod_upload_cors_preflight(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_tus_zone(ngx_conf_t *cf,
@@ -153,6 +158,7 @@ void ngx_http_vod_upload_journal_exit_process(ngx_cycle_t *cycle);
 
 extern ngx_http_variable_t  ngx_http_vod_upload_vars[];
 extern ngx_http_variable_t  ngx_http_vod_upload_tus_vars[];
+extern ngx_http_variable_t  ngx_http_vod_upload_form_vars[];
 extern ngx_http_variable_t  ngx_http_vod_upload_event_vars[];
 
 

@@ -164,6 +164,10 @@ ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
         return rc;
     }
 
+    if (ngx_http_vod_upload_form_is(r)) {
+        return ngx_http_vod_upload_form_handler(r);
+    }
+
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_tus_ctx_t));
