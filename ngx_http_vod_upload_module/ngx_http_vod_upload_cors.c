@@ -169,18 +169,27 @@ ngx_http_vod_cors_filter(ngx_http_request_t *r)
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
 
+    if (conf->cors == NULL || !conf->upload) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /* the answer depends on the Origin, listed or not: for caches */
+
+    ngx_str_set(&v, "Origin");
+
+    if (ngx_http_vod_upload_header_out(r, "Vary", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     origin = ngx_http_vod_cors_origin(r, conf);
 
     if (origin == NULL) {
         return ngx_http_next_header_filter(r);
     }
 
-    ngx_str_set(&v, "Origin");
-
     if (ngx_http_vod_upload_header_out(r, "Access-Control-Allow-Origin",
-                                 &origin->value)
-        != NGX_OK
-        || ngx_http_vod_upload_header_out(r, "Vary", &v) != NGX_OK)
+                                       &origin->value)
+        != NGX_OK)
     {
         return NGX_ERROR;
     }

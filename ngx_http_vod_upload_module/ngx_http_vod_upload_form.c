@@ -57,9 +57,14 @@ typedef struct {
     ngx_str_t                       cover;
     ngx_str_t                       cover_type;
 
-    /* bytes of the media the engine has not taken yet */
+    /*
+     * bytes of the media the engine has not taken yet: in the body's
+     * buffer (left unconsumed there, b->pos at them, until they are
+     * taken; the parser goes on from resume), or the delimiter's own
+     */
     const u_char                   *pending;
     size_t                          pending_len;
+    u_char                         *resume;
 } ngx_http_vod_form_ctx_t;
 
 
@@ -69,7 +74,8 @@ static ngx_int_t ngx_http_vod_form_part(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vod_form_media(ngx_http_request_t *r,
     ngx_http_vod_form_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_form_write(ngx_http_request_t *r,
-    ngx_http_vod_form_ctx_t *ctx, const u_char *data, size_t len);
+    ngx_http_vod_form_ctx_t *ctx, ngx_buf_t *in, const u_char *data,
+    size_t len);
 static ngx_int_t ngx_http_vod_form_fail(ngx_http_request_t *r,
     ngx_http_vod_form_ctx_t *ctx, ngx_uint_t status, const char *code,
     const char *fmt, ...);
@@ -207,9 +213,16 @@ ngx_http_vod_form_data(ngx_http_request_t *r, ngx_buf_t *b)
         len = ctx->pending_len;
         ctx->pending_len = 0;
 
-        if (ngx_http_vod_form_write(r, ctx, data, len) != NGX_OK) {
-            return ctx->pending_len ? NGX_AGAIN : NGX_ERROR;
+        rc = ngx_http_vod_form_write(r, ctx, b, data, len);
+
+        if (rc != NGX_OK) {
+            return rc;
         }
+    }
+
+    if (ctx->resume) {
+        b->pos = ctx->resume;
+        ctx->resume = NULL;
     }
 
     pos = b->pos;
@@ -238,8 +251,10 @@ ngx_http_vod_form_data(ngx_http_request_t *r, ngx_buf_t *b)
         case NGX_VOD_FORM_DATA:
 
             if (ctx->stage == NGX_HTTP_VOD_FORM_MEDIA) {
-                if (ngx_http_vod_form_write(r, ctx, data, len) != NGX_OK) {
-                    return ctx->pending_len ? NGX_AGAIN : NGX_ERROR;
+                rc = ngx_http_vod_form_write(r, ctx, b, data, len);
+
+                if (rc != NGX_OK) {
+                    return rc;
                 }
 
                 break;
@@ -373,7 +388,9 @@ ngx_http_vod_form_part(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
         type.len = dot ? (size_t) (last - dot - 1) : 0;
         type.data = ngx_pnalloc(r->pool, type.len + 1);
         if (type.data == NULL) {
-            return NGX_ERROR;
+            return ngx_http_vod_form_fail(r, ctx,
+                                          NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                          "InternalError", "out of memory");
         }
 
         if (dot) {
@@ -403,12 +420,16 @@ ngx_http_vod_form_part(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
 
         field = ngx_array_push(&ctx->fields);
         if (field == NULL) {
-            return NGX_ERROR;
+            return ngx_http_vod_form_fail(r, ctx,
+                                          NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                          "InternalError", "out of memory");
         }
 
         field->name.data = ngx_pnalloc(r->pool, name.len);
         if (field->name.data == NULL) {
-            return NGX_ERROR;
+            return ngx_http_vod_form_fail(r, ctx,
+                                          NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                          "InternalError", "out of memory");
         }
 
         ngx_memcpy(field->name.data, name.data, name.len);
@@ -419,7 +440,9 @@ ngx_http_vod_form_part(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
 
     ctx->field = ngx_pnalloc(r->pool, ctx->field_max);
     if (ctx->field == NULL) {
-        return NGX_ERROR;
+        return ngx_http_vod_form_fail(r, ctx,
+                                      NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                      "InternalError", "out of memory");
     }
 
     if (!ctx->in_cover) {
@@ -444,8 +467,16 @@ ngx_http_vod_form_media(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
     ngx_int_t    rc;
     ngx_str_t    file, error;
 
-    file.data = ctx->form->part.filename.data;
+    /* the parser's buffers are the next part's: the name is copied */
+
     file.len = ctx->form->part.filename.len;
+    file.data = ngx_pnalloc(r->pool, file.len);
+    if (file.data == NULL) {
+        return ngx_http_vod_form_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                      "InternalError", "out of memory");
+    }
+
+    ngx_memcpy(file.data, ctx->form->part.filename.data, file.len);
 
     rc = ngx_http_vod_upload_params(r, &ctx->front, &file, NULL,
                                     &ctx->apply);
@@ -459,7 +490,8 @@ ngx_http_vod_form_media(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
     }
 
     if (rc != NGX_OK) {
-        return NGX_ERROR;
+        return ngx_http_vod_form_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                      "InternalError", "out of memory");
     }
 
     if (ctx->cover.len) {
@@ -481,7 +513,9 @@ ngx_http_vod_form_media(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
     }
 
     if (rc != NGX_OK) {
-        return NGX_ERROR;
+        return ngx_http_vod_form_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                      "InternalError", "ApplyUpload could "
+                                      "not be sent");
     }
 
     ctx->stage = NGX_HTTP_VOD_FORM_APPLYING;
@@ -505,11 +539,16 @@ ngx_http_vod_form_ready(ngx_http_request_t *r)
 }
 
 
-/* bytes of the media into the engine; what it cannot take waits */
+/*
+ * Bytes of the media into the engine.  What it cannot take waits: bytes
+ * of the body's buffer stay in it (in->pos back at them, so that nginx
+ * keeps the buffer and reads no more until they are taken), the parser's
+ * own bytes in it.  NGX_OK, NGX_AGAIN (the reader pauses), NGX_ERROR.
+ */
 
 static ngx_int_t
 ngx_http_vod_form_write(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx,
-    const u_char *data, size_t len)
+    ngx_buf_t *in, const u_char *data, size_t len)
 {
     ngx_int_t  rc;
     ngx_buf_t  b;
@@ -520,13 +559,30 @@ ngx_http_vod_form_write(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx,
 
     rc = ngx_http_vod_upload_relay_write(ctx->front.relay, &b);
 
-    if (rc == NGX_AGAIN && b.pos < b.last) {
-        ctx->pending = b.pos;
-        ctx->pending_len = b.last - b.pos;
-        return NGX_AGAIN;
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
-    return (rc == NGX_ERROR) ? NGX_ERROR : NGX_OK;
+    if (b.pos == b.last) {
+        return NGX_OK;
+    }
+
+    ctx->pending = b.pos;
+    ctx->pending_len = b.last - b.pos;
+
+    /* not the delimiter's own bytes: the body buffer's */
+
+    if (b.pos < ctx->form->delimiter
+        || b.pos >= ctx->form->delimiter + sizeof(ctx->form->delimiter))
+    {
+        if (ctx->resume == NULL) {
+            ctx->resume = in->pos;
+        }
+
+        in->pos = b.pos;
+    }
+
+    return NGX_AGAIN;
 }
 
 
@@ -612,16 +668,22 @@ ngx_http_vod_form_variable(ngx_http_request_t *r,
 {
     ngx_str_t *name = (ngx_str_t *) data;
 
-    size_t                      i, len;
-    u_char                     *key;
-    ngx_http_vod_form_ctx_t    *ctx;
-    ngx_http_vod_form_field_t  *f;
+    size_t                           i, len;
+    u_char                          *key;
+    ngx_http_vod_form_ctx_t         *ctx;
+    ngx_http_vod_form_field_t       *f;
+    ngx_http_vod_upload_loc_conf_t  *conf;
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
+    conf = ngx_http_get_module_loc_conf(r->main, ngx_http_vod_upload_module);
 
     len = sizeof("vod_upload_form_") - 1;
 
-    if (ctx == NULL || !ctx->front.form || name->len <= len) {
+    /* a front-end's context only in an upload location */
+
+    if (ctx == NULL || !conf->upload || !ctx->front.form
+        || name->len <= len)
+    {
         v->not_found = 1;
         return NGX_OK;
     }

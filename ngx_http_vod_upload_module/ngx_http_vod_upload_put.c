@@ -134,7 +134,10 @@ ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
     ngx_int_t  rc;
 
     if (!(r->method & NGX_HTTP_PUT)) {
-        if (ngx_http_vod_upload_allow(r, "PUT") != NGX_OK) {
+        if (ngx_http_vod_upload_allow(r, ctx->front.conf->form ? "PUT, POST"
+                                                               : "PUT")
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 

@@ -1787,16 +1787,22 @@ ngx_http_vod_tus_meta_variable(ngx_http_request_t *r,
 {
     ngx_str_t *name = (ngx_str_t *) data;
 
-    size_t                   i, len;
-    u_char                  *key;
-    ngx_vod_tus_meta_t      *m;
-    ngx_http_vod_tus_ctx_t  *ctx;
+    size_t                           i, len;
+    u_char                          *key;
+    ngx_vod_tus_meta_t              *m;
+    ngx_http_vod_tus_ctx_t          *ctx;
+    ngx_http_vod_upload_loc_conf_t  *conf;
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
+    conf = ngx_http_get_module_loc_conf(r->main, ngx_http_vod_upload_module);
 
     len = sizeof("vod_upload_meta_") - 1;
 
-    if (ctx == NULL || !ctx->front.resumable || name->len <= len) {
+    /* a front-end's context only in an upload location */
+
+    if (ctx == NULL || !conf->upload || !ctx->front.resumable
+        || name->len <= len)
+    {
         v->not_found = 1;
         return NGX_OK;
     }

@@ -28,7 +28,7 @@ static int ngx_vod_form_headers(ngx_vod_form_t *f, const char **error);
 static int ngx_vod_form_disposition(ngx_vod_form_t *f, const u_char *p,
     const u_char *last, const char **error);
 static const u_char *ngx_vod_form_value(const u_char *p, const u_char *last,
-    ngx_vod_str_t *v, u_char *buf);
+    ngx_vod_str_t *v, u_char *buf, size_t size);
 static int ngx_vod_form_ext_value(ngx_vod_str_t *v, u_char *buf);
 static int ngx_vod_form_bchar(u_char c);
 static int ngx_vod_form_casecmp(const u_char *p, const u_char *last,
@@ -83,7 +83,7 @@ ngx_vod_form_init(ngx_vod_form_t *f, const u_char *content_type,
 
         if (ngx_vod_form_casecmp(p, last, "boundary=")) {
             p = ngx_vod_form_value(p + sizeof("boundary=") - 1, last, &b,
-                                   buf);
+                                   buf, sizeof(buf));
             if (p == NULL || b.len > NGX_VOD_FORM_BOUNDARY_MAX) {
                 *error = "the form's boundary is longer than 70 characters "
                          "or not valid";
@@ -98,7 +98,7 @@ ngx_vod_form_init(ngx_vod_form_t *f, const u_char *content_type,
         while (p < last && *p != ';') {
             if (*p == '"') {
                 for (p++; p < last && *p != '"'; p++) {
-                    if (*p == '\\') {
+                    if (*p == '\\' && p + 1 < last) {
                         p++;
                     }
                 }
@@ -519,7 +519,7 @@ ngx_vod_form_disposition(ngx_vod_form_t *f, const u_char *p,
 
         /* the values are decoded in place: they only get shorter */
 
-        p = ngx_vod_form_value(p + 1, last, &v, (u_char *) n);
+        p = ngx_vod_form_value(p + 1, last, &v, (u_char *) n, last - n);
 
         if (p == NULL) {
             *error = "a part's Content-Disposition has a quoted value that "
@@ -554,6 +554,15 @@ ngx_vod_form_disposition(ngx_vod_form_t *f, const u_char *p,
 
     f->part.name = name;
 
+    /* names that would end up in logs and answers: no control bytes */
+
+    for (p = name.data; p < name.data + name.len; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *error = "a part's name has a control character";
+            return NGX_VOD_ERROR;
+        }
+    }
+
     if (ext) {
         if (ngx_vod_form_ext_value(&ext_name, f->filename) != NGX_VOD_OK) {
             *error = "a part's filename* is not UTF-8''percent-encoded";
@@ -571,6 +580,16 @@ ngx_vod_form_disposition(ngx_vod_form_t *f, const u_char *p,
         }
     }
 
+    for (p = f->part.filename.data;
+         p && p < f->part.filename.data + f->part.filename.len;
+         p++)
+    {
+        if (*p < 0x20 || *p == 0x7f) {
+            *error = "a part's file name has a control character";
+            return NGX_VOD_ERROR;
+        }
+    }
+
     return NGX_VOD_OK;
 }
 
@@ -578,22 +597,28 @@ ngx_vod_form_disposition(ngx_vod_form_t *f, const u_char *p,
 /*
  * A parameter's value, a token or a quoted string (\" and \\ escape the
  * next character), written unquoted to buf (which may be where it is
- * read from: it only gets shorter).  Returns what follows, or NULL.
+ * read from: it only gets shorter), at most size bytes.  Returns what
+ * follows, or NULL (a quote that does not end, a value over size).
  */
 
 static const u_char *
 ngx_vod_form_value(const u_char *p, const u_char *last, ngx_vod_str_t *v,
-    u_char *buf)
+    u_char *buf, size_t size)
 {
-    u_char  *d;
+    u_char  *d, *end;
 
     d = buf;
+    end = buf + size;
     v->data = buf;
 
     if (p < last && *p == '"') {
         for (p++; p < last && *p != '"'; p++) {
             if (*p == '\\' && p + 1 < last) {
                 p++;
+            }
+
+            if (d == end) {
+                return NULL;
             }
 
             *d++ = *p;
@@ -607,6 +632,10 @@ ngx_vod_form_value(const u_char *p, const u_char *last, ngx_vod_str_t *v,
 
     } else {
         while (p < last && *p != ';' && *p != ' ' && *p != '\t') {
+            if (d == end) {
+                return NULL;
+            }
+
             *d++ = *p++;
         }
     }

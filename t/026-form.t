@@ -36,6 +36,9 @@ our $MediaMd5 = VodTest::md5(2_500_000, 26);
 our $Small = VodTest::bytes(300_000, 27);
 our $Cover = "\xff\xd8\xff\xe0 a small jpeg \xff\xd9";
 
+# 8 MB without a CR: the parser gives it in large chunks
+our $NoCr = VodTest::bytes(8_000_000, 29) =~ tr/\r/x/r;
+
 our $Form = <<'_EOC_';
 location /upload/ {
     vod_upload;
@@ -224,3 +227,42 @@ location /upload/ {
 --- error_code: 200
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload
 --- landed_md5 eval: $::MediaMd5
+
+
+
+=== TEST 12: the engine full while a chunk of the body's buffer waits (media without CR, so chunks are large): every byte lands
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_max_body_size 100m;
+    client_body_buffer_size 64k;
+}
+--- emulator_faults eval
+[{ op => 'UploadPart', delay_ms => 300, count => 0 }]
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n" . main::form(main::file('media', 'big.mp4', 'video/mp4',
+                                          $::NoCr))
+--- timeout: 30
+--- error_code: 200
+--- landed_md5 eval: Digest::MD5::md5_hex($::NoCr)
+
+
+
+=== TEST 13: the media's file name stays its own when parts follow it (MediaName)
+--- config eval: $::Form
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n" . main::form(main::file('media', 'holiday.mp4',
+                                          'video/mp4', $::Small),
+                               main::field('submitXXXXXXXXXXXXXXXXXXXXXXXXXX',
+                                           'Upload'))
+--- error_code: 200
+--- apply_params
+MediaName: holiday
+--- response_body_like: "FileId":"\d+"

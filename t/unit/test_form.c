@@ -181,6 +181,31 @@ test_init(void)
                                            "boundary=\"ab"), &err)
                     == NGX_VOD_ERROR, "a quote that does not end");
 
+    {
+        char  big[600];
+
+        strcpy(big, "multipart/form-data; boundary=");
+        memset(big + strlen(big), 'A', 400);
+        big[30 + 400] = '\0';
+
+        ngx_vod_test_ok(ngx_vod_form_init(f, (u_char *) big, strlen(big),
+                                          &err)
+                        == NGX_VOD_ERROR && strstr(err, "70"),
+                        "a boundary of 400 characters: refused, not copied");
+
+        strcpy(big, "multipart/form-data; boundary=\"");
+        memset(big + strlen(big), 'A', 400);
+        strcpy(big + 31 + 400, "\"");
+
+        ngx_vod_test_ok(ngx_vod_form_init(f, (u_char *) big, strlen(big),
+                                          &err)
+                        == NGX_VOD_ERROR, "quoted: refused too");
+    }
+
+    ngx_vod_test_ok(ngx_vod_form_init(f, S("multipart/form-data; x=\"a\\"),
+                                      &err) == NGX_VOD_ERROR,
+                    "another parameter ending in a backslash");
+
     free(f);
 }
 
@@ -255,6 +280,11 @@ test_refused(void)
         { DELIM "\r\nContent-Disposition: form-data; name=a; "
           "filename*=UTF-8''%zz\r\n\r\n", "filename*", "a bad escape" },
         { DELIM "\r\nNo colon\r\n\r\n", "Name: value", "a line without ':'" },
+        { DELIM "\r\nContent-Disposition: form-data; name=a; "
+          "filename*=UTF-8''a%0d%0aX\r\n\r\n", "control character",
+          "a CR LF in filename*" },
+        { DELIM "\r\nContent-Disposition: form-data; name=\"a\tb\"\r\n\r\n",
+          "control character", "a tab in a name" },
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
