@@ -81,7 +81,6 @@ static ngx_int_t ngx_http_vod_form_fail(ngx_http_request_t *r,
     const char *fmt, ...);
 static void ngx_http_vod_form_end(ngx_http_request_t *r, ngx_int_t rc);
 static void ngx_http_vod_form_ready(ngx_http_request_t *r);
-static void ngx_http_vod_form_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_form_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -90,7 +89,7 @@ static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_form_relay_handler = {
     ngx_http_vod_form_ready,
     ngx_http_vod_upload_front_resume,
     ngx_http_vod_upload_front_stop,
-    ngx_http_vod_form_done
+    ngx_http_vod_upload_front_done
 };
 
 
@@ -636,27 +635,6 @@ ngx_http_vod_form_end(ngx_http_request_t *r, ngx_int_t rc)
     }
 
     ngx_http_vod_upload_front_end(r, rc);
-}
-
-
-static void
-ngx_http_vod_form_done(ngx_http_request_t *r)
-{
-    ngx_http_vod_form_ctx_t       *ctx;
-    ngx_http_vod_upload_result_t  *res;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    res = ngx_http_vod_upload_relay_result(ctx->front.relay);
-
-    if (res->status == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
-        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
-        return;
-    }
-
-    ngx_http_vod_upload_body_unread(r);
-
-    ngx_http_finalize_request(r, ngx_http_vod_upload_send_result(r, res));
 }
 
 

@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_vod_upload_front.h"
+#include "ngx_http_vod_upload_reply.h"
 #include "ngx_vod_params.h"
 #include "ngx_vod_parts.h"
 
@@ -78,6 +79,64 @@ ngx_http_vod_upload_bad(ngx_http_request_t *r,
                   "vod upload: %V", &ctx->message);
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * The content handler of a vod_upload location: a CORS preflight, a
+ * form's POST, a tus request, or a PUT (which answers anything else)
+ */
+
+ngx_int_t
+ngx_http_vod_upload_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                        rc;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_vod_upload_cors_preflight(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (ngx_http_vod_upload_form_is(r)) {
+        return ngx_http_vod_upload_form_handler(r);
+    }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
+
+    if (conf->tus && !(r->method & NGX_HTTP_PUT)) {
+        return ngx_http_vod_upload_tus_handler(r);
+    }
+
+    return ngx_http_vod_upload_put_handler(r);
+}
+
+
+/* the engine's done handler of PUT and forms: the answer */
+
+void
+ngx_http_vod_upload_front_done(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_front_t   *ctx;
+    ngx_http_vod_upload_result_t  *res;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    res = ngx_http_vod_upload_relay_result(ctx->relay);
+
+    /* the client is gone: nothing to answer */
+
+    if (res->status == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_vod_upload_send_result(r, res));
 }
 
 

@@ -50,6 +50,8 @@ typedef struct {
  */
 ngx_int_t ngx_http_vod_upload_front_data(ngx_http_request_t *r,
     ngx_buf_t *b);
+/* the engine's done handler of PUT and forms: their JSON answer */
+void ngx_http_vod_upload_front_done(ngx_http_request_t *r);
 void ngx_http_vod_upload_front_end(ngx_http_request_t *r, ngx_int_t rc);
 void ngx_http_vod_upload_front_resume(ngx_http_request_t *r);
 void ngx_http_vod_upload_front_stop(ngx_http_request_t *r);

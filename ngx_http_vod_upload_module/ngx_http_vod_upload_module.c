@@ -438,7 +438,7 @@ ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     vlcf->upload_ctx = cf->ctx;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_vod_upload_put_handler;
+    clcf->handler = ngx_http_vod_upload_handler;
 
     return NGX_CONF_OK;
 }
@@ -1657,8 +1657,6 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                           conf->upload_line);
             return NGX_CONF_ERROR;
         }
-
-        clcf->handler = ngx_http_vod_upload_tus_handler;
 
         vmcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_vod_upload_module);

@@ -139,6 +139,7 @@ typedef struct {
 
 /* the content handlers, their variables, what runs at start and exit */
 
+ngx_int_t ngx_http_vod_upload_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_put_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_tus_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_form_is(ngx_http_request_t *r);

@@ -30,14 +30,13 @@ static ngx_int_t ngx_http_vod_params(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vod_file_name(ngx_http_request_t *r,
     ngx_str_t *file);
 static void ngx_http_vod_put_ready(ngx_http_request_t *r);
-static void ngx_http_vod_put_done(ngx_http_request_t *r);
 
 
 static ngx_http_vod_upload_relay_handler_t  ngx_http_vod_put_relay_handler = {
     ngx_http_vod_put_ready,
     ngx_http_vod_upload_front_resume,
     ngx_http_vod_upload_front_stop,
-    ngx_http_vod_put_done
+    ngx_http_vod_upload_front_done
 };
 
 
@@ -48,20 +47,6 @@ ngx_http_vod_upload_put_handler(ngx_http_request_t *r)
     ngx_str_t                        error;
     ngx_http_vod_put_ctx_t          *ctx;
     ngx_http_vod_upload_loc_conf_t  *conf;
-
-    if (r != r->main) {
-        return NGX_DECLINED;
-    }
-
-    rc = ngx_http_vod_upload_cors_preflight(r);
-
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    if (ngx_http_vod_upload_form_is(r)) {
-        return ngx_http_vod_upload_form_handler(r);
-    }
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
 
@@ -252,25 +237,4 @@ ngx_http_vod_put_ready(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         ngx_http_vod_upload_front_end(r, rc);
     }
-}
-
-
-/* the upload is over: the answer, unless the client is gone */
-
-static void
-ngx_http_vod_put_done(ngx_http_request_t *r)
-{
-    ngx_http_vod_put_ctx_t        *ctx;
-    ngx_http_vod_upload_result_t  *res;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
-
-    res = ngx_http_vod_upload_relay_result(ctx->front.relay);
-
-    if (res->status == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
-        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_http_vod_upload_send_result(r, res));
 }

@@ -150,24 +150,6 @@ ngx_http_vod_upload_tus_handler(ngx_http_request_t *r)
     ngx_http_vod_tus_ctx_t          *ctx;
     ngx_http_vod_upload_loc_conf_t  *conf;
 
-    if (r != r->main) {
-        return NGX_DECLINED;
-    }
-
-    if (r->method & NGX_HTTP_PUT) {
-        return ngx_http_vod_upload_put_handler(r);
-    }
-
-    rc = ngx_http_vod_upload_cors_preflight(r);
-
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    if (ngx_http_vod_upload_form_is(r)) {
-        return ngx_http_vod_upload_form_handler(r);
-    }
-
     conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vod_tus_ctx_t));
