@@ -591,28 +591,17 @@ static ngx_int_t
 ngx_http_vod_form_fail(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx,
     ngx_uint_t status, const char *code, const char *fmt, ...)
 {
-    u_char     *p;
-    va_list     args;
-    ngx_str_t   msg;
-    u_char      buf[NGX_MAX_ERROR_STR];
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
-    va_end(args);
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "vod upload: %*s",
-                  (size_t) (p - buf), buf);
-
-    msg.len = p - buf;
-    msg.data = ngx_pnalloc(r->pool, msg.len);
-
-    if (msg.data) {
-        ngx_memcpy(msg.data, buf, msg.len);
-    }
+    va_list  args;
 
     ngx_http_vod_upload_body_stop(r, &ctx->front.body);
+
+    va_start(args, fmt);
+    (void) ngx_http_vod_upload_vbad(r, &ctx->front, status, code, fmt, args);
+    va_end(args);
+
     ngx_http_vod_upload_relay_fail(ctx->front.relay, status, code,
-                                   msg.data ? &msg : NULL);
+                                   ctx->front.message.data
+                                   ? &ctx->front.message : NULL);
 
     return NGX_ERROR;
 }
@@ -646,24 +635,17 @@ ngx_http_vod_form_variable(ngx_http_request_t *r,
 {
     ngx_str_t *name = (ngx_str_t *) data;
 
-    size_t                           i, len;
-    u_char                          *key;
-    ngx_http_vod_form_ctx_t         *ctx;
-    ngx_http_vod_form_field_t       *f;
-    ngx_http_vod_upload_loc_conf_t  *conf;
+    size_t                      i, len;
+    u_char                     *key;
+    ngx_http_vod_form_ctx_t    *ctx;
+    ngx_http_vod_form_field_t  *f;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
-    conf = ngx_http_get_module_loc_conf(r->main, ngx_http_vod_upload_module);
+    ctx = (ngx_http_vod_form_ctx_t *) ngx_http_vod_upload_front_get(r);
 
     len = sizeof("vod_upload_form_") - 1;
 
-    /* a front-end's context only in an upload location */
-
-    if (ctx == NULL || !conf->upload || !ctx->front.form
-        || name->len <= len)
-    {
-        v->not_found = 1;
-        return NGX_OK;
+    if (ctx == NULL || !ctx->front.form || name->len <= len) {
+        return ngx_http_vod_upload_variable_value(v, NULL, 0, 0);
     }
 
     key = name->data + len;
@@ -674,16 +656,10 @@ ngx_http_vod_form_variable(ngx_http_request_t *r,
         if (f[i].name.len == len
             && ngx_strncasecmp(f[i].name.data, key, len) == 0)
         {
-            v->data = f[i].value.data;
-            v->len = f[i].value.len;
-            v->valid = 1;
-            v->no_cacheable = 1;
-            v->not_found = 0;
-            return NGX_OK;
+            return ngx_http_vod_upload_variable_value(v, f[i].value.data,
+                                                      f[i].value.len, 1);
         }
     }
 
-    v->not_found = 1;
-
-    return NGX_OK;
+    return ngx_http_vod_upload_variable_value(v, NULL, 0, 0);
 }

@@ -55,13 +55,26 @@ ngx_http_vod_upload_bad(ngx_http_request_t *r,
     ngx_http_vod_upload_front_t *ctx, ngx_uint_t status, const char *code,
     const char *fmt, ...)
 {
-    u_char   *p;
-    va_list   args;
-    u_char    buf[NGX_MAX_ERROR_STR];
+    ngx_int_t  rc;
+    va_list    args;
 
     va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    rc = ngx_http_vod_upload_vbad(r, ctx, status, code, fmt, args);
     va_end(args);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_vod_upload_vbad(ngx_http_request_t *r,
+    ngx_http_vod_upload_front_t *ctx, ngx_uint_t status, const char *code,
+    const char *fmt, va_list args)
+{
+    u_char  *p;
+    u_char   buf[NGX_MAX_ERROR_STR];
+
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
 
     ctx->status = status;
     ctx->code.data = (u_char *) code;
@@ -79,6 +92,69 @@ ngx_http_vod_upload_bad(ngx_http_request_t *r,
                   "vod upload: %V", &ctx->message);
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * A client mistake found once the engine exists: as above, and the
+ * upload fails with it (the engine cleans up, the done handler answers)
+ */
+
+ngx_int_t
+ngx_http_vod_upload_front_fail(ngx_http_request_t *r,
+    ngx_http_vod_upload_front_t *ctx, ngx_uint_t status, const char *code,
+    const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    (void) ngx_http_vod_upload_vbad(r, ctx, status, code, fmt, args);
+    va_end(args);
+
+    ngx_http_vod_upload_relay_fail(ctx->relay, status, code,
+                                   ctx->message.data ? &ctx->message : NULL);
+
+    return NGX_ERROR;
+}
+
+
+/* the front-end's context of r, if r is in an upload location */
+
+ngx_http_vod_upload_front_t *
+ngx_http_vod_upload_front_get(ngx_http_request_t *r)
+{
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    conf = ngx_http_get_module_loc_conf(r->main, ngx_http_vod_upload_module);
+
+    /* the context of another location's request is not a front-end's */
+
+    if (!conf->upload) {
+        return NULL;
+    }
+
+    return ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
+}
+
+
+/* a variable's value, or not found when there is none */
+
+ngx_int_t
+ngx_http_vod_upload_variable_value(ngx_http_variable_value_t *v,
+    u_char *data, size_t len, ngx_uint_t found)
+{
+    if (!found) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = data;
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
 }
 
 
@@ -510,19 +586,14 @@ static ngx_int_t
 ngx_http_vod_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    u_char                          *p;
-    ngx_str_t                       *s, *code;
-    ngx_http_vod_upload_front_t     *ctx;
-    ngx_http_vod_upload_result_t    *res;
-    ngx_http_vod_upload_loc_conf_t  *conf;
+    u_char                        *p;
+    ngx_str_t                     *s, *code;
+    ngx_http_vod_upload_front_t   *ctx;
+    ngx_http_vod_upload_result_t  *res;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
+    ctx = ngx_http_vod_upload_front_get(r);
 
-    conf = ngx_http_get_module_loc_conf(r->main, ngx_http_vod_upload_module);
-
-    /* the context of another location's request is not a front-end's */
-
-    if (ctx == NULL || !conf->upload) {
+    if (ctx == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
@@ -557,25 +628,13 @@ ngx_http_vod_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
             return NGX_ERROR;
         }
 
-        v->data = p;
-        v->len = (data == 4) ? ngx_sprintf(p, "%ui", res ? res->parts : 0) - p
-                             : ngx_sprintf(p, "%O", ctx->body.received) - p;
-        v->valid = 1;
-        v->no_cacheable = 1;
-        v->not_found = 0;
-        return NGX_OK;
+        return ngx_http_vod_upload_variable_value(v, p,
+                   (data == 4) ? ngx_sprintf(p, "%ui", res ? res->parts : 0) - p
+                               : ngx_sprintf(p, "%O", ctx->body.received) - p,
+                   1);
     }
 
-    if (s == NULL || s->len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->data = s->data;
-    v->len = s->len;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-
-    return NGX_OK;
+    return ngx_http_vod_upload_variable_value(v, s ? s->data : NULL,
+                                              s ? s->len : 0,
+                                              s && s->len);
 }

@@ -64,6 +64,26 @@ void ngx_http_vod_upload_front_stop(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_bad(ngx_http_request_t *r,
     ngx_http_vod_upload_front_t *front, ngx_uint_t status, const char *code,
     const char *fmt, ...);
+ngx_int_t ngx_http_vod_upload_vbad(ngx_http_request_t *r,
+    ngx_http_vod_upload_front_t *front, ngx_uint_t status, const char *code,
+    const char *fmt, va_list args);
+
+/*
+ * A client mistake found once front->relay exists: kept and logged as
+ * above, and the upload failed with it (cleaned up; the front-end's done
+ * handler answers).  NGX_ERROR.
+ */
+ngx_int_t ngx_http_vod_upload_front_fail(ngx_http_request_t *r,
+    ngx_http_vod_upload_front_t *front, ngx_uint_t status, const char *code,
+    const char *fmt, ...);
+
+/* the front-end's context of r's main request, NULL outside upload ones */
+ngx_http_vod_upload_front_t *ngx_http_vod_upload_front_get(
+    ngx_http_request_t *r);
+
+/* sets a variable's value (found) or not_found: NGX_OK */
+ngx_int_t ngx_http_vod_upload_variable_value(ngx_http_variable_value_t *v,
+    u_char *data, size_t len, ngx_uint_t found);
 
 /*
  * A media of size bytes ("a body", "an upload" in the message) is not

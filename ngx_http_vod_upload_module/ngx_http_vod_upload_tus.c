@@ -1204,7 +1204,6 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
 {
     off_t                    offset;
     ngx_int_t                rc;
-    ngx_str_t                msg;
     ngx_http_vod_tus_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
@@ -1212,22 +1211,12 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
     offset = ngx_http_vod_upload_relay_offset(ctx->front.relay);
 
     if (ctx->method == NGX_HTTP_PATCH && ctx->offset != offset) {
-        msg.data = ngx_pnalloc(r->pool, 2 * NGX_OFF_T_LEN + 64);
-
-        if (msg.data) {
-            msg.len = ngx_sprintf(msg.data, "Upload-Offset %O is not the "
-                                  "upload's offset %O", ctx->offset,
-                                  offset)
-                      - msg.data;
-        }
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "vod upload: Upload-Offset %O is not the upload's "
-                      "offset %O", ctx->offset, offset);
-
-        ngx_http_vod_upload_relay_fail(ctx->front.relay, NGX_HTTP_CONFLICT,
-                                       "OffsetMismatch",
-                                       msg.data ? &msg : NULL);
+        (void) ngx_http_vod_upload_front_fail(r, &ctx->front,
+                                              NGX_HTTP_CONFLICT,
+                                              "OffsetMismatch",
+                                              "Upload-Offset %O is not the "
+                                              "upload's offset %O",
+                                              ctx->offset, offset);
         return;
     }
 
@@ -1283,11 +1272,8 @@ ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     off_t offset)
 {
     off_t                         cl, kept, part;
-    ngx_str_t                     msg;
-    ngx_uint_t                    parts, next, status;
-    const char                   *code;
+    ngx_uint_t                    parts, next;
     ngx_http_vod_upload_relay_t  *relay;
-    u_char                        buf[256];
 
     relay = ctx->front.relay;
     cl = r->headers_in.content_length_n;
@@ -1302,9 +1288,6 @@ ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
                                              ctx->front.conf->part_size_max,
                                              next);
     }
-
-    status = NGX_HTTP_BAD_REQUEST;
-    code = "ChunkTooSmall";
 
     if (cl <= 0) {
         return NGX_OK;
@@ -1321,23 +1304,21 @@ ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
             return NGX_OK;
         }
 
-        status = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-        code = "EntityTooLarge";
-        msg.len = ngx_snprintf(buf, sizeof(buf), "the upload's last %O "
-                               "bytes need more parts than the %ui COS has "
-                               "left of its 10000", cl,
-                               NGX_VOD_PARTS_MAX - parts)
-                  - buf;
-        goto refused;
+        return ngx_http_vod_upload_front_fail(r, &ctx->front,
+                                     NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                     "EntityTooLarge", "the upload's last %O "
+                                     "bytes need more parts than the %ui COS "
+                                     "has left of its 10000", cl,
+                                     NGX_VOD_PARTS_MAX - parts);
     }
 
     if (cl < (off_t) NGX_VOD_PART_SIZE_MIN) {
-        msg.len = ngx_snprintf(buf, sizeof(buf), "a PATCH of %O bytes that "
-                               "does not end the upload is under the 1 MiB "
-                               "COS takes as a part: send chunks of 1 MiB "
-                               "or more", cl)
-                  - buf;
-        goto refused;
+        return ngx_http_vod_upload_front_fail(r, &ctx->front,
+                                     NGX_HTTP_BAD_REQUEST, "ChunkTooSmall",
+                                     "a PATCH of %O bytes that does not end "
+                                     "the upload is under the 1 MiB COS "
+                                     "takes as a part: send chunks of 1 MiB "
+                                     "or more", cl);
     }
 
     /*
@@ -1348,12 +1329,12 @@ ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     if (part > 0 && cl < part
         && next <= ngx_http_vod_upload_relay_whole(relay))
     {
-        msg.len = ngx_snprintf(buf, sizeof(buf), "an earlier PATCH left "
-                               "parts past offset %O: a PATCH from there "
-                               "must send a whole part of %O bytes or more",
-                               offset, part)
-                  - buf;
-        goto refused;
+        return ngx_http_vod_upload_front_fail(r, &ctx->front,
+                                     NGX_HTTP_BAD_REQUEST, "ChunkTooSmall",
+                                     "an earlier PATCH left parts past "
+                                     "offset %O: a PATCH from there must "
+                                     "send a whole part of %O bytes or more",
+                                     offset, part);
     }
 
     /* a length known from the start: parts of a fixed size */
@@ -1376,25 +1357,14 @@ ngx_http_vod_tus_progress(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
         return NGX_OK;
     }
 
-    msg.len = ngx_snprintf(buf, sizeof(buf), "with PATCHes of %O bytes the "
-                           "upload of %O bytes would need more than the "
-                           "10000 parts of a COS upload: send chunks of %O "
-                           "bytes or more", cl, ctx->length, part)
-              - buf;
-
-refused:
-
-    msg.data = ngx_pnalloc(r->pool, msg.len);
-    if (msg.data) {
-        ngx_memcpy(msg.data, buf, msg.len);
-    }
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "vod upload: %*s",
-                  msg.len, buf);
-
-    ngx_http_vod_upload_relay_fail(relay, status, code,
-                                   msg.data ? &msg : NULL);
-    return NGX_ERROR;
+    return ngx_http_vod_upload_front_fail(r, &ctx->front,
+                                          NGX_HTTP_BAD_REQUEST,
+                                          "ChunkTooSmall", "with PATCHes of "
+                                          "%O bytes the upload of %O bytes "
+                                          "would need more than the 10000 "
+                                          "parts of a COS upload: send "
+                                          "chunks of %O bytes or more", cl,
+                                          ctx->length, part);
 }
 
 
@@ -1706,16 +1676,14 @@ static ngx_int_t
 ngx_http_vod_tus_bad(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx,
     ngx_uint_t status, const char *code, const char *fmt, ...)
 {
-    u_char   *p;
-    va_list   args;
-    u_char    buf[NGX_MAX_ERROR_STR];
+    ngx_int_t  rc;
+    va_list    args;
 
     va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    rc = ngx_http_vod_upload_vbad(r, &ctx->front, status, code, fmt, args);
     va_end(args);
 
-    return ngx_http_vod_upload_bad(r, &ctx->front, status, code, "%*s",
-                                   (size_t) (p - buf), buf);
+    return rc;
 }
 
 
@@ -1769,24 +1737,17 @@ ngx_http_vod_tus_meta_variable(ngx_http_request_t *r,
 {
     ngx_str_t *name = (ngx_str_t *) data;
 
-    size_t                           i, len;
-    u_char                          *key;
-    ngx_vod_tus_meta_t              *m;
-    ngx_http_vod_tus_ctx_t          *ctx;
-    ngx_http_vod_upload_loc_conf_t  *conf;
+    size_t                   i, len;
+    u_char                  *key;
+    ngx_vod_tus_meta_t      *m;
+    ngx_http_vod_tus_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_vod_upload_module);
-    conf = ngx_http_get_module_loc_conf(r->main, ngx_http_vod_upload_module);
+    ctx = (ngx_http_vod_tus_ctx_t *) ngx_http_vod_upload_front_get(r);
 
     len = sizeof("vod_upload_meta_") - 1;
 
-    /* a front-end's context only in an upload location */
-
-    if (ctx == NULL || !conf->upload || !ctx->front.resumable
-        || name->len <= len)
-    {
-        v->not_found = 1;
-        return NGX_OK;
+    if (ctx == NULL || !ctx->front.resumable || name->len <= len) {
+        return ngx_http_vod_upload_variable_value(v, NULL, 0, 0);
     }
 
     key = name->data + len;
@@ -1797,16 +1758,10 @@ ngx_http_vod_tus_meta_variable(ngx_http_request_t *r,
 
         if (m->key.len == len && ngx_strncasecmp(m->key.data, key, len) == 0)
         {
-            v->data = m->value.data;
-            v->len = m->value.len;
-            v->valid = 1;
-            v->no_cacheable = 1;
-            v->not_found = 0;
-            return NGX_OK;
+            return ngx_http_vod_upload_variable_value(v, m->value.data,
+                                                      m->value.len, 1);
         }
     }
 
-    v->not_found = 1;
-
-    return NGX_OK;
+    return ngx_http_vod_upload_variable_value(v, NULL, 0, 0);
 }
