@@ -24,20 +24,11 @@ our $Size = length $Body;
 
 # the secret that seals tus upload URLs
 our $Dir = File::Temp::tempdir(CLEANUP => 1);
-{
-    open my $fh, '>', "$Dir/tus.key" or die "$Dir/tus.key: $!";
-    print $fh "a secret of the test, long enough\n";
-    close $fh;
-}
-$ENV{TEST_NGINX_TUS_KEY} = "$Dir/tus.key";
+$ENV{TEST_NGINX_TUS_KEY} = VodTest::write_file("$Dir/tus.key",
+    "a secret of the test, long enough\n");
 
 # the same GiB as a file, for tus-js-client
-{
-    open my $fh, '>:raw', "$Dir/big.mp4" or die "$Dir/big.mp4: $!";
-    print $fh $Body;
-    close $fh or die "$Dir/big.mp4: $!";
-}
-$ENV{TEST_NGINX_BIG_FILE} = "$Dir/big.mp4";
+$ENV{TEST_NGINX_BIG_FILE} = VodTest::write_file("$Dir/big.mp4", $Body);
 
 # 8 MiB parts, 4 in flight: 40 MiB of part buffers, 16 MB for the rest
 our $RssMax = (8 * 5 + 16) * 1024 * 1024;

@@ -16,35 +16,19 @@ VodTest::setup();
 
 # the secret that seals upload URLs
 our $Dir = File::Temp::tempdir(CLEANUP => 1);
-{
-    open my $fh, '>', "$Dir/tus.key" or die "$Dir/tus.key: $!";
-    print $fh "a secret of the test, long enough\n";
-    close $fh;
-}
-$ENV{TEST_NGINX_TUS_KEY} = "$Dir/tus.key";
-{
-    open my $fh, '>', "$Dir/short.key" or die "$Dir/short.key: $!";
-    print $fh "short\n";
-    close $fh;
-}
-$ENV{TEST_NGINX_TUS_SHORT_KEY} = "$Dir/short.key";
+$ENV{TEST_NGINX_TUS_KEY} = VodTest::write_file("$Dir/tus.key",
+    "a secret of the test, long enough\n");
+$ENV{TEST_NGINX_TUS_SHORT_KEY} = VodTest::write_file("$Dir/short.key",
+                                                     "short\n");
 
 # 3 MB of media, to PATCH from node
-our $Media = "$Dir/media";
-{
-    open my $fh, '>:raw', $Media or die "$Media: $!";
-    print $fh VodTest::bytes(3_000_000, 22);
-    close $fh;
-}
+our $Media = VodTest::write_file("$Dir/media",
+                                 VodTest::bytes(3_000_000, 22));
 $ENV{TEST_NGINX_TUS_MEDIA} = $Media;
 
 # 10 MB, for 2 MiB parts
-our $Media10 = "$Dir/media10";
-{
-    open my $fh, '>:raw', $Media10 or die "$Media10: $!";
-    print $fh VodTest::bytes(10_000_000, 25);
-    close $fh;
-}
+our $Media10 = VodTest::write_file("$Dir/media10",
+                                   VodTest::bytes(10_000_000, 25));
 $ENV{TEST_NGINX_TUS_MEDIA10} = $Media10;
 
 # a free port for an HTTP/2 server

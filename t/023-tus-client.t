@@ -18,13 +18,7 @@ VodTest::setup();
 
 our $Dir = File::Temp::tempdir(CLEANUP => 1);
 
-sub write_file {
-    my ($name, $bytes) = @_;
-    open my $fh, '>:raw', "$Dir/$name" or die "$Dir/$name: $!";
-    print $fh $bytes;
-    close $fh or die "$Dir/$name: $!";
-    return "$Dir/$name";
-}
+sub write_file { VodTest::write_file("$Dir/$_[0]", $_[1]) }
 
 $ENV{TEST_NGINX_TUS_KEY} = write_file('tus.key', "the first key of the test\n");
 $ENV{TEST_NGINX_TUS_KEY2} = write_file('tus2.key', "the second key, rotated in\n");

@@ -12,19 +12,11 @@ use VodTest;
 VodTest::setup();
 
 our $Dir = File::Temp::tempdir(CLEANUP => 1);
-{
-    open my $fh, '>', "$Dir/tus.key" or die "$Dir/tus.key: $!";
-    print $fh "a secret of the test, long enough\n";
-    close $fh;
-}
-$ENV{TEST_NGINX_TUS_KEY} = "$Dir/tus.key";
+$ENV{TEST_NGINX_TUS_KEY} = VodTest::write_file("$Dir/tus.key",
+    "a secret of the test, long enough\n");
 
-our $Media = "$Dir/media";
-{
-    open my $fh, '>:raw', $Media or die "$Media: $!";
-    print $fh VodTest::bytes(3_000_000, 24);
-    close $fh;
-}
+our $Media = VodTest::write_file("$Dir/media",
+                                 VodTest::bytes(3_000_000, 24));
 $ENV{TEST_NGINX_TUS_MEDIA} = $Media;
 $ENV{TEST_NGINX_PID_FILE} = $Test::Nginx::Util::PidFile;
 

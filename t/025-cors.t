@@ -13,12 +13,8 @@ use VodTest;
 VodTest::setup();
 
 our $Dir = File::Temp::tempdir(CLEANUP => 1);
-{
-    open my $fh, '>', "$Dir/tus.key" or die "$Dir/tus.key: $!";
-    print $fh "a secret of the test, long enough\n";
-    close $fh;
-}
-$ENV{TEST_NGINX_TUS_KEY} = "$Dir/tus.key";
+$ENV{TEST_NGINX_TUS_KEY} = VodTest::write_file("$Dir/tus.key",
+    "a secret of the test, long enough\n");
 
 our $Cors = <<'_EOC_';
 location /upload/ {

@@ -60,6 +60,7 @@ package VodTest;
 #                        (resumable uploads wait for their client; 0)
 # and every block checks that no other multipart upload is left open.
 #
+# VodTest::write_file(PATH, BYTES) writes a file and returns PATH.
 # VodTest::bytes(N, SEED) makes N reproducible bytes that do not begin or
 # end with white space (the runner trims request bodies, as upstream's).
 
@@ -330,6 +331,15 @@ sub bytes {
     substr($s, -1, 1) = 'E' if $n > 1;
 
     return $s;
+}
+
+# writes bytes to a file (a key file, media for a client); returns its path
+sub write_file {
+    my ($path, $bytes) = @_;
+    open my $fh, '>:raw', $path or die "$path: $!\n";
+    print $fh $bytes;
+    close $fh or die "$path: $!\n";
+    return $path;
 }
 
 sub md5 {
