@@ -51,6 +51,7 @@ typedef struct {
     u_char                         *field;
     size_t                          field_len;
     size_t                          field_max;
+    size_t                          field_size;     /* allocated */
     unsigned                        in_field:1;
     unsigned                        in_cover:1;
 
@@ -71,6 +72,8 @@ typedef struct {
 static ngx_int_t ngx_http_vod_form_data(ngx_http_request_t *r, ngx_buf_t *b);
 static ngx_int_t ngx_http_vod_form_part(ngx_http_request_t *r,
     ngx_http_vod_form_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_form_grow(ngx_http_request_t *r,
+    ngx_http_vod_form_ctx_t *ctx, size_t size);
 static ngx_int_t ngx_http_vod_form_media(ngx_http_request_t *r,
     ngx_http_vod_form_ctx_t *ctx);
 static ngx_int_t ngx_http_vod_form_write(ngx_http_request_t *r,
@@ -270,6 +273,15 @@ ngx_http_vod_form_data(ngx_http_request_t *r, ngx_buf_t *b)
                                ctx->field_max);
                 }
 
+                if (ctx->field_len + len > ctx->field_size
+                    && ngx_http_vod_form_grow(r, ctx, ctx->field_len + len)
+                       != NGX_OK)
+                {
+                    return ngx_http_vod_form_fail(r, ctx,
+                               NGX_HTTP_INTERNAL_SERVER_ERROR,
+                               "InternalError", "out of memory");
+                }
+
                 ngx_memcpy(ctx->field + ctx->field_len, data, len);
                 ctx->field_len += len;
             }
@@ -406,7 +418,7 @@ ngx_http_vod_form_part(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
         }
 
         ctx->cover_type = type;
-        ctx->field_max = NGX_VOD_COVER_MAX;
+        ctx->field_max = ctx->front.conf->cover_max_size;
         ctx->in_cover = 1;
 
     } else {
@@ -437,12 +449,14 @@ ngx_http_vod_form_part(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
         ctx->field_max = NGX_HTTP_VOD_FORM_FIELD_MAX;
     }
 
-    ctx->field = ngx_pnalloc(r->pool, ctx->field_max);
+    ctx->field = ngx_pnalloc(r->pool, NGX_HTTP_VOD_FORM_FIELD_MAX);
     if (ctx->field == NULL) {
         return ngx_http_vod_form_fail(r, ctx,
                                       NGX_HTTP_INTERNAL_SERVER_ERROR,
                                       "InternalError", "out of memory");
     }
+
+    ctx->field_size = NGX_HTTP_VOD_FORM_FIELD_MAX;
 
     if (!ctx->in_cover) {
         field = (ngx_http_vod_form_field_t *) ctx->fields.elts
@@ -453,6 +467,43 @@ ngx_http_vod_form_part(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx)
 
     ctx->field_len = 0;
     ctx->in_field = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * room for a field of size bytes (a cover grows up to its maximum, by
+ * doubling: the memory a cover takes is at most twice its size)
+ */
+
+static ngx_int_t
+ngx_http_vod_form_grow(ngx_http_request_t *r, ngx_http_vod_form_ctx_t *ctx,
+    size_t size)
+{
+    u_char  *p;
+    size_t   n;
+
+    n = ctx->field_size;
+
+    while (n < size) {
+        n *= 2;
+    }
+
+    n = ngx_min(n, ctx->field_max);
+
+    p = ngx_pnalloc(r->pool, n);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, ctx->field, ctx->field_len);
+
+    /* a large block goes back at once, a small one with the pool */
+    (void) ngx_pfree(r->pool, ctx->field);
+
+    ctx->field = p;
+    ctx->field_size = n;
 
     return NGX_OK;
 }

@@ -20,6 +20,13 @@ typedef struct {
 } ngx_http_vod_bounds_t;
 
 
+typedef struct {
+    off_t                       low;
+    off_t                       high;
+    const char                 *what;   /* "a part size between 1m and 5g" */
+} ngx_http_vod_size_bounds_t;
+
+
 static char *ngx_http_vod_upload(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_secret(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -34,7 +41,7 @@ static char *ngx_http_vod_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_value(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_vod_size(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_number(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -93,6 +100,15 @@ static ngx_conf_post_t  ngx_http_vod_not_zero_post = {
 
 static ngx_http_vod_bounds_t  ngx_http_vod_parts_in_flight_bounds = { 1, 64 };
 static ngx_http_vod_bounds_t  ngx_http_vod_part_tries_bounds = { 1, 10 };
+
+/* COS: a part other than the last is at least 1 MB, at most 5 GB */
+static ngx_http_vod_size_bounds_t  ngx_http_vod_part_size_bounds =
+    { 1024 * 1024, (off_t) 5 * 1024 * 1024 * 1024,
+      "a part size between 1m and 5g" };
+
+/* a form's cover is kept in memory until it is put */
+static ngx_http_vod_size_bounds_t  ngx_http_vod_cover_size_bounds =
+    { 1, 64 * 1024 * 1024, "a cover size between 1 and 64m" };
 
 
 static ngx_command_t  ngx_http_vod_upload_commands[] = {
@@ -251,6 +267,13 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       offsetof(ngx_http_vod_upload_loc_conf_t, form),
       NULL },
 
+    { ngx_string("vod_upload_form_cover_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_size,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_loc_conf_t, cover_max_size),
+      &ngx_http_vod_cover_size_bounds },
+
     { ngx_string("vod_upload_cors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_vod_cors,
@@ -288,17 +311,17 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
 
     { ngx_string("vod_upload_part_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_vod_part_size,
+      ngx_http_vod_size,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, part_size),
-      NULL },
+      &ngx_http_vod_part_size_bounds },
 
     { ngx_string("vod_upload_max_part_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_vod_part_size,
+      ngx_http_vod_size,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_vod_upload_loc_conf_t, max_part_size),
-      NULL },
+      &ngx_http_vod_part_size_bounds },
 
     { ngx_string("vod_upload_parts_in_flight"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -919,16 +942,18 @@ ngx_http_vod_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* vod_upload_part_size, vod_upload_max_part_size */
+/* a size within the bounds of cmd->post: vod_upload_part_size, ... */
 
 static char *
-ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_vod_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    off_t       size;
-    size_t     *field;
-    ngx_str_t  *value;
+    off_t                        size;
+    size_t                      *field;
+    ngx_str_t                   *value;
+    ngx_http_vod_size_bounds_t  *bounds;
 
     field = (size_t *) ((u_char *) conf + cmd->offset);
+    bounds = cmd->post;
 
     if (*field != NGX_CONF_UNSET_SIZE) {
         return "is duplicate";
@@ -938,15 +963,11 @@ ngx_http_vod_part_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     size = ngx_parse_offset(&value[1]);
 
-    /* COS: a part other than the last is at least 1 MB, at most 5 GB */
-
-    if (size == NGX_ERROR || size < 1024 * 1024
-        || size > (off_t) 5 * 1024 * 1024 * 1024
+    if (size == NGX_ERROR || size < bounds->low || size > bounds->high
         || (uint64_t) size > NGX_MAX_SIZE_T_VALUE)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" \"%V\" is not a part size between "
-                           "1m and 5g", &cmd->name, &value[1]);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" \"%V\" is not %s",
+                           &cmd->name, &value[1], bounds->what);
         return NGX_CONF_ERROR;
     }
 
@@ -1525,6 +1546,7 @@ ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
     conf->md5 = NGX_CONF_UNSET;
 
     conf->form = NGX_CONF_UNSET;
+    conf->cover_max_size = NGX_CONF_UNSET_SIZE;
     conf->cors = NGX_CONF_UNSET_PTR;
     conf->tus = NGX_CONF_UNSET;
     conf->tus_keys = NGX_CONF_UNSET_PTR;
@@ -1642,6 +1664,8 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->md5, prev->md5, 0);
 
     ngx_conf_merge_value(conf->form, prev->form, 0);
+    ngx_conf_merge_size_value(conf->cover_max_size, prev->cover_max_size,
+                              NGX_VOD_COVER_MAX);
     ngx_conf_merge_ptr_value(conf->cors, prev->cors, NULL);
     ngx_conf_merge_value(conf->tus, prev->tus, 0);
     ngx_conf_merge_ptr_value(conf->tus_keys, prev->tus_keys, NULL);

@@ -99,6 +99,7 @@ typedef struct {
 
     /* vod_upload_form: a POST of multipart/form-data uploads too */
     ngx_flag_t                      form;
+    size_t                          cover_max_size;
 
     /* vod_upload_cors: the origins that may upload, "*" any */
     ngx_array_t                    *cors;       /* of ngx_str_t */

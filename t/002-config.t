@@ -570,3 +570,19 @@ vod_upload_journal_sweep 0;
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"vod_upload_journal_sweep" directive must be more than 0/
+
+
+
+=== TEST 39: vod_upload_form_cover_max_size over what a worker keeps in memory
+--- http_config
+vod_secret_id AKIDEXAMPLE;
+vod_secret_key secret;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_form_cover_max_size 65m;
+}
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"vod_upload_form_cover_max_size" "65m" is not a cover size between 1 and 64m/

@@ -35,6 +35,7 @@ our $Media = VodTest::bytes(2_500_000, 26);
 our $MediaMd5 = VodTest::md5(2_500_000, 26);
 our $Small = VodTest::bytes(300_000, 27);
 our $Cover = "\xff\xd8\xff\xe0 a small jpeg \xff\xd9";
+our $BigCover = VodTest::bytes(3_000_000, 30);
 
 # 8 MB without a CR: the parser gives it in large chunks
 our $NoCr = VodTest::bytes(8_000_000, 29) =~ tr/\r/x/r;
@@ -266,3 +267,65 @@ location /upload/ {
 --- apply_params
 MediaName: holiday
 --- response_body_like: "FileId":"\d+"
+
+
+
+=== TEST 14: a cover of 3 MB (its buffer grows as it comes): every byte of both put
+--- config eval: $::Form
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n" . main::form(main::field('ref', 'big-cover'),
+                               main::file('cover', 'poster.png',
+                                          'image/png', $::BigCover),
+                               main::file('media', 'clip.mp4',
+                                          'video/mp4', $::Small))
+--- error_code: 200
+--- response_body_like: "CoverUrl":"http[^"]+"
+--- apply_params
+CoverType: png
+--- landed_md5 eval: VodTest::md5(300_000, 27) . ' ' . VodTest::md5(3_000_000, 30)
+
+
+
+=== TEST 15: vod_upload_form_cover_max_size: a cover one byte over: 413 CoverTooLarge, nothing sent
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_form_cover_max_size 100k;
+    client_max_body_size 100m;
+}
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n" . main::form(main::file('cover', 'poster.png',
+                                          'image/png', 'x' x 102401),
+                               main::file('media', 'clip.mp4',
+                                          'video/mp4', $::Small))
+--- error_code: 413
+--- response_body
+{"error":{"code":"CoverTooLarge","message":"the form's cover is over 102400 bytes"}}
+--- error_log
+the form's cover is over 102400 bytes
+--- emulator_ops:
+
+
+
+=== TEST 16: vod_upload_form_cover_max_size: a cover of exactly that size is put
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_form_cover_max_size 100k;
+    client_max_body_size 100m;
+}
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n" . main::form(main::file('cover', 'poster.png',
+                                          'image/png', 'x' x 102400),
+                               main::file('media', 'clip.mp4',
+                                          'video/mp4', $::Small))
+--- error_code: 200
+--- landed_md5 eval: VodTest::md5(300_000, 27) . ' ' . Digest::MD5::md5_hex('x' x 102400)
