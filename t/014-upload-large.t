@@ -1,4 +1,5 @@
-# A 1 GiB upload, as a PUT and as a resumable (tus) creation-with-upload:
+# A 1 GiB upload, as a PUT, as a resumable (tus) creation-with-upload and
+# as the media of a browser's form (multipart/form-data, with a cover):
 # it lands byte for byte, and the worker's memory stays
 # within part_size x (parts_in_flight + 1) plus a small constant, because
 # the body streams through reused part buffers (nothing is buffered whole
@@ -21,6 +22,15 @@ our $Block = VodTest::bytes(1 << 20, 14);
 our $Body = join '', map { pack('N', $_) . substr($Block, 4) } 0 .. 1023;
 our $Md5 = Digest::MD5::md5_hex($Body);
 our $Size = length $Body;
+
+# the same GiB as a form's "media", a cover before it
+our $B = '----WebKitFormBoundaryLarge';
+our $Cover = "\xff\xd8\xff\xe0 a cover \xff\xd9";
+our $Form = "--$B\r\nContent-Disposition: form-data; name=\"cover\"; "
+    . "filename=\"poster.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n$Cover\r\n"
+    . "--$B\r\nContent-Disposition: form-data; name=\"media\"; "
+    . "filename=\"big.mp4\"\r\nContent-Type: video/mp4\r\n\r\n$Body\r\n"
+    . "--$B--\r\n";
 
 # the secret that seals tus upload URLs
 our $Dir = File::Temp::tempdir(CLEANUP => 1);
@@ -132,6 +142,33 @@ tus-client.js {"endpoint": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/", "f
 created /files/
 /^success 1073741824 \d+ \S+/big\.mp4$/
 --- landed_md5 eval: $::Md5
+--- no_error_log
+[error]
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 4: 1 GiB as a form's media, a cover before it, in bounded memory
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_part_size 8m;
+    vod_upload_parts_in_flight 4;
+    client_max_body_size 0;
+}
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n$::Form"
+--- timeout: 120
+--- log_level: info
+--- error_code: 200
+--- response_body_like eval
+qr/"CoverUrl":"http[^"]+".*"Size":$::Size\}/
+--- landed_md5 eval: $::Md5 . ' ' . Digest::MD5::md5_hex($::Cover)
+--- error_log eval
+qr/vod upload: FileId "\d+", 1073741824 bytes in 128 parts/
 --- no_error_log
 [error]
 a client request body is buffered to a temporary file
