@@ -17,6 +17,9 @@ packages=(
     # the headers for the emulator's small XS part), curl for HTTP/2
     # requests, openssl to make a test certificate
     perl libtest-base-perl curl openssl
+    # the browser test of the upload page (t/027): Debian's Chromium,
+    # driven headless by playwright-core (npm, t/node)
+    chromium
 )
 
 missing=()
@@ -48,17 +51,20 @@ else
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# the node packages, exactly as t/node/package-lock.json pins them; again
-# only when the lock file changed since the last install
-node_dir="$(cd "$(dirname "$0")/.." && pwd)/t/node"
-stamp="$node_dir/node_modules/.setup-lock-sha256"
-want=$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    echo "setup: node packages in t/node are installed"
-else
-    echo "setup: npm ci in t/node"
-    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund)
-    echo "$want" > "$stamp"
-fi
+# the node packages, exactly as each package-lock.json pins them: the
+# tests' (t/node) and the upload page's (tus-js-client, served to the
+# browser); again only when a lock file changed since the last install
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for node_dir in "$root/t/node" "$root/examples/upload-page"; do
+    stamp="$node_dir/node_modules/.setup-lock-sha256"
+    want=$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        echo "setup: node packages in ${node_dir#"$root"/} are installed"
+    else
+        echo "setup: npm ci in ${node_dir#"$root"/}"
+        (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund)
+        echo "$want" > "$stamp"
+    fi
+done
 
 echo "setup: done"

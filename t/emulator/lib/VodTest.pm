@@ -16,8 +16,8 @@ package VodTest;
 # Sections a block may have, besides the runner's:
 #   --- emulator_ops     the operations the emulator received, in order,
 #                        runs of one written "UploadPart*4"
-#   --- landed_md5       the MD5 of the one object that landed ("none": no
-#                        object landed)
+#   --- landed_md5       the MD5s of the objects that landed, in any order
+#                        ("none": no object landed)
 #   --- apply_params     "Name: value" lines: the parameters of the first
 #                        ApplyUpload as the emulator received them
 #                        (MediaName, SourceContext, ...); "(none)" for
@@ -290,7 +290,8 @@ sub check_block {
             is scalar @objects, 0, "$name - no object landed";
 
         } else {
-            is join(' ', map { $_->{md5} } @objects), $want,
+            is join(' ', sort map { $_->{md5} } @objects),
+               join(' ', sort split ' ', $want),
                "$name - the bytes landed, MD5 $want";
         }
     }
