@@ -118,6 +118,16 @@ ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
 {
     ngx_int_t  rc;
 
+    if ((r->method & NGX_HTTP_POST) && ctx->front.conf->form) {
+        /* not multipart/form-data, or the form's front-end had it */
+        return ngx_http_vod_upload_bad(r, &ctx->front,
+                                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                       "UnsupportedMediaType", "a POST "
+                                       "uploads a form here: its "
+                                       "Content-Type must be "
+                                       "multipart/form-data");
+    }
+
     if (!(r->method & NGX_HTTP_PUT)) {
         if (ngx_http_vod_upload_allow(r, ctx->front.conf->form ? "PUT, POST"
                                                                : "PUT")
@@ -128,8 +138,11 @@ ngx_http_vod_check(ngx_http_request_t *r, ngx_http_vod_put_ctx_t *ctx)
 
         return ngx_http_vod_upload_bad(r, &ctx->front, NGX_HTTP_NOT_ALLOWED,
                                        "MethodNotAllowed", "method \"%V\" "
-                                       "is not allowed, only PUT uploads "
-                                       "media here", &r->method_name);
+                                       "is not allowed, only %s "
+                                       "media here", &r->method_name,
+                                       ctx->front.conf->form
+                                       ? "PUT and a POST of a form upload"
+                                       : "PUT uploads");
     }
 
     if (r->headers_in.content_length_n == 0

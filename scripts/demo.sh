@@ -4,7 +4,9 @@
 # sample uploaded end to end, the JSON answer printed, and the bytes that
 # landed compared with the sample; then VOD's events: NewFileUpload pushed
 # to nginx, which starts ProcessMedia, and ProcedureStateChanged with the
-# transcoded outputs, in nginx's log.
+# transcoded outputs, in nginx's log; a form upload with a cover; and
+# the upload page (examples/upload-page) served from its own origin: when
+# started from a terminal, the demo keeps serving it until Ctrl-C.
 
 set -euo pipefail
 
@@ -12,6 +14,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 nginx=${NGINX:-/usr/sbin/nginx}
 module=$root/build/nginx/ngx_http_vod_upload_module.so
 port=${DEMO_PORT:-8480}
+page_port=${DEMO_PAGE_PORT:-$((port + 1))}
+page_root=$root/examples/upload-page
 prefix=$root/build/demo
 secret_id=AKIDdemo0123456789abcdefghijklmnopqrs
 secret_key=demoSecretKey0123456789abcdefghij
@@ -48,6 +52,18 @@ done
 [ -n "$emulator" ] || { echo "the emulator did not start" >&2; exit 1; }
 echo "listening on $emulator"
 
+echo
+echo "== the upload page's application (examples/upload-page/events-app.js)"
+node "$page_root/events-app.js" "unix:$prefix/app.sock" \
+    > "$prefix/app.out" 2> "$prefix/app.err" &
+pids+=($!)
+for _ in $(seq 1 100); do
+    grep -q 'ready on' "$prefix/app.out" && break
+    kill -0 "${pids[1]}" 2>/dev/null || { cat "$prefix/app.err" >&2; exit 1; }
+    sleep 0.05
+done
+cat "$prefix/app.out"
+
 cat > "$prefix/conf/nginx.conf" <<CONF
 load_module $module;
 
@@ -83,8 +99,13 @@ http {
     server {
         listen 127.0.0.1:$port;
 
+        # PUT, and the POST of a browser's form (a cover, text fields, the
+        # media); the upload page's origin may use it (CORS)
         location /upload/ {
             vod_upload;
+            vod_upload_form             on;
+            vod_upload_cors             http://127.0.0.1:$page_port;
+            vod_upload_media_name       \$vod_upload_form_title;
             vod_upload_part_size        8m;
             vod_upload_parts_in_flight  4;
             vod_upload_source_context   "demo-\$msec";
@@ -101,10 +122,10 @@ http {
             access_log              logs/events.log vod_events;
         }
 
-        # the application would be behind this location
+        # the application: the upload page's shows the events to the page
         location = /app/vod-events {
             internal;
-            return 204;
+            proxy_pass http://unix:$prefix/app.sock:/vod-events;
         }
 
         # resumable uploads (tus 1.0): tus-js-client, Uppy, ...
@@ -112,6 +133,8 @@ http {
             vod_upload;
             vod_upload_tus              on;
             vod_upload_tus_key_file     tus.key;
+            vod_upload_cors             http://127.0.0.1:$page_port;
+            vod_upload_media_name       \$vod_upload_meta_title;
             vod_upload_part_size        8m;
             vod_upload_source_context   "demo-tus-\$vod_upload_meta_ref";
             client_max_body_size        1g;
@@ -119,6 +142,39 @@ http {
 
         location = /health {
             return 204;
+        }
+    }
+
+    # the upload page, on an origin of its own
+    server {
+        listen 127.0.0.1:$page_port;
+        root $page_root;
+        types {
+            text/html               html;
+            text/css                css;
+            application/javascript  js;
+        }
+
+        # where the page uploads to, and asks for the events
+        location = /config.json {
+            default_type application/json;
+            return 200 '{"tus": "http://127.0.0.1:$port/files/",
+                         "form": "http://127.0.0.1:$port/upload/",
+                         "put": "http://127.0.0.1:$port/upload/",
+                         "events": "/app/events"}';
+        }
+
+        # tus-js-client, as npm installed it
+        location /tus-js-client/ {
+            alias $page_root/node_modules/tus-js-client/dist/;
+        }
+
+        location /app/ {
+            proxy_pass http://unix:$prefix/app.sock:/;
+        }
+
+        location ~ ^/(node_modules|package|events-app) {
+            return 404;
         }
     }
 }
@@ -133,10 +189,11 @@ echo "== nginx -t with the module loaded"
 
 "$nginx" -p "$prefix" -c conf/nginx.conf &
 pids+=($!)
+nginx_pid=$!
 
 for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
-    kill -0 "${pids[1]}" 2>/dev/null || { echo "nginx did not start" >&2; exit 1; }
+    kill -0 "$nginx_pid" 2>/dev/null || { echo "nginx did not start" >&2; exit 1; }
     sleep 0.05
 done
 
@@ -150,6 +207,7 @@ answer=$(curl -sS -T "$sample" "http://127.0.0.1:$port/upload/sample.mp4")
 echo "$answer"
 
 media_url=$(printf '%s' "$answer" | sed -n 's/.*"MediaUrl":"\([^"]*\)".*/\1/p')
+file_id=$(printf '%s' "$answer" | sed -n 's/.*"FileId":"\([^"]*\)".*/\1/p')
 if [ -z "$media_url" ]; then
     echo "the upload failed" >&2
     exit 1
@@ -187,6 +245,25 @@ else
 fi
 
 echo
+echo "== a browser's form: POST /upload/ with a title, a cover, then the media"
+cover=$prefix/poster.jpg
+printf '\xff\xd8\xff\xe0 a poster (the demo does not draw one) \xff\xd9' > "$cover"
+answer=$(curl -sS -F "title=Demo by form" -F "cover=@$cover;type=image/jpeg" \
+              -F "media=@$sample;type=video/mp4" "http://127.0.0.1:$port/upload/")
+echo "$answer"
+cover_url=$(printf '%s' "$answer" | sed -n 's/.*"CoverUrl":"\([^"]*\)".*/\1/p')
+if [ -z "$cover_url" ]; then
+    echo "the form upload failed" >&2
+    exit 1
+fi
+if cmp -s "$cover" <(curl -sS "$cover_url"); then
+    echo "the cover at CoverUrl is the one sent"
+else
+    echo "the cover at CoverUrl is not the one sent" >&2
+    exit 1
+fi
+
+echo
 echo "== GET /upload/sample.mp4 (not an upload)"
 curl -sS "http://127.0.0.1:$port/upload/sample.mp4"
 
@@ -198,20 +275,32 @@ curl -sS "http://$emulator/__emulator/state?md5=0" \
                         @{ $s->{requests} }), "\n"'
 
 echo
-echo "== VOD's events: NewFileUpload -> ProcessMedia -> ProcedureStateChanged"
+echo "== VOD's events of the PUT: NewFileUpload -> ProcessMedia -> ProcedureStateChanged"
 # the emulator pushes them; the transcode finishes --task-delay-ms later
+transcoded() {
+    grep 'vod event: Transcode Definition' "$prefix/logs/error.log" \
+        | grep -cF "/vod/$file_id/" || true
+}
 for _ in $(seq 1 200); do
-    [ "$(grep -c 'vod event: Transcode Definition' "$prefix/logs/error.log")" -ge 2 ] \
-        && break
+    [ "$(transcoded)" -ge 2 ] && break
     sleep 0.05
 done
-if [ "$(grep -c 'vod event: Transcode Definition' "$prefix/logs/error.log")" -lt 2 ]; then
+if [ "$(transcoded)" -lt 2 ]; then
     echo "the transcoding results did not come" >&2
     grep 'vod event' "$prefix/logs/error.log" >&2 || true
     exit 1
 fi
-grep 'vod event' "$prefix/logs/error.log" \
+grep 'vod event' "$prefix/logs/error.log" | grep -F "$file_id" \
     | sed 's/ while handling a VOD event.*//; s/^[^*]*\*[0-9]* //'
+
+echo
+echo "== the same events as the page's application got them (vod_callback_pass)"
+echo "GET http://127.0.0.1:$page_port/app/events?file_id=$file_id"
+curl -sS "http://127.0.0.1:$page_port/app/events?file_id=$file_id" \
+    | perl -MJSON::PP -e 'my $r = decode_json(join "", <STDIN>);
+        print map { "$_->{n}: $_->{type} FileId $_->{file_id}"
+                    . ($_->{task_id} ? " TaskId $_->{task_id}" : "") . "\n" }
+              @{ $r->{events} }'
 
 echo
 echo "== nginx's error log (info) and access log"
@@ -221,3 +310,12 @@ cat "$prefix/logs/access.log"
 echo
 echo "== the events' access log"
 cat "$prefix/logs/events.log"
+
+# from a terminal: the upload page, until Ctrl-C
+if [ -t 0 ] && [ -t 1 ]; then
+    echo
+    echo "== the upload page: http://127.0.0.1:$page_port/"
+    echo "drop a video on it (tus, a form with a cover, or a PUT); its events"
+    echo "appear as the emulator transcodes. Ctrl-C stops the demo."
+    wait "$nginx_pid" || true
+fi

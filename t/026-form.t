@@ -329,3 +329,32 @@ location /upload/ {
                                           'video/mp4', $::Small))
 --- error_code: 200
 --- landed_md5 eval: VodTest::md5(300_000, 27) . ' ' . Digest::MD5::md5_hex('x' x 102400)
+
+
+
+=== TEST 17: a POST that is not a form: 415, what it must be
+--- config eval: $::Form
+--- more_headers
+Content-Type: application/json
+--- request
+POST /upload/
+{"media": "no"}
+--- error_code: 415
+--- response_body
+{"error":{"code":"UnsupportedMediaType","message":"a POST uploads a form here: its Content-Type must be multipart/form-data"}}
+--- error_log
+vod upload: a POST uploads a form here: its Content-Type must be multipart/form-data
+--- emulator_ops:
+
+
+
+=== TEST 18: a GET where forms are taken: 405, PUT and POST allowed
+--- config eval: $::Form
+--- request
+GET /upload/a.mp4
+--- error_code: 405
+--- response_headers
+Allow: PUT, POST
+--- response_body
+{"error":{"code":"MethodNotAllowed","message":"method \"GET\" is not allowed, only PUT and a POST of a form upload media here"}}
+--- emulator_ops:
