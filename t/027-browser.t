@@ -3,7 +3,7 @@
 # loads the page from its own origin (a second server block on another
 # port, so CORS is real) and uploads as a user would: a video with a cover
 # through the form, another through tus (tus-js-client, as the page loads
-# it from npm's copy), a cover VOD does not take.  Asserted: the progress
+# it from npm's copy), one by PUT, a cover VOD does not take.  Asserted: the progress
 # the page showed, the FileId, MediaUrl and CoverUrl it showed (and that
 # the MediaUrl serves the file's bytes), VOD's events as the page's
 # application received them from vod_callback_pass, the JSON error of a
@@ -122,6 +122,7 @@ browser-upload.js {"page": "http://127.0.0.1:$TEST_NGINX_PAGE_PORT/", "app": "un
   "uploads": [
     {"name": "form", "mode": "form", "media": "$TEST_NGINX_FORM_MEDIA", "cover": "$TEST_NGINX_COVER", "title": "Our holiday", "events": true},
     {"name": "tus", "mode": "tus", "media": "$TEST_NGINX_TUS_MEDIA", "title": "Resumed", "events": true},
+    {"name": "put", "mode": "put", "media": "$TEST_NGINX_FORM_MEDIA", "title": "By PUT"},
     {"name": "refused", "mode": "form", "media": "$TEST_NGINX_TUS_MEDIA", "cover": "$TEST_NGINX_NOTES"}]}
 --- node_out
 /^form progress rising to 100% in ([3-9]|\d\d+) steps$/
@@ -138,11 +139,16 @@ tus CoverUrl (none)
 tus events NewFileUpload ProcedureStateChanged
 tus transcodes 2
 /^tus screenshot .*/tus\.png$/
+/^put progress rising to 100% in ([3-9]|\d\d+) steps$/
+/^put FileId \d+$/
+/^put MediaUrl http://127\.0\.0\.1:\d+/vod/\d+/By%20PUT\.mp4 \(the bytes it serves are the file's\)$/
+put CoverUrl (none)
+/^put screenshot .*/put\.png$/
 /^refused progress rising to \d+% in \d+ steps$/
 refused error InvalidCover: the form's cover "notes.txt" is not an image of a type VOD takes: jpg, jpeg, png, gif, bmp, tiff or webp
 /^refused screenshot .*/refused\.png$/
 --- api_params
 ApplyUpload MediaName: Our holiday
---- landed_md5 eval: VodTest::md5(12_000_000, 40) . ' ' . Digest::MD5::md5_hex("\xff\xd8\xff\xe0 the poster \xff\xd9") . ' ' . VodTest::md5(9_000_000, 41)
+--- landed_md5 eval: VodTest::md5(12_000_000, 40) . ' ' . VodTest::md5(12_000_000, 40) . ' ' . Digest::MD5::md5_hex("\xff\xd8\xff\xe0 the poster \xff\xd9") . ' ' . VodTest::md5(9_000_000, 41)
 --- no_error_log
 [error]
