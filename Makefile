@@ -8,6 +8,8 @@
 #                   peak worker RSS)
 #   make bench-tus  1 GiB by tus against a PUT through the module, same run
 #                   (MB/s, ratio, CPU s per GiB, peak worker RSS)
+#   make fuzz       libFuzzer targets of the parsers of untrusted bytes
+#                   (clang, ASan + UBSan), FUZZ_SECONDS each (default 60)
 #   make setup      install the Debian packages the project needs
 #
 # The module is built the way Debian builds nginx modules: configure with
@@ -50,7 +52,7 @@ export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
-.PHONY: all module unit test unit-test nginx-test setup demo bench \
+.PHONY: all module unit test unit-test nginx-test setup demo bench fuzz \
         bench-upload bench-tus clean
 
 all: module unit emulator tools
@@ -93,6 +95,33 @@ $(BUILD)/unit/test_%: $(ROOT)/t/unit/test_%.c $(SRC)/ngx_vod_%.c \
 	$(CC) $(UNIT_CFLAGS) -o $@ $(ROOT)/t/unit/test_$*.c $(SRC)/ngx_vod_$*.c \
 	    $(UNIT_EXTRA_$*) $(UNIT_LIBS)
 
+
+# fuzz targets: t/fuzz/fuzz_X.c fuzzes ngx_vod_X.c, from the seeds in
+# t/fuzz/corpus/X (what it finds is kept in build/fuzz/corpus/X; a crash
+# is written to build/fuzz/ and fails the target)
+FUZZ_TARGETS := form
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -std=gnu99 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -I$(SRC)
+
+$(BUILD)/fuzz/fuzz_%: $(ROOT)/t/fuzz/fuzz_%.c $(SRC)/ngx_vod_%.c \
+        $(SRC)/ngx_vod_%.h $(SRC)/ngx_vod_common.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(ROOT)/t/fuzz/fuzz_$*.c $(SRC)/ngx_vod_$*.c
+
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+	    echo "fuzz: $$t, $(FUZZ_SECONDS) s"; \
+	    $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=$(BUILD)/fuzz/$$t- -print_final_stats=1 \
+	        $(BUILD)/fuzz/corpus/$$t $(ROOT)/t/fuzz/corpus/$$t \
+	        2> $(BUILD)/fuzz/$$t.log \
+	      || { tail -n 40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^stat::peak_rss' \
+	        $(BUILD)/fuzz/$$t.log; \
+	done
 
 setup:
 	@$(ROOT)/scripts/setup.sh
