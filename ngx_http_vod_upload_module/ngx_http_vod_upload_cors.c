@@ -4,7 +4,9 @@
  *
  * CORS for the upload locations (vod_upload_cors): a web application on
  * another origin may upload.  A preflight OPTIONS of a listed origin is
- * answered 204 with the methods and headers allowed; every answer of the
+ * answered 204 with the methods and headers allowed, in the access phase
+ * before auth_request and the like (a preflight carries no credentials,
+ * by the Fetch standard); every answer of the
  * location to such an origin, errors included, carries
  * Access-Control-Allow-Origin and exposes what clients read (Location,
  * Upload-Offset, ..., X-VOD-*).  An origin not listed gets no CORS
@@ -28,6 +30,8 @@
 #define NGX_HTTP_VOD_CORS_MAX_AGE  "86400"
 
 
+static ngx_int_t ngx_http_vod_cors_access(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vod_cors_preflight(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_http_vod_cors_origin(ngx_http_request_t *r,
     ngx_http_vod_upload_loc_conf_t *conf);
 static ngx_int_t ngx_http_vod_cors_filter(ngx_http_request_t *r);
@@ -36,15 +40,54 @@ static ngx_int_t ngx_http_vod_cors_filter(ngx_http_request_t *r);
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
-/* the header filter that adds the CORS headers to the locations' answers */
+/*
+ * The access phase's handler that answers preflights, and the header
+ * filter that adds the CORS headers to the locations' answers.  Phase
+ * handlers run in the reverse order of their registration: this one,
+ * registered by a module loaded after nginx's own, runs before
+ * auth_request's.
+ */
 
 ngx_int_t
 ngx_http_vod_upload_cors_init(ngx_conf_t *cf)
 {
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_vod_cors_access;
+
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_vod_cors_filter;
 
     return NGX_OK;
+}
+
+
+/* a preflight is answered here, before any access check */
+
+static ngx_int_t
+ngx_http_vod_cors_access(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_vod_cors_preflight(r);
+
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    /* answered: the phases end here */
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
 }
 
 
@@ -53,8 +96,8 @@ ngx_http_vod_upload_cors_init(ngx_conf_t *cf)
  * a listed origin: 204 with what may be sent.  NGX_DECLINED: not one.
  */
 
-ngx_int_t
-ngx_http_vod_upload_cors_preflight(ngx_http_request_t *r)
+static ngx_int_t
+ngx_http_vod_cors_preflight(ngx_http_request_t *r)
 {
     u_char                          *p;
     ngx_str_t                        v;

@@ -159,24 +159,18 @@ ngx_http_vod_upload_variable_value(ngx_http_variable_value_t *v,
 
 
 /*
- * The content handler of a vod_upload location: a CORS preflight, a
- * form's POST, a tus request, or a PUT (which answers anything else)
+ * The content handler of a vod_upload location: a form's POST, a tus
+ * request, or a PUT (which answers anything else); CORS preflights were
+ * answered in the access phase (ngx_http_vod_upload_cors.c)
  */
 
 ngx_int_t
 ngx_http_vod_upload_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                        rc;
     ngx_http_vod_upload_loc_conf_t  *conf;
 
     if (r != r->main) {
         return NGX_DECLINED;
-    }
-
-    rc = ngx_http_vod_upload_cors_preflight(r);
-
-    if (rc != NGX_DECLINED) {
-        return rc;
     }
 
     if (ngx_http_vod_upload_form_is(r)) {

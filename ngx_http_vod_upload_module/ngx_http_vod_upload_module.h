@@ -146,7 +146,6 @@ ngx_int_t ngx_http_vod_upload_tus_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_form_is(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_form_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_cors_init(ngx_conf_t *cf);
-ngx_int_t ngx_http_vod_upload_cors_preflight(ngx_http_request_t *r);
 ngx_int_t ngx_http_vod_upload_tus_zone(ngx_conf_t *cf,
     ngx_http_vod_upload_main_conf_t *vmcf);
 ngx_int_t ngx_http_vod_upload_event_handler(ngx_http_request_t *r);

@@ -176,3 +176,74 @@ location /upload/ {
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"vod_upload_cors" "app\.example\.com\/" is not an origin: scheme:\/\/host\[:port\]/
+
+
+
+=== TEST 10: behind auth_request: the preflight is answered before the check (it carries no credentials), the PUT is checked
+--- config
+location /upload/ {
+    auth_request /auth;
+    vod_upload;
+    vod_upload_cors https://app.example.com;
+}
+location = /auth {
+    internal;
+    return 401;
+}
+--- more_headers
+Origin: https://app.example.com
+Access-Control-Request-Method: PUT
+Access-Control-Request-Headers: authorization
+--- request
+OPTIONS /upload/a.mp4
+--- error_code: 204
+--- response_headers
+Access-Control-Allow-Origin: https://app.example.com
+Access-Control-Allow-Headers: authorization
+--- emulator_ops:
+
+
+
+=== TEST 11: behind auth_request: the refused PUT of a listed origin carries the CORS headers (the page sees the 401)
+--- config
+location /upload/ {
+    auth_request /auth;
+    vod_upload;
+    vod_upload_cors https://app.example.com;
+}
+location = /auth {
+    internal;
+    return 401;
+}
+--- more_headers
+Origin: https://app.example.com
+--- request eval
+"PUT /upload/a.mp4\n$::Body"
+--- error_code: 401
+--- response_headers
+Access-Control-Allow-Origin: https://app.example.com
+Vary: Origin
+--- emulator_ops:
+
+
+
+=== TEST 12: behind auth_request: the preflight of an origin not listed is checked like any request
+--- config
+location /upload/ {
+    auth_request /auth;
+    vod_upload;
+    vod_upload_cors https://app.example.com;
+}
+location = /auth {
+    internal;
+    return 401;
+}
+--- more_headers
+Origin: https://evil.example.com
+Access-Control-Request-Method: PUT
+--- request
+OPTIONS /upload/a.mp4
+--- error_code: 401
+--- response_headers
+Access-Control-Allow-Origin:
+--- emulator_ops:
