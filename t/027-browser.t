@@ -7,7 +7,8 @@
 # the page showed, the FileId, MediaUrl and CoverUrl it showed (and that
 # the MediaUrl serves the file's bytes), VOD's events as the page's
 # application received them from vod_callback_pass, the JSON error of a
-# refusal, and the bytes in the emulator.  Screenshots: t/output/browser/.
+# refusal, and the bytes in the emulator.  Then a video dropped on the
+# page, sent by tus, paused by the user mid-way and resumed.  Screenshots: t/output/browser/.
 
 use FindBin ();
 use lib "$FindBin::Bin/emulator/lib";
@@ -37,6 +38,8 @@ $ENV{TEST_NGINX_COVER} = VodTest::write_file("$Dir/poster.jpg",
     "\xff\xd8\xff\xe0 the poster \xff\xd9");
 $ENV{TEST_NGINX_TUS_MEDIA} = VodTest::write_file("$Dir/resumable.mov",
     VodTest::bytes(9_000_000, 41));
+$ENV{TEST_NGINX_DROPPED} = VodTest::write_file("$Dir/dropped.mp4",
+    VodTest::bytes(16_000_000, 42));
 $ENV{TEST_NGINX_NOTES} = VodTest::write_file("$Dir/notes.txt", "not an image");
 
 # the page's own origin: another port of the same nginx
@@ -150,5 +153,82 @@ refused error InvalidCover: the form's cover "notes.txt" is not an image of a ty
 --- api_params
 ApplyUpload MediaName: Our holiday
 --- landed_md5 eval: VodTest::md5(12_000_000, 40) . ' ' . VodTest::md5(12_000_000, 40) . ' ' . Digest::MD5::md5_hex("\xff\xd8\xff\xe0 the poster \xff\xd9") . ' ' . VodTest::md5(9_000_000, 41)
+--- no_error_log
+[error]
+
+
+=== TEST 2: a video dropped on the page, sent by tus, paused by the user while a part is held, resumed: every byte lands
+--- http_config
+server {
+    listen 127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    root $TEST_NGINX_PAGE_ROOT;
+    types {
+        text/html html;
+        text/css css;
+        application/javascript js;
+    }
+
+    location = /config.json {
+        default_type application/json;
+        return 200 '{"tus": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/",
+                     "form": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
+                     "put": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
+                     "events": "/app/events", "tus_chunk_size": 4194304}';
+    }
+    location /tus-js-client/ {
+        alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
+    }
+    location /app/ {
+        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/;
+    }
+}
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    vod_upload_media_name $vod_upload_form_title;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_max_body_size 100m;
+}
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    vod_upload_media_name $vod_upload_meta_title;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_max_body_size 100m;
+}
+location = /cb {
+    vod_callback;
+    vod_callback_sign_key abc123;
+    vod_callback_transcode 100010 100020;
+    vod_callback_pass /app-events;
+}
+location = /app-events {
+    internal;
+    proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/vod-events;
+}
+--- emulator_faults eval
+[{ op => 'UploadPart', nth => 3, delay_ms => 2000 }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- timeout: 60
+--- node_client
+browser-upload.js {"page": "http://127.0.0.1:$TEST_NGINX_PAGE_PORT/", "app": "unix:$TEST_NGINX_APP_SOCKET", "shots": "$TEST_NGINX_SHOTS",
+  "uploads": [
+    {"name": "paused", "mode": "tus", "media": "$TEST_NGINX_DROPPED", "drop": true, "pause_at": 10}]}
+--- node_out
+/^paused paused at \d+%, the button says Resume$/
+/^paused progress (NOT )?rising to 100% in \d+ steps$/
+/^paused FileId \d+$/
+/^paused MediaUrl http://127\.0\.0\.1:\d+/vod/\d+/dropped\.mp4 \(the bytes it serves are the file's\)$/
+paused CoverUrl (none)
+/^paused screenshot .*/paused\.png$/
+--- landed_md5 eval: VodTest::md5(16_000_000, 42)
 --- no_error_log
 [error]

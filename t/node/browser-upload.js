@@ -4,6 +4,7 @@
 // on its inputs, a mode picked, the Upload button clicked.  Prints what the
 // page showed, a line a fact:
 //
+//   <name> paused at N%, the button says Resume      (with pause_at)
 //   <name> progress rising to 100% in N steps
 //   <name> FileId ID
 //   <name> MediaUrl URL (the bytes it serves are the file's | are NOT ...)
@@ -16,7 +17,9 @@
 // The argument: {"page": "http://127.0.0.1:PORT/", "app": "unix:/path"
 // (where the page's application, events-app.js, listens), "shots": DIR,
 // "uploads": [{"name", "mode": "form|tus|put", "media": PATH,
-// "cover": PATH, "title": TEXT, "events": true}]}
+// "cover": PATH, "title": TEXT, "events": true, "drop": true (the media
+// dropped on the drop zone, not picked), "pause_at": PERCENT (tus: Pause
+// there, then Resume)}]}
 
 'use strict';
 
@@ -59,8 +62,26 @@ async function upload(page, u) {
   await page.check(`input[name=mode][value=${u.mode}]`);
   if (u.title) await page.fill('#title', u.title);
   if (u.cover) await page.setInputFiles('#cover', u.cover);
-  await page.setInputFiles('#media', u.media);
+  if (u.drop) {
+    await dropFile(page, u.media);
+  } else {
+    await page.setInputFiles('#media', u.media);
+  }
   await page.click('#start:not([disabled])');
+
+  if (u.pause_at) {
+    // Pause once the page shows that much, then Resume: the rest is sent
+    // from where nginx kept the upload (tus-js-client asks with a HEAD)
+    await page.waitForFunction((at) => parseInt(
+      document.getElementById('progress-text').textContent, 10) >= at,
+    u.pause_at, { timeout: 20000 });
+    await page.click('#pause');
+    await page.waitForFunction(() =>
+      document.getElementById('state').textContent === 'paused');
+    out(`paused at ${await page.textContent('#progress-text')}, `
+        + `the button says ${await page.textContent('#pause')}`);
+    await page.click('#pause');
+  }
 
   await page.waitForFunction(() =>
     document.getElementById('file-id').textContent
@@ -101,6 +122,21 @@ async function upload(page, u) {
   await shot(page, u, out);
 }
 
+// a file dropped on the page's drop zone, as a user drags it there
+async function dropFile(page, file) {
+  const data = fs.readFileSync(file).toString('base64');
+  const dt = await page.evaluateHandle(({ data, name }) => {
+    const bin = atob(data);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const t = new DataTransfer();
+    t.items.add(new File([bytes], name, { type: 'video/mp4' }));
+    return t;
+  }, { data, name: path.basename(file) });
+  await page.dispatchEvent('#drop', 'dragenter', { dataTransfer: dt });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+}
+
 async function shot(page, u, out) {
   if (!arg.shots) return;
   fs.mkdirSync(arg.shots, { recursive: true });
@@ -121,8 +157,13 @@ async function main() {
 
   try {
     const page = await browser.newPage();
+    // the page's own errors (an answer's status, refusals included, is
+    // what the page shows, and the test reads it there)
     page.on('console', (m) => {
-      if (m.type() === 'error') console.error(`page console: ${m.text()}`);
+      if (m.type() === 'error'
+          && !m.text().startsWith('Failed to load resource')) {
+        console.error(`page console: ${m.text()}`);
+      }
     });
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
 
