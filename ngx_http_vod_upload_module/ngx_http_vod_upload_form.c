@@ -58,6 +58,8 @@ typedef struct {
     ngx_str_t                       cover;
     ngx_str_t                       cover_type;
 
+    off_t                           media_len;      /* of the media, seen */
+
     /*
      * bytes of the media the engine has not taken yet: in the body's
      * buffer (left unconsumed there, b->pos at them, until they are
@@ -253,6 +255,7 @@ ngx_http_vod_form_data(ngx_http_request_t *r, ngx_buf_t *b)
         case NGX_VOD_FORM_DATA:
 
             if (ctx->stage == NGX_HTTP_VOD_FORM_MEDIA) {
+                ctx->media_len += len;
                 rc = ngx_http_vod_form_write(r, ctx, b, data, len);
 
                 if (rc != NGX_OK) {
@@ -291,6 +294,12 @@ ngx_http_vod_form_data(ngx_http_request_t *r, ngx_buf_t *b)
         case NGX_VOD_FORM_END:
 
             if (ctx->stage == NGX_HTTP_VOD_FORM_MEDIA) {
+                if (ctx->media_len == 0) {
+                    return ngx_http_vod_form_fail(r, ctx,
+                               NGX_HTTP_BAD_REQUEST, "EmptyMedia",
+                               "the form's media is empty");
+                }
+
                 ctx->stage = NGX_HTTP_VOD_FORM_AFTER;
                 break;
             }

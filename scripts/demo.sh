@@ -16,13 +16,18 @@ module=$root/build/nginx/ngx_http_vod_upload_module.so
 port=${DEMO_PORT:-8480}
 page_port=${DEMO_PAGE_PORT:-$((port + 1))}
 page_root=$root/examples/upload-page
-prefix=$root/build/demo
+# a directory of its own per port: two demos at once do not meet
+prefix=$root/build/demo-$port
 secret_id=AKIDdemo0123456789abcdefghijklmnopqrs
 secret_key=demoSecretKey0123456789abcdefghij
 event_key=demoEventKey42
 
 rm -rf "$prefix"
 mkdir -p "$prefix"/{conf,logs,tmp}
+
+# what this run's nginx answers on /health, so that another server on
+# the port is not taken for it
+run_id=demo-$$-$RANDOM
 
 pids=()
 cleanup() {
@@ -141,7 +146,7 @@ http {
         }
 
         location = /health {
-            return 204;
+            return 200 "$run_id";
         }
     }
 
@@ -169,8 +174,10 @@ http {
             alias $page_root/node_modules/tus-js-client/dist/;
         }
 
-        location /app/ {
-            proxy_pass http://unix:$prefix/app.sock:/;
+        # the page's long polls; only these: the application's
+        # /vod-events is for nginx alone (a page could forge events)
+        location = /app/events {
+            proxy_pass http://unix:$prefix/app.sock:/events;
         }
 
         location ~ ^/(node_modules|package|events-app) {
@@ -192,10 +199,14 @@ pids+=($!)
 nginx_pid=$!
 
 for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
+    [ "$(curl -s "http://127.0.0.1:$port/health")" = "$run_id" ] && break
     kill -0 "$nginx_pid" 2>/dev/null || { echo "nginx did not start" >&2; exit 1; }
     sleep 0.05
 done
+if [ "$(curl -s "http://127.0.0.1:$port/health")" != "$run_id" ]; then
+    echo "nginx did not answer on port $port (is another server there?)" >&2
+    exit 1
+fi
 
 sample=$prefix/sample.mp4
 head -c $((20 * 1024 * 1024)) /dev/urandom > "$sample"
@@ -298,7 +309,7 @@ echo "== the same events as the page's application got them (vod_callback_pass)"
 echo "GET http://127.0.0.1:$page_port/app/events?file_id=$file_id"
 curl -sS "http://127.0.0.1:$page_port/app/events?file_id=$file_id" \
     | perl -MJSON::PP -e 'my $r = decode_json(join "", <STDIN>);
-        print map { "$_->{n}: $_->{type} FileId $_->{file_id}"
+        print map { "$_->{type} FileId $_->{file_id}"
                     . ($_->{task_id} ? " TaskId $_->{task_id}" : "") . "\n" }
               @{ $r->{events} }'
 

@@ -358,3 +358,20 @@ Allow: PUT, POST
 --- response_body
 {"error":{"code":"MethodNotAllowed","message":"method \"GET\" is not allowed, only PUT and a POST of a form upload media here"}}
 --- emulator_ops:
+
+
+
+=== TEST 19: an empty media: 400 EmptyMedia, nothing left in COS
+--- config eval: $::Form
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n" . main::form(main::field('ref', 'x'),
+                               main::file('media', 'empty.mp4', 'video/mp4',
+                                          ''))
+--- error_code: 400
+--- response_body
+{"error":{"code":"EmptyMedia","message":"the form's media is empty"}}
+--- error_log
+vod upload: the form's media is empty
+--- landed_md5: none

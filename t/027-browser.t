@@ -76,8 +76,8 @@ server {
     location /tus-js-client/ {
         alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
     }
-    location /app/ {
-        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/;
+    location = /app/events {
+        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
     }
 }
 --- config
@@ -134,6 +134,7 @@ browser-upload.js {"page": "http://127.0.0.1:$TEST_NGINX_PAGE_PORT/", "app": "un
 /^form CoverUrl http://127\.0\.0\.1:\d+/\S+\.jpg$/
 form events NewFileUpload ProcedureStateChanged
 form transcodes 2
+form links to other FileIds 0
 /^form screenshot .*/form\.png$/
 /^tus progress rising to 100% in ([3-9]|\d\d+) steps$/
 /^tus FileId \d+$/
@@ -141,6 +142,7 @@ form transcodes 2
 tus CoverUrl (none)
 tus events NewFileUpload ProcedureStateChanged
 tus transcodes 2
+tus links to other FileIds 0
 /^tus screenshot .*/tus\.png$/
 /^put progress rising to 100% in ([3-9]|\d\d+) steps$/
 /^put FileId \d+$/
@@ -178,8 +180,8 @@ server {
     location /tus-js-client/ {
         alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
     }
-    location /app/ {
-        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/;
+    location = /app/events {
+        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
     }
 }
 --- config
@@ -230,5 +232,97 @@ browser-upload.js {"page": "http://127.0.0.1:$TEST_NGINX_PAGE_PORT/", "app": "un
 paused CoverUrl (none)
 /^paused screenshot .*/paused\.png$/
 --- landed_md5 eval: VodTest::md5(16_000_000, 42)
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: two uploads on one page, the second begun before the first's events came: each shows its own events only
+--- http_config
+server {
+    listen 127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    root $TEST_NGINX_PAGE_ROOT;
+    types {
+        text/html html;
+        text/css css;
+        application/javascript js;
+    }
+
+    location = /config.json {
+        default_type application/json;
+        return 200 '{"tus": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/",
+                     "form": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
+                     "put": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
+                     "events": "/app/events", "tus_chunk_size": 4194304}';
+    }
+    location /tus-js-client/ {
+        alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
+    }
+    location = /app/events {
+        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
+    }
+}
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    vod_upload_media_name $vod_upload_form_title;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_max_body_size 100m;
+}
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    vod_upload_media_name $vod_upload_meta_title;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_max_body_size 100m;
+}
+location = /cb {
+    vod_callback;
+    vod_callback_sign_key abc123;
+    vod_callback_transcode 100010 100020;
+    vod_callback_pass /app-events;
+}
+location = /app-events {
+    internal;
+    proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/vod-events;
+}
+--- emulator_config
+callback_url: http://127.0.0.1:$TEST_NGINX_SERVER_PORT/cb
+callback_sign_key: abc123
+task_delay_ms: 1500
+--- emulator_faults eval
+[{ op => 'UploadPart', delay_ms => 60, count => 0 }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- timeout: 60
+--- node_client
+browser-upload.js {"page": "http://127.0.0.1:$TEST_NGINX_PAGE_PORT/", "app": "unix:$TEST_NGINX_APP_SOCKET", "shots": "$TEST_NGINX_SHOTS",
+  "uploads": [
+    {"name": "first", "mode": "put", "media": "$TEST_NGINX_TUS_MEDIA"},
+    {"name": "second", "mode": "form", "media": "$TEST_NGINX_FORM_MEDIA", "same_page": true, "events": true}]}
+--- node_out
+/^first progress rising to 100% in \d+ steps$/
+/^first FileId \d+$/
+/^first MediaUrl .* \(the bytes it serves are the file's\)$/
+first CoverUrl (none)
+/^first screenshot .*/first\.png$/
+/^second progress rising to 100% in \d+ steps$/
+/^second FileId \d+$/
+/^second MediaUrl .* \(the bytes it serves are the file's\)$/
+second CoverUrl (none)
+second events NewFileUpload ProcedureStateChanged
+second transcodes 2
+second links to other FileIds 0
+/^second screenshot .*/second\.png$/
+--- landed_md5 eval: VodTest::md5(9_000_000, 41) . ' ' . VodTest::md5(12_000_000, 40)
+--- emulator_wait
+4 == grep { ($_->{push}{status} // 0) == 200 } @{ $s->{events} }
 --- no_error_log
 [error]

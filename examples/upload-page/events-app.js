@@ -4,7 +4,10 @@
 //
 //   POST /vod-events      what nginx's vod_callback_pass hands on (the event's
 //                         JSON, X-VOD-Event-Type, X-VOD-File-Id,
-//                         X-VOD-Task-Id): kept in memory, answered 204
+//                         X-VOD-Task-Id): kept in memory, answered 204.
+//                         Only nginx may reach it (an internal location):
+//                         never expose it to browsers, who could forge
+//                         events
 //   GET  /events?file_id=ID&after=N
 //                         the events of that FileId after number N, as JSON
 //                         {"events": [{"n", "type", "file_id", "task_id",
@@ -29,7 +32,9 @@ const BODY_MAX = 1 << 20;
 
 function createApp() {
   const events = [];
-  let last = 0;
+  // numbers go on growing across restarts, so a page that asks for what
+  // came after the number it saw last still gets what comes next
+  let last = Date.now();
   const waiting = new Set();
 
   function matching(fileId, after) {
@@ -63,7 +68,10 @@ function createApp() {
       try {
         event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch (err) {
-        answer(res, 400, { error: 'not JSON' });
+        event = null;
+      }
+      if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+        answer(res, 400, { error: 'an event is a JSON object' });
         return;
       }
       const e = {
@@ -115,7 +123,13 @@ function createApp() {
   }
 
   return http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://app');
+    let url;
+    try {
+      url = new URL(req.url, 'http://app');
+    } catch (err) {
+      answer(res, 400, { error: 'not a URL' });
+      return;
+    }
     if (req.method === 'POST' && url.pathname === '/vod-events') {
       receive(req, res);
     } else if (req.method === 'GET' && url.pathname === '/events') {

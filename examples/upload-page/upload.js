@@ -26,7 +26,11 @@
   const pause = $('pause');
 
   let config = null;
-  let running = null;     // { abort(), resume() } of the upload under way
+  let running = null;     // { abort(), resume(), paused } of the upload
+  let watch = null;       // the AbortController of the events' long poll
+
+  // an upload under way (a paused one lets another start)
+  const busy = () => running !== null && !running.paused;
 
   // --- what the user sees
 
@@ -52,10 +56,15 @@
     done();
   }
 
+  // a link only to http(s): what an answer or an event says is not trusted
+  function safeUrl(url) {
+    return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : null;
+  }
+
   function link(id, url) {
     const a = $(id);
     a.textContent = url || '(none)';
-    if (url) {
+    if (safeUrl(url)) {
       a.href = url;
     } else {
       a.removeAttribute('href');
@@ -95,7 +104,7 @@
     $('drop-text').firstChild.textContent = f
       ? f.name + ' (' + (f.size / 1048576).toFixed(1) + ' MiB) '
       : 'Drop a video here, or ';
-    start.disabled = !f || !config || running !== null;
+    start.disabled = !f || !config || busy();
   }
 
   media.addEventListener('change', chosen);
@@ -104,6 +113,10 @@
     (e) => { e.preventDefault(); drop.classList.add('over'); }));
   ['dragleave', 'drop'].forEach((type) => drop.addEventListener(type,
     () => drop.classList.remove('over')));
+  // a file dropped anywhere else must not replace the page (and an
+  // upload under way with it)
+  ['dragover', 'drop'].forEach((type) => document.addEventListener(type,
+    (e) => e.preventDefault()));
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     if (e.dataTransfer.files.length) {
@@ -163,11 +176,25 @@
     xhrUpload('PUT', config.put + encodeURIComponent(name), file);
   }
 
+  // media committed by an earlier request of this upload: in VOD, but
+  // this answer cannot name it (VOD's NewFileUpload event will)
+  function committedEarlier() {
+    uploaded('(committed earlier: see VOD\'s NewFileUpload event)', null,
+             null);
+  }
+
   function tusUpload(file) {
     let fileId = null;
     let mediaUrl = null;
+
+    // the URL of an upload of this file whose commit VOD has not
+    // confirmed: asked again (a HEAD commits it) rather than sent again
+    const key = 'vod-upload-unconfirmed:' + [config.tus, file.name, file.size,
+                                              file.lastModified].join('|');
+
     const upload = new tus.Upload(file, {
       endpoint: config.tus,
+      uploadUrl: localStorage.getItem(key) || undefined,
       chunkSize: config.tus_chunk_size || Infinity,
       retryDelays: [0, 1000, 3000, 5000, 10000],
       metadata: { filename: file.name, filetype: file.type || '',
@@ -175,9 +202,15 @@
       removeFingerprintOnSuccess: true,
       onProgress: (sent, total) => {
         progress(sent / total);
-        if (sent === total) state('finishing in VOD');
+        if (sent === total) {
+          // all sent: a pause now would only cut off VOD's answer
+          pause.hidden = true;
+          state('finishing in VOD');
+        } else if (!running.paused) {
+          state('uploading');
+        }
       },
-      // the last PATCH's answer names the media in VOD
+      // the answer that completes the upload names the media in VOD
       onAfterResponse: (req, res) => {
         const id = res.getHeader('X-VOD-File-Id');
         if (id) {
@@ -185,13 +218,16 @@
           mediaUrl = res.getHeader('X-VOD-Media-Url');
         }
       },
-      onSuccess: () => {
+      onSuccess: ({ lastResponse }) => {
         if (fileId) {
+          localStorage.removeItem(key);
           uploaded(fileId, mediaUrl, null);
+        } else if (lastResponse.getStatus() === 202) {
+          localStorage.setItem(key, upload.url);
+          settle(upload.url, key);
         } else {
-          // 202: committed or not, a HEAD of the upload URL settles it
-          failed('CommitUnconfirmed', 'the upload is complete but VOD has '
-                 + 'not confirmed it yet; try again to resume: ' + upload.url);
+          localStorage.removeItem(key);
+          committedEarlier();
         }
       },
       onError: (err) => {
@@ -207,13 +243,14 @@
     running = {
       abort: () => upload.abort(),
       resume: () => upload.start(),
+      paused: false,
     };
     pause.hidden = false;
     pause.textContent = 'Pause';
 
     // a file this browser began to upload before resumes where it stopped
     upload.findPreviousUploads().then((previous) => {
-      if (previous.length) {
+      if (previous.length && !localStorage.getItem(key)) {
         state('resuming');
         upload.resumeFromPreviousUpload(previous[0]);
       }
@@ -221,23 +258,59 @@
     });
   }
 
+  // 202 CommitUnconfirmed: VOD may or may not have the media; a HEAD of
+  // the upload URL commits it now, or says an earlier try had
+  async function settle(url, key) {
+    state('asking VOD');
+    let res = null;
+    try {
+      res = await fetch(url, { method: 'HEAD',
+                               headers: { 'Tus-Resumable': '1.0.0' } });
+    } catch (err) { /* below */ }
+
+    if (res && res.status === 200) {
+      localStorage.removeItem(key);
+      const id = res.headers.get('X-VOD-File-Id');
+      if (id) {
+        uploaded(id, res.headers.get('X-VOD-Media-Url'), null);
+      } else {
+        committedEarlier();
+      }
+    } else {
+      failed('CommitUnconfirmed', 'every byte is in, but VOD has not '
+             + 'confirmed the upload yet: upload the same file again to ask '
+             + '(nothing is sent again)');
+    }
+  }
+
   pause.addEventListener('click', () => {
     if (!running || !running.resume) return;
-    if (pause.textContent === 'Pause') {
+    if (!running.paused) {
+      running.paused = true;
       running.abort();
       pause.textContent = 'Resume';
       state('paused');
     } else {
+      running.paused = false;
       running.resume();
       pause.textContent = 'Pause';
       state('uploading');
     }
+    chosen();
   });
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const file = media.files[0];
-    if (!file || running) return;
+    if (!file || busy()) return;
+
+    // a paused upload stays where it is (uploading its file again resumes
+    // it); the events of an earlier upload are no longer this page's
+    if (running) running.abort();
+    running = null;
+    if (watch) watch.abort();
+    watch = null;
+    $('file-id').textContent = '';
 
     show('error', false);
     show('result', false);
@@ -256,25 +329,27 @@
   function describe(ev) {
     const li = document.createElement('li');
     li.dataset.type = ev.type;
-    const e = ev.event;
+    const e = (ev.event && typeof ev.event === 'object') ? ev.event : {};
     const head = document.createElement('strong');
     head.textContent = ev.type;
     li.append(head);
 
-    if (ev.type === 'NewFileUpload' && e.FileUploadEvent) {
-      li.append(': uploaded, ' + e.FileUploadEvent.MediaBasicInfo.Type);
-    } else if (ev.type === 'ProcedureStateChanged'
-               && e.ProcedureStateChangeEvent) {
-      const p = e.ProcedureStateChangeEvent;
+    const info = (e.FileUploadEvent || {}).MediaBasicInfo;
+    const p = e.ProcedureStateChangeEvent;
+
+    if (ev.type === 'NewFileUpload' && info) {
+      li.append(': uploaded, ' + info.Type);
+    } else if (ev.type === 'ProcedureStateChanged' && p) {
       li.append(': ' + p.Status);
       const ul = document.createElement('ul');
-      for (const r of p.MediaProcessResultSet || []) {
-        const t = r[r.Type + 'Task'] || {};
+      for (const r of Array.isArray(p.MediaProcessResultSet)
+                      ? p.MediaProcessResultSet : []) {
+        const t = (r && r[r.Type + 'Task']) || {};
         const item = document.createElement('li');
         item.dataset.result = r.Type;
         item.append(r.Type + ' ' + ((t.Input || {}).Definition || '') + ' '
                     + (t.Status || '') + ' ');
-        const url = (t.Output || {}).Url;
+        const url = safeUrl((t.Output || {}).Url);
         if (url) {
           const a = document.createElement('a');
           a.href = url;
@@ -288,33 +363,39 @@
       li.append(': task ' + ev.task_id);
     }
     $('events').append(li);
+    return ev.type === 'ProcedureStateChanged' && p && p.Status === 'FINISH';
   }
 
+  // long polls of the application until the transcoding is over; ends
+  // when another upload starts (watch aborted)
   async function watchEvents(fileId) {
-    if (!config.events) return;
+    if (!config.events || !/^[0-9A-Za-z._-]+$/.test(fileId)) return;
     show('events-box', true);
+    const mine = new AbortController();
+    watch = mine;
     let after = 0;
     const until = Date.now() + 30 * 60 * 1000;
 
-    while (Date.now() < until && $('file-id').textContent === fileId) {
-      let got;
+    while (Date.now() < until && !mine.signal.aborted) {
+      let got = [];
       try {
         const res = await fetch(config.events + '?file_id='
                                 + encodeURIComponent(fileId)
-                                + '&after=' + after);
-        got = res.ok ? (await res.json()).events : [];
-      } catch (err) {
-        got = [];
-      }
+                                + '&after=' + after,
+                                { signal: mine.signal });
+        if (res.ok) got = (await res.json()).events || [];
+      } catch (err) { /* aborted, or the application is away */ }
+
+      if (mine.signal.aborted) return;
+
       if (!got.length) {
         await new Promise((r) => setTimeout(r, 2000));
         continue;
       }
       for (const ev of got) {
         after = Math.max(after, ev.n);
-        describe(ev);
-        if (ev.type === 'ProcedureStateChanged'
-            && ev.event.ProcedureStateChangeEvent.Status === 'FINISH') {
+        if (ev.file_id === fileId && describe(ev)) {
+          watch = null;
           return;
         }
       }

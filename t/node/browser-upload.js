@@ -11,6 +11,7 @@
 //   <name> CoverUrl URL | (none)
 //   <name> events NewFileUpload ProcedureStateChanged
 //   <name> transcodes N (results with an output URL)
+//   <name> links to other FileIds N
 //   <name> error CODE: MESSAGE
 //   <name> screenshot PATH
 //
@@ -19,7 +20,7 @@
 // "uploads": [{"name", "mode": "form|tus|put", "media": PATH,
 // "cover": PATH, "title": TEXT, "events": true, "drop": true (the media
 // dropped on the drop zone, not picked), "pause_at": PERCENT (tus: Pause
-// there, then Resume)}]}
+// there, then Resume), "same_page": true (no reload before it)}]}
 
 'use strict';
 
@@ -49,11 +50,13 @@ function get(url) {
 async function upload(page, u) {
   const out = (line) => console.log(`${u.name} ${line}`);
 
-  await page.goto(arg.page);
+  if (!u.same_page) await page.goto(arg.page);
 
   // every value the progress text takes, as the user sees it change
   await page.evaluate(() => {
     window.seenProgress = [];
+    if (window.watchingProgress) return;
+    window.watchingProgress = true;
     const text = document.getElementById('progress-text');
     new MutationObserver(() => window.seenProgress.push(text.textContent))
       .observe(text, { childList: true, characterData: true, subtree: true });
@@ -84,7 +87,8 @@ async function upload(page, u) {
   }
 
   await page.waitForFunction(() =>
-    document.getElementById('file-id').textContent
+    (document.getElementById('file-id').textContent
+     && !document.getElementById('result').hidden)
     || !document.getElementById('error').hidden, null, { timeout: 40000 });
 
   const seen = (await page.evaluate(() => window.seenProgress))
@@ -117,6 +121,10 @@ async function upload(page, u) {
     const n = await page.$$eval('#events li[data-result=Transcode] a',
                                 (as) => as.length);
     out(`transcodes ${n}`);
+    const id = await page.textContent('#file-id');
+    const others = await page.$$eval('#events a', (as, id) =>
+      as.filter((a) => !a.href.includes(`/vod/${id}/`)).length, id);
+    out(`links to other FileIds ${others}`);
   }
 
   await shot(page, u, out);
