@@ -326,3 +326,79 @@ second links to other FileIds 0
 4 == grep { ($_->{push}{status} // 0) == 200 } @{ $s->{events} }
 --- no_error_log
 [error]
+
+
+
+=== TEST 4: tus: CommitUpload's connection lost (202 CommitUnconfirmed): the page asks with a HEAD, which commits, and shows the FileId
+--- http_config
+server {
+    listen 127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    root $TEST_NGINX_PAGE_ROOT;
+    types {
+        text/html html;
+        text/css css;
+        application/javascript js;
+    }
+
+    location = /config.json {
+        default_type application/json;
+        return 200 '{"tus": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/",
+                     "form": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
+                     "put": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
+                     "events": "/app/events", "tus_chunk_size": 4194304}';
+    }
+    location /tus-js-client/ {
+        alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
+    }
+    location = /app/events {
+        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
+    }
+}
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    vod_upload_media_name $vod_upload_form_title;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_max_body_size 100m;
+}
+location /files/ {
+    vod_upload;
+    vod_upload_tus on;
+    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
+    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
+    vod_upload_media_name $vod_upload_meta_title;
+    vod_upload_part_size 1m;
+    vod_upload_parts_in_flight 1;
+    client_max_body_size 100m;
+}
+location = /cb {
+    vod_callback;
+    vod_callback_sign_key abc123;
+    vod_callback_transcode 100010 100020;
+    vod_callback_pass /app-events;
+}
+location = /app-events {
+    internal;
+    proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/vod-events;
+}
+--- emulator_faults eval
+[{ op => 'CommitUpload', reset => 1, count => 3 }]
+--- request
+OPTIONS /files/
+--- error_code: 204
+--- timeout: 60
+--- node_client
+browser-upload.js {"page": "http://127.0.0.1:$TEST_NGINX_PAGE_PORT/", "app": "unix:$TEST_NGINX_APP_SOCKET", "shots": "$TEST_NGINX_SHOTS",
+  "uploads": [
+    {"name": "unconfirmed", "mode": "tus", "media": "$TEST_NGINX_TUS_MEDIA"}]}
+--- node_out
+/^unconfirmed progress rising to 100% in \d+ steps$/
+/^unconfirmed FileId \d+$/
+/^unconfirmed MediaUrl http://127\.0\.0\.1:\d+/vod/\d+/resumable\.mov \(the bytes it serves are the file's\)$/
+unconfirmed CoverUrl (none)
+/^unconfirmed screenshot .*/unconfirmed\.png$/
+--- emulator_ops: ApplyUpload InitiateMultipartUpload ListParts UploadPart*4 ListParts UploadPart*4 ListParts UploadPart CompleteMultipartUpload CommitUpload*3 ListParts HeadObject CommitUpload GetMedia
+--- landed_md5 eval: VodTest::md5(9_000_000, 41)
