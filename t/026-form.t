@@ -375,3 +375,29 @@ Allow: PUT, POST
 --- error_log
 vod upload: the form's media is empty
 --- landed_md5: none
+
+
+
+=== TEST 20: a boundary of 71 characters (RFC 2046 allows 70): 400 BadForm, nothing sent
+--- config eval: $::Form
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=" . ('b' x 71)
+--- request eval
+"POST /upload/\n--" . ('b' x 71) . "\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.mp4\"\r\n\r\n$::Small\r\n--" . ('b' x 71) . "--\r\n"
+--- error_code: 400
+--- response_body_like: "code":"BadForm","message":"[^"]*boundary
+--- emulator_ops:
+
+
+
+=== TEST 21: a part's header block over 4 KiB: 400 BadForm, nothing sent
+--- config eval: $::Form
+--- more_headers eval
+"Content-Type: multipart/form-data; boundary=$::B"
+--- request eval
+"POST /upload/\n" . main::form(
+    "Content-Disposition: form-data; name=\"media\"; filename=\"a.mp4\"\r\nX-Padding: " . ('p' x 4100),
+    $::Small)
+--- error_code: 400
+--- response_body_like: "code":"BadForm","message":"[^"]*longer than 4096
+--- emulator_ops:
