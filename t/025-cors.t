@@ -36,6 +36,19 @@ location /any/ {
 }
 _EOC_
 
+# behind auth_request, which refuses everything
+our $Auth = <<'_EOC_';
+location /upload/ {
+    auth_request /auth;
+    vod_upload;
+    vod_upload_cors https://app.example.com;
+}
+location = /auth {
+    internal;
+    return 401;
+}
+_EOC_
+
 our $Expose = 'Location, Upload-Offset, Upload-Length, Upload-Defer-Length, '
             . 'Upload-Expires, Upload-Metadata, Tus-Resumable, Tus-Version, '
             . 'Tus-Extension, Tus-Max-Size, X-VOD-File-Id, X-VOD-Media-Url';
@@ -180,16 +193,7 @@ qr/\[emerg\] .*"vod_upload_cors" "app\.example\.com\/" is not an origin: scheme:
 
 
 === TEST 10: behind auth_request: the preflight is answered before the check (it carries no credentials), the PUT is checked
---- config
-location /upload/ {
-    auth_request /auth;
-    vod_upload;
-    vod_upload_cors https://app.example.com;
-}
-location = /auth {
-    internal;
-    return 401;
-}
+--- config eval: $::Auth
 --- more_headers
 Origin: https://app.example.com
 Access-Control-Request-Method: PUT
@@ -205,16 +209,7 @@ Access-Control-Allow-Headers: authorization
 
 
 === TEST 11: behind auth_request: the refused PUT of a listed origin carries the CORS headers (the page sees the 401)
---- config
-location /upload/ {
-    auth_request /auth;
-    vod_upload;
-    vod_upload_cors https://app.example.com;
-}
-location = /auth {
-    internal;
-    return 401;
-}
+--- config eval: $::Auth
 --- more_headers
 Origin: https://app.example.com
 --- request eval
@@ -228,16 +223,7 @@ Vary: Origin
 
 
 === TEST 12: behind auth_request: the preflight of an origin not listed is checked like any request
---- config
-location /upload/ {
-    auth_request /auth;
-    vod_upload;
-    vod_upload_cors https://app.example.com;
-}
-location = /auth {
-    internal;
-    return 401;
-}
+--- config eval: $::Auth
 --- more_headers
 Origin: https://evil.example.com
 Access-Control-Request-Method: PUT

@@ -50,6 +50,16 @@ location /upload/ {
 }
 _EOC_
 
+# covers of at most 100 KiB
+our $SmallCovers = <<'_EOC_';
+location /upload/ {
+    vod_upload;
+    vod_upload_form on;
+    vod_upload_form_cover_max_size 100k;
+    client_max_body_size 100m;
+}
+_EOC_
+
 repeat_each(1);
 no_shuffle();
 run_tests();
@@ -289,13 +299,7 @@ CoverType: png
 
 
 === TEST 15: vod_upload_form_cover_max_size: a cover one byte over: 413 CoverTooLarge, nothing sent
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_form on;
-    vod_upload_form_cover_max_size 100k;
-    client_max_body_size 100m;
-}
+--- config eval: $::SmallCovers
 --- more_headers eval
 "Content-Type: multipart/form-data; boundary=$::B"
 --- request eval
@@ -313,13 +317,7 @@ the form's cover is over 102400 bytes
 
 
 === TEST 16: vod_upload_form_cover_max_size: a cover of exactly that size is put
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_form on;
-    vod_upload_form_cover_max_size 100k;
-    client_max_body_size 100m;
-}
+--- config eval: $::SmallCovers
 --- more_headers eval
 "Content-Type: multipart/form-data; boundary=$::B"
 --- request eval

@@ -49,14 +49,8 @@ $ENV{TEST_NGINX_PAGE_PORT} = do {
     $s->sockport;
 };
 
-repeat_each(1);
-no_shuffle();
-run_tests();
-
-__DATA__
-
-=== TEST 1: the page uploads with a cover by form and resumably by tus, shows the answers, the progress, the events and a refusal
---- http_config
+# the page's origin: the page, where it uploads to, its application
+our $Page = <<'_EOC_';
 server {
     listen 127.0.0.1:$TEST_NGINX_PAGE_PORT;
     root $TEST_NGINX_PAGE_ROOT;
@@ -80,7 +74,10 @@ server {
         proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
     }
 }
---- config
+_EOC_
+
+# the uploads' origin
+our $Locations = <<'_EOC_';
 location /upload/ {
     vod_upload;
     vod_upload_form on;
@@ -110,6 +107,17 @@ location = /app-events {
     internal;
     proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/vod-events;
 }
+_EOC_
+
+repeat_each(1);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: the page uploads with a cover by form and resumably by tus, shows the answers, the progress, the events and a refusal
+--- http_config eval: $::Page
+--- config eval: $::Locations
 --- emulator_config
 callback_url: http://127.0.0.1:$TEST_NGINX_SERVER_PORT/cb
 callback_sign_key: abc123
@@ -160,60 +168,8 @@ ApplyUpload MediaName: Our holiday
 
 
 === TEST 2: a video dropped on the page, sent by tus, paused by the user while a part is held, resumed: every byte lands
---- http_config
-server {
-    listen 127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    root $TEST_NGINX_PAGE_ROOT;
-    types {
-        text/html html;
-        text/css css;
-        application/javascript js;
-    }
-
-    location = /config.json {
-        default_type application/json;
-        return 200 '{"tus": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/",
-                     "form": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
-                     "put": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
-                     "events": "/app/events", "tus_chunk_size": 4194304}';
-    }
-    location /tus-js-client/ {
-        alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
-    }
-    location = /app/events {
-        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
-    }
-}
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_form on;
-    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    vod_upload_media_name $vod_upload_form_title;
-    vod_upload_part_size 1m;
-    vod_upload_parts_in_flight 1;
-    client_max_body_size 100m;
-}
-location /files/ {
-    vod_upload;
-    vod_upload_tus on;
-    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
-    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    vod_upload_media_name $vod_upload_meta_title;
-    vod_upload_part_size 1m;
-    vod_upload_parts_in_flight 1;
-    client_max_body_size 100m;
-}
-location = /cb {
-    vod_callback;
-    vod_callback_sign_key abc123;
-    vod_callback_transcode 100010 100020;
-    vod_callback_pass /app-events;
-}
-location = /app-events {
-    internal;
-    proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/vod-events;
-}
+--- http_config eval: $::Page
+--- config eval: $::Locations
 --- emulator_faults eval
 [{ op => 'UploadPart', nth => 3, delay_ms => 2000 }]
 --- request
@@ -238,60 +194,8 @@ paused CoverUrl (none)
 
 
 === TEST 3: two uploads on one page, the second begun before the first's events came: each shows its own events only
---- http_config
-server {
-    listen 127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    root $TEST_NGINX_PAGE_ROOT;
-    types {
-        text/html html;
-        text/css css;
-        application/javascript js;
-    }
-
-    location = /config.json {
-        default_type application/json;
-        return 200 '{"tus": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/",
-                     "form": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
-                     "put": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
-                     "events": "/app/events", "tus_chunk_size": 4194304}';
-    }
-    location /tus-js-client/ {
-        alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
-    }
-    location = /app/events {
-        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
-    }
-}
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_form on;
-    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    vod_upload_media_name $vod_upload_form_title;
-    vod_upload_part_size 1m;
-    vod_upload_parts_in_flight 1;
-    client_max_body_size 100m;
-}
-location /files/ {
-    vod_upload;
-    vod_upload_tus on;
-    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
-    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    vod_upload_media_name $vod_upload_meta_title;
-    vod_upload_part_size 1m;
-    vod_upload_parts_in_flight 1;
-    client_max_body_size 100m;
-}
-location = /cb {
-    vod_callback;
-    vod_callback_sign_key abc123;
-    vod_callback_transcode 100010 100020;
-    vod_callback_pass /app-events;
-}
-location = /app-events {
-    internal;
-    proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/vod-events;
-}
+--- http_config eval: $::Page
+--- config eval: $::Locations
 --- emulator_config
 callback_url: http://127.0.0.1:$TEST_NGINX_SERVER_PORT/cb
 callback_sign_key: abc123
@@ -330,60 +234,8 @@ second links to other FileIds 0
 
 
 === TEST 4: tus: CommitUpload's connection lost (202 CommitUnconfirmed): the page asks with a HEAD, which commits, and shows the FileId
---- http_config
-server {
-    listen 127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    root $TEST_NGINX_PAGE_ROOT;
-    types {
-        text/html html;
-        text/css css;
-        application/javascript js;
-    }
-
-    location = /config.json {
-        default_type application/json;
-        return 200 '{"tus": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/files/",
-                     "form": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
-                     "put": "http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upload/",
-                     "events": "/app/events", "tus_chunk_size": 4194304}';
-    }
-    location /tus-js-client/ {
-        alias $TEST_NGINX_PAGE_ROOT/node_modules/tus-js-client/dist/;
-    }
-    location = /app/events {
-        proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/events;
-    }
-}
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_form on;
-    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    vod_upload_media_name $vod_upload_form_title;
-    vod_upload_part_size 1m;
-    vod_upload_parts_in_flight 1;
-    client_max_body_size 100m;
-}
-location /files/ {
-    vod_upload;
-    vod_upload_tus on;
-    vod_upload_tus_key_file $TEST_NGINX_TUS_KEY;
-    vod_upload_cors http://127.0.0.1:$TEST_NGINX_PAGE_PORT;
-    vod_upload_media_name $vod_upload_meta_title;
-    vod_upload_part_size 1m;
-    vod_upload_parts_in_flight 1;
-    client_max_body_size 100m;
-}
-location = /cb {
-    vod_callback;
-    vod_callback_sign_key abc123;
-    vod_callback_transcode 100010 100020;
-    vod_callback_pass /app-events;
-}
-location = /app-events {
-    internal;
-    proxy_pass http://unix:$TEST_NGINX_APP_SOCKET:/vod-events;
-}
+--- http_config eval: $::Page
+--- config eval: $::Locations
 --- emulator_faults eval
 [{ op => 'CommitUpload', reset => 1, count => 3 }]
 --- request
