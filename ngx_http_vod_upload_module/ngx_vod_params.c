@@ -153,10 +153,13 @@ ngx_vod_iso8601_valid(const u_char *p, size_t len)
         31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
     };
 
+    if (len < sizeof("YYYY-MM-DDThh:mm:ssZ") - 1) {
+        return 0;               /* and p may be NULL: no arithmetic on it */
+    }
+
     end = p + len;
 
-    if (len < sizeof("YYYY-MM-DDThh:mm:ssZ") - 1
-        || !ngx_vod_digits(p, 4, &year) || p[4] != '-'
+    if (!ngx_vod_digits(p, 4, &year) || p[4] != '-'
         || !ngx_vod_digits(p + 5, 2, &month) || p[7] != '-'
         || !ngx_vod_digits(p + 8, 2, &day) || p[10] != 'T'
         || !ngx_vod_digits(p + 11, 2, &hour) || p[13] != ':'

@@ -62,6 +62,10 @@ test_iso8601(void)
                                                strlen(bad[i])),
                         "ISO 8601 rejects \"%s\"", bad[i]);
     }
+
+    /* an unset variable's value: no bytes, no pointer (found by fuzzing) */
+    ngx_vod_test_ok(!ngx_vod_iso8601_valid(NULL, 0),
+                    "ISO 8601 rejects no bytes at NULL");
 }
 
 
