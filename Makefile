@@ -43,8 +43,13 @@ UNIT_CFLAGS := -std=gnu99 -O2 -g -Wall -Wextra -Werror -I$(SRC) \
 UNIT_LIBS  := -lcrypto -lcjson $(EXTRA_LDFLAGS)
 
 UNITS      := crc64 tc3 cos_sign api_json cos_xml params parts journal seal tus \
-              form
+              form http
 UNIT_BINS  := $(UNITS:%=$(BUILD)/unit/test_%)
+
+# the fuzz targets (t/fuzz/fuzz_X.c for ngx_vod_X.c), and the programs
+# that replay their corpora in make test
+FUZZ_TARGETS := form api_json cos_xml params tus seal journal parts crc64 http
+REPLAY_BINS  := $(FUZZ_TARGETS:%=$(BUILD)/unit/replay_%)
 
 MODULE_SOURCES := $(wildcard $(SRC)/*.c $(SRC)/*.h) $(ROOT)/config
 
@@ -59,7 +64,7 @@ all: module unit emulator tools
 
 module: $(MODULE)
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(REPLAY_BINS)
 
 
 $(NGX_SRC_SYSTEM)/conf_flags:
@@ -98,17 +103,28 @@ $(BUILD)/unit/test_%: $(ROOT)/t/unit/test_%.c $(SRC)/ngx_vod_%.c \
 
 # fuzz targets: t/fuzz/fuzz_X.c fuzzes ngx_vod_X.c, from the seeds in
 # t/fuzz/corpus/X (what it finds is kept in build/fuzz/corpus/X; a crash
-# is written to build/fuzz/ and fails the target)
-FUZZ_TARGETS := form
+# is written to build/fuzz/ and fails the target).  make test replays
+# each corpus through a plain main() built with the unit tests' compiler
+# (build/unit/replay_X), so no clang is needed for that.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -std=gnu99 -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=undefined -I$(SRC)
+                -fno-sanitize-recover=undefined -I$(SRC) -I$(ROOT)/t/fuzz
 
-$(BUILD)/fuzz/fuzz_%: $(ROOT)/t/fuzz/fuzz_%.c $(SRC)/ngx_vod_%.c \
-        $(SRC)/ngx_vod_%.h $(SRC)/ngx_vod_common.h
+$(BUILD)/fuzz/fuzz_%: $(ROOT)/t/fuzz/fuzz_%.c $(ROOT)/t/fuzz/fuzz.h \
+        $(SRC)/ngx_vod_%.c $(SRC)/ngx_vod_%.h $(SRC)/ngx_vod_common.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(ROOT)/t/fuzz/fuzz_$*.c $(SRC)/ngx_vod_$*.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(ROOT)/t/fuzz/fuzz_$*.c \
+	    $(SRC)/ngx_vod_$*.c $(UNIT_LIBS)
+
+$(BUILD)/unit/replay_%: $(ROOT)/t/fuzz/replay.c $(ROOT)/t/fuzz/fuzz_%.c \
+        $(ROOT)/t/fuzz/fuzz.h $(SRC)/ngx_vod_%.c $(SRC)/ngx_vod_%.h \
+        $(SRC)/ngx_vod_common.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Wno-unused-function -I$(ROOT)/t/fuzz \
+	    -DFUZZ_CORPUS='"$(ROOT)/t/fuzz/corpus/$*"' -o $@ \
+	    $(ROOT)/t/fuzz/replay.c $(ROOT)/t/fuzz/fuzz_$*.c $(SRC)/ngx_vod_$*.c \
+	    $(UNIT_LIBS)
 
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -129,10 +145,10 @@ setup:
 # the whole suite: unit programs and t/*.t, one prove run, one summary
 test: setup
 	@$(MAKE) --no-print-directory all
-	prove -I $(ROOT)/t/lib $(UNIT_BINS) -r $(ROOT)/t
+	prove -I $(ROOT)/t/lib $(UNIT_BINS) $(REPLAY_BINS) -r $(ROOT)/t
 
 unit-test: unit
-	prove $(UNIT_BINS)
+	prove $(UNIT_BINS) $(REPLAY_BINS)
 
 nginx-test: module
 	prove -I $(ROOT)/t/lib -r $(ROOT)/t

@@ -13,6 +13,7 @@
 
 #include "ngx_http_vod_upload_call.h"
 #include "ngx_http_vod_upload_body.h"
+#include "ngx_vod_http.h"
 
 
 static void ngx_http_vod_call_run(ngx_http_request_t *sr);
@@ -730,30 +731,21 @@ ngx_http_vod_call_process_header(ngx_http_request_t *sr)
 
             keep = NULL;
 
-            if (name.len == 4
-                && ngx_strncasecmp(name.data, (u_char *) "ETag", 4) == 0)
-            {
+            switch (ngx_vod_header(name.data, name.len)) {
+
+            case NGX_VOD_HEADER_ETAG:
                 keep = &call->etag;
+                break;
 
-            } else if (name.len == sizeof("x-cos-hash-crc64ecma") - 1
-                       && ngx_strncasecmp(name.data,
-                                          (u_char *) "x-cos-hash-crc64ecma",
-                                          name.len) == 0)
-            {
+            case NGX_VOD_HEADER_CRC64:
                 keep = &call->crc64;
+                break;
 
-            } else if (name.len == sizeof("x-cos-request-id") - 1
-                       && ngx_strncasecmp(name.data,
-                                          (u_char *) "x-cos-request-id",
-                                          name.len) == 0)
-            {
+            case NGX_VOD_HEADER_REQUEST_ID:
                 keep = &call->request_id;
+                break;
 
-            } else if (name.len == sizeof("Content-Length") - 1
-                       && ngx_strncasecmp(name.data,
-                                          (u_char *) "Content-Length",
-                                          name.len) == 0)
-            {
+            case NGX_VOD_HEADER_CONTENT_LENGTH:
                 call->content_length = ngx_atoof(value.data, value.len);
 
                 if (call->content_length == NGX_ERROR) {
@@ -763,25 +755,21 @@ ngx_http_vod_call_process_header(ngx_http_request_t *sr)
                     return NGX_HTTP_UPSTREAM_INVALID_HEADER;
                 }
 
-            } else if (name.len == sizeof("Transfer-Encoding") - 1
-                       && ngx_strncasecmp(name.data,
-                                          (u_char *) "Transfer-Encoding",
-                                          name.len) == 0)
-            {
-                call->chunked_body = (ngx_strlcasestrn(value.data,
-                                          value.data + value.len,
-                                          (u_char *) "chunked", 7 - 1)
-                                      != NULL);
+                break;
 
-            } else if (name.len == sizeof("Connection") - 1
-                       && ngx_strncasecmp(name.data,
-                                          (u_char *) "Connection",
-                                          name.len) == 0)
-            {
-                call->connection_close = (ngx_strlcasestrn(value.data,
-                                              value.data + value.len,
-                                              (u_char *) "close", 5 - 1)
-                                          != NULL);
+            case NGX_VOD_HEADER_TRANSFER_ENCODING:
+                call->chunked_body = ngx_vod_header_has(value.data, value.len,
+                                                        "chunked");
+                break;
+
+            case NGX_VOD_HEADER_CONNECTION:
+                call->connection_close = ngx_vod_header_has(value.data,
+                                                            value.len,
+                                                            "close");
+                break;
+
+            default:
+                break;
             }
 
             if (keep) {
@@ -965,25 +953,17 @@ ngx_http_vod_call_keep(ngx_http_vod_call_t *call, u_char *p, size_t len)
         return NGX_OK;
     }
 
-    if (len > call->response_max - call->response.len) {
+    size = ngx_vod_answer_room(call->response.len, len, call->response_size,
+                               call->content_length, call->response_max);
+
+    if (size == 0) {
         ngx_log_error(NGX_LOG_ERR, call->sr->connection->log, 0,
                       "vod %s: the answer is over the limit of %uz bytes",
                       call->name, call->response_max);
         return NGX_ERROR;
     }
 
-    if (call->response.len + len > call->response_size) {
-
-        size = call->content_length > 0 ? (size_t) call->content_length
-                                         : ngx_max(call->response_size * 2,
-                                                   4096);
-
-        while (size < call->response.len + len) {
-            size *= 2;
-        }
-
-        size = ngx_min(size, call->response_max);
-
+    if (size != call->response_size) {
         data = ngx_pnalloc(call->pool, size);
         if (data == NULL) {
             return NGX_ERROR;

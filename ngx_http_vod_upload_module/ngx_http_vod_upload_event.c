@@ -22,6 +22,7 @@
 #include "ngx_http_vod_upload_reply.h"
 #include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_api_json.h"
+#include "ngx_vod_http.h"
 
 #include <ngx_md5.h>
 #include <openssl/crypto.h>
@@ -115,12 +116,10 @@ static off_t ngx_http_vod_event_max(ngx_http_vod_upload_loc_conf_t *conf);
 static void ngx_http_vod_callback_step(ngx_http_vod_calls_t *calls);
 static ngx_int_t ngx_http_vod_event_begin(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx);
-static ngx_uint_t ngx_http_vod_event_id(ngx_vod_str_t *id);
 static u_char *ngx_http_vod_event_text(ngx_http_vod_event_ctx_t *ctx,
     ngx_vod_str_t *s);
 static ngx_int_t ngx_http_vod_event_query(ngx_http_request_t *r,
     ngx_str_t *sign, ngx_str_t *t);
-static void ngx_http_vod_event_mask(ngx_str_t *s, ngx_str_t *value);
 static ngx_int_t ngx_http_vod_event_verify(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx);
 static void ngx_http_vod_event_log(ngx_http_request_t *r,
@@ -491,8 +490,9 @@ ngx_http_vod_callback_step(ngx_http_vod_calls_t *calls)
 static ngx_int_t
 ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 {
-    const char      *err;
-    ngx_vod_alloc_t  a;
+    const char           *err;
+    ngx_vod_alloc_t       a;
+    ngx_vod_api_event_t  *ev;
 
     a.alloc = ngx_http_vod_upload_palloc;
     a.data = ctx->pool;
@@ -508,9 +508,12 @@ ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 
     /* they go into request headers and log lines as they are */
 
-    err = !ngx_http_vod_event_id(&ctx->event.event_type) ? "EventType"
-          : !ngx_http_vod_event_id(&ctx->event.file_id) ? "FileId"
-          : !ngx_http_vod_event_id(&ctx->event.task_id) ? "TaskId"
+    ev = &ctx->event;
+
+    err = !ngx_vod_id_valid(ev->event_type.data, ev->event_type.len)
+          ? "EventType"
+          : !ngx_vod_id_valid(ev->file_id.data, ev->file_id.len) ? "FileId"
+          : !ngx_vod_id_valid(ev->task_id.data, ev->task_id.len) ? "TaskId"
           : NULL;
 
     if (err) {
@@ -543,30 +546,6 @@ ngx_http_vod_event_begin(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
     }
 
     return NGX_OK;
-}
-
-
-/* EventType, FileId, TaskId: at most 128 of [A-Za-z0-9._-], or none */
-
-static ngx_uint_t
-ngx_http_vod_event_id(ngx_vod_str_t *id)
-{
-    u_char  *p, *last;
-
-    if (id->len > 128) {
-        return 0;
-    }
-
-    for (p = id->data, last = p + id->len; p < last; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-              || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_'
-              || *p == '-'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -611,37 +590,11 @@ ngx_http_vod_event_query(ngx_http_request_t *r, ngx_str_t *sign,
 
     /* HTTP/1 has them in one buffer; HTTP/2 makes a request line apart */
 
-    ngx_http_vod_event_mask(&r->args, sign);
-    ngx_http_vod_event_mask(&r->request_line, sign);
+    ngx_vod_mask_sign(r->args.data, r->args.len, sign->data, sign->len);
+    ngx_vod_mask_sign(r->request_line.data, r->request_line.len, sign->data,
+                      sign->len);
 
     return NGX_OK;
-}
-
-
-/* every "sign=<value>" in s: the value becomes asterisks */
-
-static void
-ngx_http_vod_event_mask(ngx_str_t *s, ngx_str_t *value)
-{
-    u_char  *p, *last;
-
-    p = s->data;
-    last = s->data + s->len;
-
-    while (p + 5 + value->len <= last) {
-        p = ngx_strlcasestrn(p, last, (u_char *) "sign=", 5 - 1);
-
-        if (p == NULL || p + 5 + value->len > last) {
-            return;
-        }
-
-        p += 5;
-
-        if (ngx_strncmp(p, value->data, value->len) == 0) {
-            ngx_memset(p, '*', value->len);
-            p += value->len;
-        }
-    }
 }
 
 
@@ -802,45 +755,25 @@ ngx_http_vod_event_log(ngx_http_request_t *r, ngx_http_vod_event_ctx_t *ctx)
 static u_char *
 ngx_http_vod_event_text(ngx_http_vod_event_ctx_t *ctx, ngx_vod_str_t *s)
 {
-    u_char      *p, *q, *copy;
-    ngx_uint_t   n;
-
-    static u_char  hex[] = "0123456789abcdef";
+    u_char  *copy;
+    size_t   n;
 
     if (s->data == NULL) {
         return (u_char *) "";
     }
 
-    n = 0;
+    n = ngx_vod_log_escape_len(s->data, s->len);
 
-    for (p = s->data; p < s->data + s->len; p++) {
-        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
-            n++;
-        }
-    }
-
-    if (n == 0) {
+    if (n == s->len) {
         return s->data;
     }
 
-    copy = ngx_pnalloc(ctx->pool, s->len + 3 * n + 1);
+    copy = ngx_pnalloc(ctx->pool, n + 1);
     if (copy == NULL) {
         return (u_char *) "(out of memory)";
     }
 
-    for (p = s->data, q = copy; p < s->data + s->len; p++) {
-        if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
-            *q++ = '\\';
-            *q++ = 'x';
-            *q++ = hex[*p >> 4];
-            *q++ = hex[*p & 0xf];
-
-        } else {
-            *q++ = *p;
-        }
-    }
-
-    *q = '\0';
+    *ngx_vod_log_escape(copy, s->data, s->len) = '\0';
 
     return copy;
 }

@@ -24,6 +24,7 @@
 #include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_cos_xml.h"
 #include "ngx_vod_crc64.h"
+#include "ngx_vod_http.h"
 #include "ngx_vod_params.h"
 #include "ngx_vod_parts.h"
 #include "ngx_vod_tus.h"
@@ -298,7 +299,6 @@ static ngx_uint_t ngx_http_vod_cos_retryable(ngx_http_vod_call_t *call);
 static ngx_msec_t ngx_http_vod_backoff(ngx_uint_t tries);
 static ngx_int_t ngx_http_vod_cos_doc(ngx_http_vod_call_t *call,
     ngx_vod_cos_xml_root_e root, ngx_vod_cos_xml_doc_t *doc);
-static ngx_int_t ngx_http_vod_parse_crc64(ngx_str_t *s, uint64_t *crc);
 static void ngx_http_vod_copy(ngx_pool_t *pool, ngx_str_t *dst, u_char *data,
     size_t len);
 static void ngx_http_vod_relay_free(void *data);
@@ -1724,7 +1724,8 @@ ngx_http_vod_cover_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
 
-        if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK
+        if (ngx_vod_crc64_header(call->crc64.data, call->crc64.len, &crc)
+            != NGX_VOD_OK
             || crc != ctx->cover_crc)
         {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -2132,7 +2133,9 @@ ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
     ngx_md5_t  md5;
     u_char     digest[16], hex[32];
 
-    if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK) {
+    if (ngx_vod_crc64_header(call->crc64.data, call->crc64.len, &crc)
+        != NGX_VOD_OK)
+    {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vod upload: %s %ui: COS answered no valid "
                       "x-cos-hash-crc64ecma (\"%V\")", call->name,
@@ -2307,7 +2310,8 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
      * were stored: the whole is known only when this request sent all
      */
 
-    if (ngx_http_vod_parse_crc64(&call->crc64, &crc) != NGX_OK
+    if (ngx_vod_crc64_header(call->crc64.data, call->crc64.len, &crc)
+        != NGX_VOD_OK
         || (crc != ctx->crc && ctx->offset == 0))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -3429,36 +3433,6 @@ ngx_http_vod_cos_doc(ngx_http_vod_call_t *call, ngx_vod_cos_xml_root_e root,
     return ngx_vod_cos_xml_parse_expect(&a, call->response.data,
                                         call->response.len, root, doc)
            == NGX_VOD_OK ? NGX_OK : NGX_ERROR;
-}
-
-
-/* x-cos-hash-crc64ecma: the unsigned 64-bit decimal */
-
-static ngx_int_t
-ngx_http_vod_parse_crc64(ngx_str_t *s, uint64_t *crc)
-{
-    size_t    i;
-    uint64_t  n;
-
-    if (s->len == 0 || s->len > 20) {
-        return NGX_ERROR;
-    }
-
-    n = 0;
-
-    for (i = 0; i < s->len; i++) {
-        if (s->data[i] < '0' || s->data[i] > '9'
-            || n > (UINT64_MAX - (s->data[i] - '0')) / 10)
-        {
-            return NGX_ERROR;
-        }
-
-        n = n * 10 + (s->data[i] - '0');
-    }
-
-    *crc = n;
-
-    return NGX_OK;
 }
 
 
