@@ -953,10 +953,10 @@ ngx_http_vod_call_keep(ngx_http_vod_call_t *call, u_char *p, size_t len)
         return NGX_OK;
     }
 
-    size = ngx_vod_answer_room(call->response.len, len, call->response_size,
-                               call->content_length, call->response_max);
-
-    if (size == 0) {
+    if (ngx_vod_answer_room(call->response.len, len, call->response_size,
+                            call->content_length, call->response_max, &size)
+        != NGX_VOD_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, call->sr->connection->log, 0,
                       "vod %s: the answer is over the limit of %uz bytes",
                       call->name, call->response_max);

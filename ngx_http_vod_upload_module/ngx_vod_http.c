@@ -86,20 +86,21 @@ ngx_vod_crc64_header(const u_char *p, size_t len, uint64_t *crc)
 }
 
 
-size_t
+int
 ngx_vod_answer_room(size_t have, size_t add, size_t size,
-    off_t content_length, size_t max)
+    off_t content_length, size_t max, size_t *room)
 {
     size_t  need;
 
     if (have > max || add > max - have) {
-        return 0;
+        return NGX_VOD_ERROR;
     }
 
     need = have + add;
 
     if (need <= size) {
-        return size;
+        *room = size;
+        return NGX_VOD_OK;
     }
 
     if (content_length > 0 && (uint64_t) content_length < max) {
@@ -120,7 +121,9 @@ ngx_vod_answer_room(size_t have, size_t add, size_t size,
         size = size > max / 2 ? max : size * 2;
     }
 
-    return size < max ? size : max;
+    *room = size < max ? size : max;
+
+    return NGX_VOD_OK;
 }
 
 

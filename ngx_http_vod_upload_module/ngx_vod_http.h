@@ -46,11 +46,11 @@ int ngx_vod_crc64_header(const u_char *p, size_t len, uint64_t *crc);
  * The size of the buffer that holds an answer's body of have bytes and
  * add more, when the buffer has size bytes: size itself when they fit;
  * else the answer's Content-Length (content_length, -1: none) or twice
- * size (at least 4096), doubled until they fit, at most max; 0 when
- * have + add is over max.
+ * size (at least 4096), doubled until they fit, at most max.  NGX_VOD_OK
+ * with *room, or NGX_VOD_ERROR when have + add is over max.
  */
-size_t ngx_vod_answer_room(size_t have, size_t add, size_t size,
-    off_t content_length, size_t max);
+int ngx_vod_answer_room(size_t have, size_t add, size_t size,
+    off_t content_length, size_t max, size_t *room);
 
 /* EventType, FileId, TaskId: at most 128 of [A-Za-z0-9._-] (or none) */
 int ngx_vod_id_valid(const u_char *p, size_t len);

@@ -51,14 +51,14 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         old = old < have ? have : old;
         cl = (off_t) (u64(&in, &size) >> 1) - (off_t) 1;
 
-        room = ngx_vod_answer_room(have, add, old, cl, max);
-
-        if (room == 0) {
+        if (ngx_vod_answer_room(have, add, old, cl, max, &room)
+            != NGX_VOD_OK)
+        {
             if (add <= max - have) {
                 abort();                /* it fitted, refused */
             }
 
-        } else if (room < have + add || room > max
+        } else if (add > max - have || room < have + add || room > max
                    || (have + add <= old && room != old))
         {
             abort();                    /* too small, over max, or moved */

@@ -68,29 +68,46 @@ test_crc64(void)
 }
 
 
+/* the room, or 0 when refused */
+
+static size_t
+room(size_t have, size_t add, size_t size, off_t cl, size_t max)
+{
+    size_t  n;
+
+    return ngx_vod_answer_room(have, add, size, cl, max, &n) == NGX_VOD_OK
+           ? n : 0;
+}
+
+
 static void
 test_room(void)
 {
-    ngx_vod_test_ok(ngx_vod_answer_room(0, 10, 0, -1, 1 << 20) == 4096,
+    size_t  n;
+
+    ngx_vod_test_ok(room(0, 10, 0, -1, 1 << 20) == 4096,
                     "a first chunk of an answer of no length: 4096");
-    ngx_vod_test_ok(ngx_vod_answer_room(0, 10, 0, 300, 1 << 20) == 300,
+    ngx_vod_test_ok(room(0, 10, 0, 300, 1 << 20) == 300,
                     "of a Content-Length: that");
-    ngx_vod_test_ok(ngx_vod_answer_room(100, 10, 4096, -1, 1 << 20) == 4096,
+    ngx_vod_test_ok(room(100, 10, 4096, -1, 1 << 20) == 4096,
                     "what fits: the same buffer");
-    ngx_vod_test_ok(ngx_vod_answer_room(4000, 200, 4096, -1, 1 << 20)
-                    == 8192, "more: twice");
-    ngx_vod_test_ok(ngx_vod_answer_room(0, 9000, 0, 300, 1 << 20) == 9600,
+    ngx_vod_test_ok(room(4000, 200, 4096, -1, 1 << 20) == 8192,
+                    "more: twice");
+    ngx_vod_test_ok(room(0, 9000, 0, 300, 1 << 20) == 9600,
                     "more than the Content-Length said: doubled from it");
-    ngx_vod_test_ok(ngx_vod_answer_room(0, 10, 0, (off_t) 1 << 40, 1 << 20)
-                    == 1 << 20, "a Content-Length over the limit: the limit");
-    ngx_vod_test_ok(ngx_vod_answer_room(1000, 25, 1024, -1, 1024) == 0,
-                    "over the limit: 0");
-    ngx_vod_test_ok(ngx_vod_answer_room(1000, 24, 1000, -1, 1024) == 1024,
+    ngx_vod_test_ok(room(0, 10, 0, (off_t) 1 << 40, 1 << 20) == 1 << 20,
+                    "a Content-Length over the limit: the limit");
+    ngx_vod_test_ok(ngx_vod_answer_room(1000, 25, 1024, -1, 1024, &n)
+                    == NGX_VOD_ERROR, "over the limit: refused");
+    ngx_vod_test_ok(room(1000, 24, 1000, -1, 1024) == 1024,
                     "up to the limit exactly: the limit");
-    ngx_vod_test_ok(ngx_vod_answer_room(10, SIZE_MAX, 16, -1, SIZE_MAX) == 0
-                    && ngx_vod_answer_room(SIZE_MAX / 2 + 2, SIZE_MAX / 2 - 2,
-                                           SIZE_MAX / 2 + 2, -1, SIZE_MAX)
-                       == SIZE_MAX,
+    ngx_vod_test_ok(ngx_vod_answer_room(0, 0, 0, -1, 1024, &n) == NGX_VOD_OK
+                    && n == 0, "nothing in no buffer: no buffer, not "
+                    "refused (found by fuzzing)");
+    ngx_vod_test_ok(ngx_vod_answer_room(10, SIZE_MAX, 16, -1, SIZE_MAX, &n)
+                    == NGX_VOD_ERROR
+                    && room(SIZE_MAX / 2 + 2, SIZE_MAX / 2 - 2,
+                            SIZE_MAX / 2 + 2, -1, SIZE_MAX) == SIZE_MAX,
                     "sizes near SIZE_MAX: no overflow");
 }
 
