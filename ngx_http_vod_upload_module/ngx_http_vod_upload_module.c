@@ -1456,15 +1456,17 @@ ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf)
 
     for (p = last; p > init.name.data && p[-1] != '/'; p--) { /* void */ }
 
+    /* nginx hands the path to mkdir() and chown() as a C string */
+
     init.name.len = p - init.name.data + sizeof("vod_upload") - 1;
-    init.name.data = ngx_pnalloc(cf->pool, init.name.len);
+    init.name.data = ngx_pnalloc(cf->pool, init.name.len + 1);
     if (init.name.data == NULL) {
         return NGX_CONF_ERROR;
     }
 
     ngx_memcpy(ngx_cpymem(init.name.data, NGX_HTTP_CLIENT_TEMP_PATH,
                           p - (u_char *) NGX_HTTP_CLIENT_TEMP_PATH),
-               "vod_upload", sizeof("vod_upload") - 1);
+               "vod_upload", sizeof("vod_upload"));
 
     if (ngx_conf_merge_path_value(cf, &vmcf->journal, NULL, &init)
         != NGX_CONF_OK)

@@ -68,4 +68,25 @@ isnt $rc, 0, 'nginx -t fails on vod_upload without a secret key';
 like $out, qr/"vod_upload" in \Q$prefix\E\/nginx\.conf:\d+ has no secret key/,
      'the message points at the vod_upload line';
 
+# The default journal directory (no vod_upload_journal) is the directory
+# of nginx's client_body_temp_path default with "vod_upload": its name must
+# end there.  With malloc's memory filled with 0x5a ('Z', MALLOC_PERTURB_
+# 165), a name without its NUL became "vod_uploadZZZ..." (found by valgrind).
+{
+    my $parent = '/var/lib/nginx';
+    my $list = sub { opendir my $d, $parent or return ();
+                     grep { /^vod_upload./s } readdir $d };
+    my %before = map { $_ => 1 } $list->();
+
+    local $ENV{MALLOC_PERTURB_} = 165;
+    ($rc, $out) = nginx_t($ok, 'vod_upload;');
+    is $rc, 0, 'nginx -t, malloc perturbed, no vod_upload_journal' or diag $out;
+
+    my @made = grep { !$before{$_} } $list->();
+    is join(' ', map { s/([^ -~])/sprintf '\\x%02x', ord $1/ger } @made), '',
+       "nothing but $parent/vod_upload made for the journal (its name ends"
+       . ' there)';
+    rmdir "$parent/$_" for @made;
+}
+
 done_testing;
