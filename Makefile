@@ -11,6 +11,11 @@
 #   make fuzz       libFuzzer targets of the parsers of untrusted bytes
 #                   (clang, ASan + UBSan), FUZZ_SECONDS each (default 60)
 #   make setup      install the Debian packages the project needs
+#   make test-asan  the whole suite with the module and the unit programs
+#                   built with ASan + UBSan (build/asan), nginx with the
+#                   ASan runtime preloaded; a sanitizer report fails
+#   make test-valgrind  the whole suite with nginx under valgrind memcheck
+#                   (t/valgrind.suppress); a valgrind report fails
 #
 # The module is built the way Debian builds nginx modules: configure with
 # Debian's own flags (conf_flags), so that /usr/sbin/nginx accepts the
