@@ -63,6 +63,12 @@ my %expected_failures = (
         qr/\Q$name\E 9: .* - response_body_like - response is expected/,
     'curl failing without curl_error' =>
         qr/\Q$name\E 10: .* - command "curl .*" generates stderr output: curl: \(92\)/,
+    'a UBSan report in error.log' =>
+        qr/\Q$name\E 12: .* - sanitizer report in error\.log: .*runtime error: signed integer overflow/,
+    'an ASan report on stderr' =>
+        qr/\Q$name\E 13: .* - sanitizer report in nginx\.stderr: ==4242==ERROR: AddressSanitizer: heap-use-after-free/,
+    'a valgrind report' =>
+        qr/\Q$name\E 14: .* - valgrind reported in valgrind\.4243\.log: ==4243== Invalid read of size 1/,
 );
 
 my @not_ok = $out =~ /^not ok \d+ - (.*)$/mg;

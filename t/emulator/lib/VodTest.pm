@@ -87,6 +87,12 @@ our %ConfigDefaults = (
 
 my $Json = JSON::PP->new->canonical(1);
 
+# nginx under valgrind (TEST_NGINX_USE_VALGRIND) is tens of times slower:
+# the project's runner sets TEST_NGINX_TIMEOUT_FACTOR, which multiplies
+# the waits below (for nginx, not for the emulator: its own delays and
+# timeouts stay as the blocks set them)
+our $Factor = $ENV{TEST_NGINX_TIMEOUT_FACTOR} || 1;
+
 our $HttpConfig = <<'_EOC_';
     vod_secret_id       $TEST_NGINX_VOD_SECRET_ID;
     vod_secret_key      $TEST_NGINX_VOD_SECRET_KEY;
@@ -165,7 +171,7 @@ sub run_node_client {
     my @got;
     {
         local $SIG{ALRM} = sub { kill 'KILL', $pid };
-        alarm 60;
+        alarm 60 * $Factor;
         @got = <$out>;
         close $out;
         alarm 0;
@@ -191,7 +197,7 @@ sub poll_emulator {
     my ($block, $code) = @_;
     my $cond = eval "sub { my \$s = shift; $code }"
         or die $block->name . ": emulator_wait: $@";
-    ok $Emu->wait_for($cond, 15),
+    ok $Emu->wait_for($cond, 15 * $Factor),
        $block->name . ' - the emulator got where expected';
 }
 

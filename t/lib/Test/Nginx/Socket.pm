@@ -20,7 +20,8 @@ use Test::Nginx::Util qw(
     setup_server_root slurp start_nginx stop_nginx write_config_file
     write_file write_user_files
     $AccLogFile $CheckAccumErrLog $ErrLogFile $HtmlDir $NoShuffle
-    $StderrFile $UseHttp2 $Verbose @BlockPreprocessors @TestCleanupHandlers
+    $StderrFile $UseHttp2 $UseValgrind $TimeoutFactor $Verbose
+    @BlockPreprocessors @TestCleanupHandlers
 );
 
 our $VERSION = '0.01';
@@ -103,6 +104,8 @@ sub run_block {
 
         check_exit($block, stop_nginx());
         check_logs($block, $rep, \%pos);
+        check_stderr_sanitizer_reports($block);
+        check_valgrind_logs($block);
     }
 }
 
@@ -198,8 +201,11 @@ sub run_must_die {
     my ($lines, $end) = read_log_lines($ErrLogFile,
                                        $CheckAccumErrLog ? 0 : $pos->{err});
     $pos->{err} = $end;
+    my $stderr_read = !@$lines;
     $lines = [ split /^/, slurp($StderrFile) ] unless @$lines;
     check_error_log($block, $lines, $rep, 1);
+    check_stderr_sanitizer_reports($block) unless $stderr_read;
+    check_valgrind_logs($block);
 }
 
 # ---- requests ----
@@ -215,7 +221,7 @@ sub run_requests {
     }
 
     my $need_array = @reqs > 1;
-    my $timeout = parse_time($block->timeout) // timeout();
+    my $timeout = (parse_time($block->timeout) // timeout()) * $TimeoutFactor;
 
     for my $i (0 .. $#reqs) {
         my $raw = $http2 ? curl_request($block, $reqs[$i], $timeout)
@@ -814,6 +820,51 @@ sub check_error_log {
     for my $line (grep { /\bAssertion .*?failed\b/ } @$lines) {
         Test::More::fail("$name - " . fmt_str($line));
     }
+
+    check_sanitizer_reports($block, $lines, 'error.log');
+}
+
+# A report of AddressSanitizer, LeakSanitizer or UBSan ("file:line:col:
+# runtime error: ...") fails the block, with the report.  The runtimes
+# write to nginx's stderr: that is error.log once nginx has opened it,
+# logs/nginx.stderr before.  No test is added when there is none, so
+# plans do not change.
+our $SanitizerReport = qr/(?:^|\s)runtime error: |ERROR: (?:Address|Leak|Thread|Memory)Sanitizer|^==\d+==ERROR: |(?:Address|Undefined)Sanitizer:DEADLYSIGNAL/;
+
+sub check_sanitizer_reports {
+    my ($block, $lines, $file) = @_;
+    for my $i (grep { $lines->[$_] =~ $SanitizerReport } 0 .. $#$lines) {
+        Test::More::fail($block->name . " - sanitizer report in $file: "
+                         . fmt_str($lines->[$i]));
+        my $last = $i + 40 > $#$lines ? $#$lines : $i + 40;
+        Test::More::diag(join '', @$lines[$i .. $last]);
+    }
+}
+
+# TEST_NGINX_USE_VALGRIND: what valgrind reported for each process of
+# the block's nginx (logs/valgrind.PID.log; with -q only errors, leaks and
+# the suppressions to write for them) fails the block, with the report.
+# A file checked is renamed *.checked, so that the next repetition sees
+# only its own.
+sub check_valgrind_logs {
+    my $block = shift;
+    for my $file (sort glob "$Test::Nginx::Util::LogDir/valgrind.*.log") {
+        my $text = slurp($file);
+        rename $file, "$file.checked";
+        my @report = grep { /^==\d+== \S/ || /^\{/ } split /^/, $text;
+        next unless @report;
+        my ($first) = grep { /^==\d+== \S/ } @report;
+        Test::More::fail($block->name . " - valgrind reported in "
+                         . ($file =~ s{.*/}{}r) . ": "
+                         . fmt_str($first // $report[0]));
+        Test::More::diag($text);
+    }
+}
+
+sub check_stderr_sanitizer_reports {
+    my $block = shift;
+    check_sanitizer_reports($block, [ split /^/, slurp($StderrFile) ],
+                            'nginx.stderr');
 }
 
 # one test per pattern of a section: a string (one pattern per line), a
@@ -1041,8 +1092,24 @@ TEST_NGINX_TIMEOUT (3), TEST_NGINX_LOG_LEVEL (debug),
 TEST_NGINX_MASTER_PROCESS (off), TEST_NGINX_NO_SHUFFLE, TEST_NGINX_USE_HTTP2,
 TEST_NGINX_RANDOMIZE, TEST_NGINX_CHECK_ACCUM_ERR_LOG,
 TEST_NGINX_FAST_SHUTDOWN (TERM instead of QUIT), TEST_NGINX_EVENT_TYPE,
-TEST_NGINX_SLEEP, TEST_NGINX_VERBOSE. The runner sets
-TEST_NGINX_SERVER_PORT (if unset) and TEST_NGINX_SERVER_ROOT.
+TEST_NGINX_SLEEP, TEST_NGINX_VERBOSE, TEST_NGINX_LD_PRELOAD (preloaded into
+nginx only, before LD_PRELOAD), TEST_NGINX_USE_VALGRIND (nginx under
+valgrind: C<1> for memcheck with leak checks and F<valgrind.suppress> of
+the current directory, else the one next to the .t file; other text: the
+valgrind options), TEST_NGINX_TIMEOUT_FACTOR (multiplies the client's
+timeouts and the waits for nginx to start and stop; 10 under valgrind,
+else 1). The runner sets TEST_NGINX_SERVER_PORT (if unset),
+TEST_NGINX_SERVER_ROOT, and TEST_NGINX_TIMEOUT_FACTOR under valgrind.
+
+=head1 SANITIZER AND VALGRIND REPORTS
+
+A line of an AddressSanitizer, LeakSanitizer or UBSan report (C<runtime
+error:>, C<ERROR: AddressSanitizer>, C<==PID==ERROR:>) in the block's
+F<error.log> or in nginx's stderr fails the block with the report, as an
+C<Assertion ... failed> line does. Under TEST_NGINX_USE_VALGRIND each
+process writes F<logs/valgrind.PID.log>; any error or leak in one fails
+the block, with the file (its suppressions included, for
+F<t/valgrind.suppress>). No test is counted when there is no report.
 
 =head1 DIFFERENCES FROM UPSTREAM
 
@@ -1058,7 +1125,10 @@ only from nginx 1.25.1, else C<listen ... http2> (upstream emits C<http2
 on> from 1.19.9, which nginx 1.22 rejects). A first block without
 C<config> runs with an empty one (upstream bails out). Not supported:
 pipelined_requests, shutdown_error_log, skip_nginx, todo, http09, the
-deprecated *_eval sections, stap, tcp/udp mock servers, valgrind, HUP,
-check-leak and benchmark modes.
+deprecated *_eval sections, stap, tcp/udp mock servers, HUP, check-leak
+and benchmark modes. Valgrind's reports go to F<logs/valgrind.PID.log>
+and fail the block (upstream lets them go to nginx's stderr, the error
+log, and does not check them); upstream has no TEST_NGINX_TIMEOUT_FACTOR
+(it has TEST_NGINX_TIMEOUT and TEST_NGINX_SLEEP).
 
 =cut

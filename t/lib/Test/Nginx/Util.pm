@@ -34,7 +34,8 @@ our @EXPORT_OK = qw(
     setup_server_root slurp start_nginx stop_nginx write_config_file
     write_file write_user_files
     $AccLogFile $CheckAccumErrLog $ErrLogFile $HtmlDir $NoShuffle
-    $StderrFile $UseHttp2 $Verbose @BlockPreprocessors @TestCleanupHandlers
+    $StderrFile $UseHttp2 $UseValgrind $TimeoutFactor $Verbose
+    @BlockPreprocessors @TestCleanupHandlers
 );
 
 # ---- settings (environment first, then the functions below) ----
@@ -50,6 +51,13 @@ our $Verbose           = $ENV{TEST_NGINX_VERBOSE};
 our $EventType         = $ENV{TEST_NGINX_EVENT_TYPE};
 our $TestNginxSleep    = $ENV{TEST_NGINX_SLEEP} || 0.015;
 our $CheckAccumErrLog  = $ENV{TEST_NGINX_CHECK_ACCUM_ERR_LOG};
+our $UseValgrind       = $ENV{TEST_NGINX_USE_VALGRIND};
+# nginx under valgrind runs tens of times slower: the client's timeouts,
+# the waits for nginx to start and stop (and VodTest's waits, through the
+# environment) are multiplied by this
+our $TimeoutFactor     = $ENV{TEST_NGINX_TIMEOUT_FACTOR}
+                         || ($UseValgrind ? 10 : 1);
+$ENV{TEST_NGINX_TIMEOUT_FACTOR} = $TimeoutFactor if $UseValgrind;
 our $RepeatEach        = 1;
 our $Workers           = 1;
 our $WorkerConnections = 64;
@@ -281,7 +289,37 @@ sub nginx_command {
     my @cmd = ($NginxBinary, '-p', "$ServRoot/", '-c', $ConfFile);
     # -e (1.19.5+) sends the start-up errors to error.log too
     push @cmd, '-e', $ErrLogFile if get_nginx_version() >= 1.019005;
-    return @cmd;
+    return (valgrind_command(), @cmd);
+}
+
+# TEST_NGINX_USE_VALGRIND: nginx runs under valgrind. A number: upstream's
+# memcheck options (--leak-check=full --show-possibly-lost=no
+# --gen-suppressions=all), with valgrind.suppress of the current directory
+# as upstream, or else the one next to the .t file; other text: the
+# valgrind options themselves.  Each process writes its report to
+# logs/valgrind.PID.log (upstream lets it go to nginx's stderr), which the
+# block then checks (check_valgrind_logs in Socket.pm).
+sub valgrind_command {
+    return () unless $UseValgrind;
+    my @opts = ('-q', "--log-file=$LogDir/valgrind.%p.log");
+    if ($UseValgrind =~ /^\d+$/) {
+        push @opts, qw(--tool=memcheck --leak-check=full
+                       --show-possibly-lost=no --num-callers=100
+                       --gen-suppressions=all --keep-debuginfo=yes);
+        my ($supp) = grep { -f }
+                     ('valgrind.suppress',
+                      File::Spec->catfile(script_dir(), 'valgrind.suppress'));
+        push @opts, "--suppressions=" . File::Spec->rel2abs($supp)
+            if defined $supp;
+    } else {
+        push @opts, split ' ', $UseValgrind;
+    }
+    return ('valgrind', @opts);
+}
+
+sub script_dir {
+    (my $dir = File::Spec->rel2abs($0)) =~ s{/[^/]*$}{};
+    return $dir;
 }
 
 # ---- the server root and nginx.conf ----
@@ -489,7 +527,7 @@ sub start_nginx {
     }
 
     $NginxPid = $pid;
-    my $deadline = time + ($Timeout > 10 ? $Timeout : 10);
+    my $deadline = time + ($Timeout > 10 ? $Timeout : 10) * $TimeoutFactor;
     while (1) {
         if (waitpid($pid, WNOHANG) == $pid) {
             undef $NginxPid;
@@ -546,7 +584,7 @@ sub wait_nginx_idle {
     my $pid = shift;
     return if $MasterProcessEnabled eq 'on';
 
-    my $deadline = time + 2;
+    my $deadline = time + 2 * $TimeoutFactor;
     while (time < $deadline) {
         my $n = nginx_client_connections($pid) // return;
         return if $n == 0;
@@ -575,7 +613,7 @@ sub stop_nginx {
     # running, so that happens.  The same signal again ends the wait.
     my $sig = $ENV{TEST_NGINX_FAST_SHUTDOWN} ? 'TERM' : 'QUIT';
     kill $sig, $pid;
-    my $deadline = time + ($Timeout > 5 ? $Timeout : 5);
+    my $deadline = time + ($Timeout > 5 ? $Timeout : 5) * $TimeoutFactor;
     my $again = time + 0.1;
     while (time < $deadline) {
         return { status => $? } if waitpid($pid, WNOHANG) == $pid;
