@@ -396,7 +396,7 @@ sub gen_round {
     my ($round, $n) = @_;
     srand($SEED * 7919 + $round);
     my (@faults, @labels);
-    my $nf = wpick([2, 0], [4, 1], [3, 2], [1, 3]);
+    my $nf = wpick([1, 0], [3, 1], [4, 2], [3, 3]);
     for (1 .. $nf) {
         my ($f, $l) = gen_fault();
         push @faults, $f;
