@@ -654,14 +654,17 @@ sub http2 {
     }
     $r->{elapsed} = time - $t0;
     unlink $file, "$out.code", "$out.err";
-    if ($rc == 92 && $code eq '000') {
+    if ($rc == 92 && $code eq '000' || $rc == 18) {
         # curl 7.88 takes the RST_STREAM (NO_ERROR) that nginx sends
         # after an answer given before the whole body was read (an early
-        # error: RFC 9113 8.1) for an error, and drops the answer: an
-        # error answer whose status is not known
+        # error: RFC 9113 8.1) for an error, and drops the answer or its
+        # body (exit 92, or 18 "transfer closed with N bytes remaining"),
+        # although nginx sent HEADERS, DATA with END_STREAM, then the
+        # RST_STREAM (seen in its debug log): an error answer whose
+        # status is not known
         unlink $out;
         return { %$r, status => 'h2-early', h2_early => 1,
-                 error => "curl exit 92 (an early answer, then RST_STREAM)" };
+                 error => "curl exit $rc (an early answer, then RST_STREAM)" };
     }
     if ($rc || $code !~ /^[1-9]\d\d$/) {
         chomp $err;
@@ -840,7 +843,12 @@ sub run_tus {
             last;
         }
         $offset = $h->{headers}{'upload-offset'};
-        if ($offset == $len && $len > 0) {
+        # complete: the whole length stored and known (an upload of
+        # deferred length whose last PATCH failed after its bytes were
+        # stored answers Upload-Defer-Length: 1 until a PATCH gives the
+        # length, here with no bytes left)
+        if ($offset == $len && $len > 0
+            && defined $h->{headers}{'upload-length'}) {
             $final = $h;
             $r->{by_head} = 1;
             last;
