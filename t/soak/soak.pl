@@ -962,8 +962,10 @@ sub fail {
              . ($u && $u->{fired} ? "  faults that hit it: "
                 . (join('; ', @{ $u->{fired} }) || 'none') . "\n" : '')
              . ($u && $u->{result} ? "  client: " . $Json->encode(
-                 { map { $_ => $u->{result}{$_} } grep { $_ ne 'md5' }
-                   keys %{ $u->{result} } }) . "\n" : '');
+                 { map { $_ => $_ eq 'url' ? substr($u->{result}{$_}, 0, 40)
+                                . '...' : $u->{result}{$_} }
+                   grep { $_ ne 'md5' } keys %{ $u->{result} } }) . "\n"
+                 : '');
     push @Failures, $line;
     print $line;
 }
