@@ -1122,6 +1122,9 @@ sub check_round {
         my $o = $r->{outcome};
         my $stopped = $round->{signalled}
                       && ($round->{signal} eq 'TERM' || $round->{signal} eq 'QUIT');
+        # curl's exit 18 or 92 over HTTP/2 is an early answer's quirk when
+        # nginx ran on; with nginx stopped it may be a 200 cut off
+        $o = $r->{outcome} = 'noanswer' if $r->{h2_early} && $stopped;
         $Done++;
         $Count{uploads}++;
 
