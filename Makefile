@@ -10,6 +10,11 @@
 #                   (MB/s, ratio, CPU s per GiB, peak worker RSS)
 #   make fuzz       libFuzzer targets of the parsers of untrusted bytes
 #                   (clang, ASan + UBSan), FUZZ_SECONDS each (default 60)
+#   make soak       1,000 uploads (PUT, tus, forms; HTTP/1.1, chunked,
+#                   HTTP/2, Expect; 8 at once) under random emulator faults
+#                   and HUP/QUIT/TERM to nginx, each checked against the
+#                   emulator's state (t/soak/soak.pl; SOAK_SEED,
+#                   SOAK_UPLOADS, SOAK_ROUND). Never part of make test
 #   make setup      install the Debian packages the project needs
 #   make test-asan  the whole suite with the module and the unit programs
 #                   built with ASan + UBSan (build/asan), nginx with the
@@ -63,7 +68,7 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
 .PHONY: all module unit test unit-test nginx-test setup demo bench fuzz \
-        bench-upload bench-tus clean test-asan asan test-valgrind
+        bench-upload bench-tus soak clean test-asan asan test-valgrind
 
 all: module unit emulator tools
 
@@ -173,6 +178,13 @@ bench-upload:
 # tus against PUT (TUS_BENCH_ARGS, see bench/upload_bench --tus)
 bench-tus:
 	@$(MAKE) --no-print-directory -C $(ROOT)/bench tus
+
+# the soak: many uploads under random faults, invariants checked against
+# the emulator (SOAK_SEED, SOAK_UPLOADS, SOAK_CONCURRENCY, SOAK_ROUND; see
+# docs/testing.md); its nginx, emulator and logs are in build/soak
+soak: setup
+	@$(MAKE) --no-print-directory all
+	NGINX=$(NGINX) SOAK_MODULE=$(MODULE) perl $(ROOT)/t/soak/soak.pl
 
 clean:
 	rm -rf $(BUILD) $(ROOT)/t/servroot*
