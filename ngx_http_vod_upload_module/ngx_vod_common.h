@@ -53,6 +53,39 @@ ngx_vod_alloc(ngx_vod_alloc_t *a, size_t size)
 }
 
 
+/*
+ * len decimal digits (no sign, no space) of a number of at most max: 1
+ * with *n, or 0
+ */
+
+static inline int
+ngx_vod_decimal(const u_char *p, size_t len, uint64_t max, uint64_t *n)
+{
+    size_t    i;
+    uint64_t  v;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    v = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9'
+            || v > (max - (uint64_t) (p[i] - '0')) / 10)
+        {
+            return 0;
+        }
+
+        v = v * 10 + (uint64_t) (p[i] - '0');
+    }
+
+    *n = v;
+
+    return 1;
+}
+
+
 /* writes len bytes of src as 2 * len lowercase hex digits, returns the end */
 
 static inline u_char *

@@ -61,26 +61,9 @@ ngx_vod_header_has(const u_char *value, size_t len, const char *token)
 int
 ngx_vod_crc64_header(const u_char *p, size_t len, uint64_t *crc)
 {
-    size_t    i;
-    uint64_t  n;
-
-    if (len == 0 || len > 20) {
+    if (len > 20 || !ngx_vod_decimal(p, len, UINT64_MAX, crc)) {
         return NGX_VOD_ERROR;
     }
-
-    n = 0;
-
-    for (i = 0; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9'
-            || n > (UINT64_MAX - (uint64_t) (p[i] - '0')) / 10)
-        {
-            return NGX_VOD_ERROR;
-        }
-
-        n = n * 10 + (uint64_t) (p[i] - '0');
-    }
-
-    *crc = n;
 
     return NGX_VOD_OK;
 }

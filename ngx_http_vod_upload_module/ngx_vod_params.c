@@ -225,29 +225,16 @@ ngx_vod_bucket_valid(const u_char *p, size_t len)
 int
 ngx_vod_int64_parse(const u_char *p, size_t len, int64_t *value)
 {
-    int        negative;
-    size_t     i;
-    uint64_t   n, limit;
+    int       negative;
+    uint64_t  n;
 
     negative = (len > 0 && p[0] == '-');
-    i = negative;
 
-    if (i == len) {
+    if (!ngx_vod_decimal(p + negative, len - negative,
+                         negative ? (uint64_t) INT64_MAX + 1
+                                  : (uint64_t) INT64_MAX, &n))
+    {
         return 0;
-    }
-
-    limit = negative ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
-
-    for (n = 0; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9') {
-            return 0;
-        }
-
-        if (n > (limit - (p[i] - '0')) / 10) {
-            return 0;
-        }
-
-        n = n * 10 + (p[i] - '0');
     }
 
     *value = negative ? (int64_t) (0 - n) : (int64_t) n;

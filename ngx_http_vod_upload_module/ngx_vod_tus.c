@@ -65,24 +65,9 @@ ngx_vod_tus_version(const u_char *p, size_t len)
 int
 ngx_vod_tus_number(const u_char *p, size_t len, int64_t *n)
 {
-    size_t    i;
     uint64_t  v;
 
-    if (len == 0 || len > 19) {
-        return NGX_VOD_ERROR;
-    }
-
-    v = 0;
-
-    for (i = 0; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9') {
-            return NGX_VOD_ERROR;
-        }
-
-        v = v * 10 + (uint64_t) (p[i] - '0');
-    }
-
-    if (v > (uint64_t) INT64_MAX) {
+    if (len > 19 || !ngx_vod_decimal(p, len, INT64_MAX, &v)) {
         return NGX_VOD_ERROR;
     }
 

@@ -107,6 +107,34 @@ fuzz_byte(const uint8_t **in, size_t *size)
 }
 
 
+/* the next 8 bytes of the input as a number, big-endian */
+
+static inline uint64_t
+fuzz_u64(const uint8_t **in, size_t *size)
+{
+    int       i;
+    uint64_t  v;
+
+    v = 0;
+
+    for (i = 0; i < 8; i++) {
+        v = v << 8 | fuzz_byte(in, size);
+    }
+
+    return v;
+}
+
+
+/* two counted strings have the same bytes */
+
+static inline int
+fuzz_same(const ngx_vod_str_t *a, const ngx_vod_str_t *b)
+{
+    return a->len == b->len
+           && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+
 /* the input's bytes copied, so that a read past them is caught by ASan */
 
 static inline u_char *

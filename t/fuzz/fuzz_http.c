@@ -13,22 +13,6 @@
 #include "ngx_vod_http.h"
 
 
-static uint64_t
-u64(const uint8_t **in, size_t *size)
-{
-    int       i;
-    uint64_t  v;
-
-    v = 0;
-
-    for (i = 0; i < 8; i++) {
-        v = v << 8 | fuzz_byte(in, size);
-    }
-
-    return v;
-}
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
@@ -44,12 +28,12 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 
     case 3:
         /* room: have, add, size, Content-Length, max from the input */
-        max = (size_t) u64(&in, &size) % ((size_t) 1 << 32) + 1;
-        have = (size_t) u64(&in, &size) % (max + 1);
-        add = (size_t) u64(&in, &size);
-        old = (size_t) u64(&in, &size) % (max + 1);
+        max = (size_t) fuzz_u64(&in, &size) % ((size_t) 1 << 32) + 1;
+        have = (size_t) fuzz_u64(&in, &size) % (max + 1);
+        add = (size_t) fuzz_u64(&in, &size);
+        old = (size_t) fuzz_u64(&in, &size) % (max + 1);
         old = old < have ? have : old;
-        cl = (off_t) (u64(&in, &size) >> 1) - (off_t) 1;
+        cl = (off_t) (fuzz_u64(&in, &size) >> 1) - (off_t) 1;
 
         if (ngx_vod_answer_room(have, add, old, cl, max, &room)
             != NGX_VOD_OK)

@@ -12,14 +12,6 @@
 #include "ngx_vod_journal.h"
 
 
-static int
-same(const ngx_vod_str_t *a, const ngx_vod_str_t *b)
-{
-    return a->len == b->len
-           && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
-}
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
@@ -49,11 +41,11 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         if (ngx_vod_journal_parse(out, end - out, &again, &error)
             != NGX_VOD_OK
             || again.expires != rec.expires
-            || !same(&again.host, &rec.host) || !same(&again.key, &rec.key)
-            || !same(&again.upload_id, &rec.upload_id)
-            || !same(&again.secret_id, &rec.secret_id)
-            || !same(&again.secret_key, &rec.secret_key)
-            || !same(&again.token, &rec.token))
+            || !fuzz_same(&again.host, &rec.host) || !fuzz_same(&again.key, &rec.key)
+            || !fuzz_same(&again.upload_id, &rec.upload_id)
+            || !fuzz_same(&again.secret_id, &rec.secret_id)
+            || !fuzz_same(&again.secret_key, &rec.secret_key)
+            || !fuzz_same(&again.token, &rec.token))
         {
             abort();                    /* written, it reads otherwise */
         }

@@ -13,31 +13,15 @@
 #include "ngx_vod_parts.h"
 
 
-static uint64_t
-u64(const uint8_t **in, size_t *size)
-{
-    int       i;
-    uint64_t  v;
-
-    v = 0;
-
-    for (i = 0; i < 8; i++) {
-        v = v << 8 | fuzz_byte(in, size);
-    }
-
-    return v;
-}
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
     uint32_t  n;
     uint64_t  length, configured, max, part, at, before, capacity;
 
-    length = u64(&in, &size);
-    configured = u64(&in, &size);
-    max = u64(&in, &size);
+    length = fuzz_u64(&in, &size);
+    configured = fuzz_u64(&in, &size);
+    max = fuzz_u64(&in, &size);
     n = fuzz_byte(&in, &size) << 8;
     n |= fuzz_byte(&in, &size);
 
