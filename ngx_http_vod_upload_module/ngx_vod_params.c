@@ -228,7 +228,11 @@ ngx_vod_int64_parse(const u_char *p, size_t len, int64_t *value)
     int       negative;
     uint64_t  n;
 
-    negative = (len > 0 && p[0] == '-');
+    if (len == 0) {
+        return 0;               /* and p may be NULL: no arithmetic on it */
+    }
+
+    negative = (p[0] == '-');
 
     if (!ngx_vod_decimal(p + negative, len - negative,
                          negative ? (uint64_t) INT64_MAX + 1

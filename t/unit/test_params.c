@@ -66,6 +66,9 @@ test_iso8601(void)
     /* an unset variable's value: no bytes, no pointer (found by fuzzing) */
     ngx_vod_test_ok(!ngx_vod_iso8601_valid(NULL, 0),
                     "ISO 8601 rejects no bytes at NULL");
+    ngx_vod_test_ok(!ngx_vod_class_id_valid(NULL, 0),
+                    "a class id of no bytes at NULL: refused (found by "
+                    "fuzzing)");
 }
 
 
