@@ -68,7 +68,8 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
 .PHONY: all module unit test unit-test nginx-test setup demo bench fuzz \
-        bench-upload bench-tus soak clean test-asan asan test-valgrind
+        bench-upload bench-tus soak clean test-asan asan test-valgrind \
+        setup-heavy
 
 all: module unit emulator tools
 
@@ -136,7 +137,8 @@ $(BUILD)/unit/replay_%: $(ROOT)/t/fuzz/replay.c $(ROOT)/t/fuzz/fuzz_%.c \
 	    $(ROOT)/t/fuzz/replay.c $(ROOT)/t/fuzz/fuzz_$*.c $(SRC)/ngx_vod_$*.c \
 	    $(UNIT_LIBS)
 
-fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+fuzz: setup-heavy
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(BUILD)/fuzz/corpus/$$t; \
 	    echo "fuzz: $$t, $(FUZZ_SECONDS) s"; \
@@ -151,6 +153,10 @@ fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
 setup:
 	@$(ROOT)/scripts/setup.sh
+
+# what the heavier runs need besides (clang, libFuzzer, valgrind, ...)
+setup-heavy:
+	@$(ROOT)/scripts/setup.sh heavy
 
 # the whole suite: unit programs and t/*.t, one prove run, one summary
 test: setup
@@ -262,7 +268,7 @@ asan: setup-check-asan
 setup-check-asan:
 	@test -f "$(ASAN_RT)" || { echo "no ASan runtime ($(CC) -print-file-name=libasan.so): install libasan8" >&2; exit 1; }
 
-test-asan: setup
+test-asan: setup-heavy
 	@$(MAKE) --no-print-directory asan
 	TEST_NGINX_BINARY=$(ASAN_DIR)/nginx-asan \
 	TEST_NGINX_LOAD_MODULES=$(ASAN_DIR)/nginx/ngx_http_vod_upload_module.so \
@@ -282,7 +288,7 @@ test-asan: setup
 # themselves run without valgrind.  The unit programs run under valgrind
 # too (scripts/valgrind-exec.sh: prove --exec, one run, one summary).
 
-test-valgrind: setup
+test-valgrind: setup-heavy
 	@$(MAKE) --no-print-directory all
 	@command -v valgrind > /dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 1; }
 	TEST_NGINX_USE_VALGRIND=1 PERL5LIB=$(ROOT)/t/lib$${PERL5LIB:+:$$PERL5LIB} \

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, only those missing, then
-# the node packages of the tests (t/node, pinned by its package-lock.json).
+# the node packages of the tests (t/node, pinned by its package-lock.json)
+# and of the upload page (examples/upload-page).  `setup.sh heavy` adds
+# what make fuzz, make test-asan and make test-valgrind need.
 # Idempotent: when everything is there it changes nothing and says so.
 # Without root and with packages missing, it names them and stops.
 
@@ -21,6 +23,12 @@ packages=(
     # driven headless by playwright-core (npm, t/node)
     chromium
 )
+
+# `setup.sh heavy` (make fuzz, test-asan, test-valgrind): clang with
+# libFuzzer and its sanitizer runtimes, gcc's ASan runtime, valgrind
+if [ "${1:-}" = heavy ]; then
+    packages+=(clang libclang-rt-14-dev libasan8 valgrind)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
