@@ -53,6 +53,30 @@ ngx_vod_alloc(ngx_vod_alloc_t *a, size_t size)
 }
 
 
+/* the bytes [p, last) begin with s (ASCII), without regard to case */
+
+static inline int
+ngx_vod_casestarts(const u_char *p, const u_char *last, const char *s)
+{
+    u_char  a, b;
+
+    for ( ; *s; s++, p++) {
+        if (p == last) {
+            return 0;
+        }
+
+        a = (*p >= 'A' && *p <= 'Z') ? (u_char) (*p | 0x20) : *p;
+        b = (u_char) ((*s >= 'A' && *s <= 'Z') ? (*s | 0x20) : *s);
+
+        if (a != b) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /*
  * len decimal digits (no sign, no space) of a number of at most max: 1
  * with *n, or 0

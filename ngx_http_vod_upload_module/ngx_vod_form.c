@@ -31,8 +31,6 @@ static const u_char *ngx_vod_form_value(const u_char *p, const u_char *last,
     ngx_vod_str_t *v, u_char *buf, size_t size);
 static int ngx_vod_form_ext_value(ngx_vod_str_t *v, u_char *buf);
 static int ngx_vod_form_bchar(u_char c);
-static int ngx_vod_form_casecmp(const u_char *p, const u_char *last,
-    const char *s);
 
 
 int
@@ -49,7 +47,7 @@ ngx_vod_form_init(ngx_vod_form_t *f, const u_char *content_type,
     p = content_type;
     last = content_type + len;
 
-    if (!ngx_vod_form_casecmp(p, last, "multipart/form-data")) {
+    if (!ngx_vod_casestarts(p, last, "multipart/form-data")) {
         *error = "the Content-Type is not multipart/form-data";
         return NGX_VOD_ERROR;
     }
@@ -81,7 +79,7 @@ ngx_vod_form_init(ngx_vod_form_t *f, const u_char *content_type,
             p++;
         }
 
-        if (ngx_vod_form_casecmp(p, last, "boundary=")) {
+        if (ngx_vod_casestarts(p, last, "boundary=")) {
             p = ngx_vod_form_value(p + sizeof("boundary=") - 1, last, &b,
                                    buf, sizeof(buf));
             if (p == NULL || b.len > NGX_VOD_FORM_BOUNDARY_MAX) {
@@ -423,7 +421,7 @@ ngx_vod_form_headers(ngx_vod_form_t *f, const char **error)
         }
 
         if (colon - p == sizeof("Content-Disposition") - 1
-            && ngx_vod_form_casecmp(p, colon, "Content-Disposition"))
+            && ngx_vod_casestarts(p, colon, "Content-Disposition"))
         {
             if (disposition) {
                 *error = "a part has two Content-Disposition headers";
@@ -439,7 +437,7 @@ ngx_vod_form_headers(ngx_vod_form_t *f, const char **error)
             }
 
         } else if (colon - p == sizeof("Content-Type") - 1
-                   && ngx_vod_form_casecmp(p, colon, "Content-Type"))
+                   && ngx_vod_casestarts(p, colon, "Content-Type"))
         {
             f->part.content_type.data = (u_char *) v;
             f->part.content_type.len = vlast - v;
@@ -470,7 +468,7 @@ ngx_vod_form_disposition(ngx_vod_form_t *f, const u_char *p,
     ngx_vod_str_t  v, name, filename, ext_name;
     const u_char  *n;
 
-    if (!ngx_vod_form_casecmp(p, last, "form-data")) {
+    if (!ngx_vod_casestarts(p, last, "form-data")) {
         *error = "a part's Content-Disposition is not form-data";
         return NGX_VOD_ERROR;
     }
@@ -513,9 +511,9 @@ ngx_vod_form_disposition(ngx_vod_form_t *f, const u_char *p,
             return NGX_VOD_ERROR;
         }
 
-        kind = ngx_vod_form_casecmp(n, last, "name=") ? 1
-               : ngx_vod_form_casecmp(n, last, "filename*=") ? 2
-               : ngx_vod_form_casecmp(n, last, "filename=") ? 3 : 0;
+        kind = ngx_vod_casestarts(n, last, "name=") ? 1
+               : ngx_vod_casestarts(n, last, "filename*=") ? 2
+               : ngx_vod_casestarts(n, last, "filename=") ? 3 : 0;
 
         /* the values are decoded in place: they only get shorter */
 
@@ -658,7 +656,7 @@ ngx_vod_form_ext_value(ngx_vod_str_t *v, u_char *buf)
     p = v->data;
     last = v->data + v->len;
 
-    if (!ngx_vod_form_casecmp(p, last, "UTF-8'")) {
+    if (!ngx_vod_casestarts(p, last, "UTF-8'")) {
         return NGX_VOD_ERROR;
     }
 
@@ -718,27 +716,4 @@ ngx_vod_form_bchar(u_char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
            || (c >= 'A' && c <= 'Z')
            || (c != '\0' && strchr("'()+_,-./:=? ", c) != NULL);
-}
-
-
-/* p begins with s, without regard to case */
-
-static int
-ngx_vod_form_casecmp(const u_char *p, const u_char *last, const char *s)
-{
-    u_char  c;
-
-    for ( ; *s; s++, p++) {
-        if (p == last) {
-            return 0;
-        }
-
-        c = (*p >= 'A' && *p <= 'Z') ? (u_char) (*p | 0x20) : *p;
-
-        if (c != (u_char) ((*s >= 'A' && *s <= 'Z') ? (*s | 0x20) : *s)) {
-            return 0;
-        }
-    }
-
-    return 1;
 }

@@ -8,9 +8,6 @@
 #include "ngx_vod_http.h"
 
 
-static int ngx_vod_http_caseeq(const u_char *p, size_t len, const char *s);
-
-
 static const struct {
     const char        *name;
     ngx_vod_header_e   header;
@@ -32,7 +29,9 @@ ngx_vod_header(const u_char *name, size_t len)
     for (i = 0; i < sizeof(ngx_vod_headers) / sizeof(ngx_vod_headers[0]);
          i++)
     {
-        if (ngx_vod_http_caseeq(name, len, ngx_vod_headers[i].name)) {
+        if (len == strlen(ngx_vod_headers[i].name)
+            && ngx_vod_casestarts(name, name + len, ngx_vod_headers[i].name))
+        {
             return ngx_vod_headers[i].header;
         }
     }
@@ -49,7 +48,7 @@ ngx_vod_header_has(const u_char *value, size_t len, const char *token)
     n = strlen(token);
 
     for (i = 0; n && i + n <= len; i++) {
-        if (ngx_vod_http_caseeq(value + i, n, token)) {
+        if (ngx_vod_casestarts(value + i, value + len, token)) {
             return 1;
         }
     }
@@ -190,7 +189,7 @@ ngx_vod_mask_sign(u_char *p, size_t len, const u_char *value,
 
     while (len - i >= 5 + value_len) {
 
-        if (!ngx_vod_http_caseeq(p + i, 5, "sign=")) {
+        if (!ngx_vod_casestarts(p + i, p + len, "sign=")) {
             i++;
             continue;
         }
@@ -202,37 +201,4 @@ ngx_vod_mask_sign(u_char *p, size_t len, const u_char *value,
             i += value_len;
         }
     }
-}
-
-
-/* the len bytes at p are s, in any case (s is ASCII) */
-
-static int
-ngx_vod_http_caseeq(const u_char *p, size_t len, const char *s)
-{
-    size_t  i;
-    u_char  a, b;
-
-    for (i = 0; i < len; i++) {
-        a = p[i];
-        b = (u_char) s[i];
-
-        if (b == '\0') {
-            return 0;
-        }
-
-        if (a >= 'A' && a <= 'Z') {
-            a |= 0x20;
-        }
-
-        if (b >= 'A' && b <= 'Z') {
-            b |= 0x20;
-        }
-
-        if (a != b) {
-            return 0;
-        }
-    }
-
-    return s[len] == '\0';
 }
