@@ -9,6 +9,17 @@
  * When the owner cannot take more, the buffers stay unconsumed and nginx
  * stops reading the socket: that is the backpressure (TCP flow control,
  * the HTTP/2 window).
+ *
+ * An owner with a window (a part buffer being filled) has nginx read
+ * straight into it: before each read, nginx's buffer (r->request_body->
+ * buf) is pointed at the window, so that the bytes handed on are where
+ * they go and nobody copies them (HTTP/1.1 reads the socket there; HTTP/2
+ * copies a DATA frame's bytes there, as it would into its own buffer).
+ * It is pointed back at nginx's own memory whenever the owner has no
+ * window and when the reader stops, so that nginx never writes into
+ * memory the owner may free.  HTTP/2 may write into the buffer at any
+ * time within the window it granted: a window never exceeds nginx's own
+ * buffer, so that pointing back always leaves room for what was granted.
  */
 
 
@@ -23,6 +34,11 @@ static void ngx_http_vod_upload_body_pause(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body);
 static void ngx_http_vod_upload_body_end(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body, ngx_int_t rc);
+static ngx_int_t ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body);
+static ngx_uint_t ngx_http_vod_upload_body_waiting(ngx_http_request_t *r);
+static void ngx_http_vod_upload_body_own(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body);
 
 
 ngx_int_t
@@ -159,6 +175,10 @@ ngx_http_vod_upload_body_pump(ngx_http_request_t *r,
                 return;
             }
 
+            if (body->aimed) {
+                body->in_place += n;
+            }
+
             rc = body->data(r, b);
 
             body->received += n - (b->last - b->pos);
@@ -175,6 +195,11 @@ ngx_http_vod_upload_body_pump(ngx_http_request_t *r,
 
         if (!r->reading_body) {
             break;
+        }
+
+        if (ngx_http_vod_upload_body_aim(r, body) == NGX_AGAIN) {
+            ngx_http_vod_upload_body_pause(r, body);
+            return;
         }
 
         rc = ngx_http_read_unbuffered_request_body(r);
@@ -243,6 +268,8 @@ ngx_http_vod_upload_body_stop(ngx_http_request_t *r,
     body->reading = 0;
     body->paused = 0;
 
+    ngx_http_vod_upload_body_own(r, body);
+
     r->read_event_handler = ngx_http_block_reading;
 
     /*
@@ -270,6 +297,172 @@ ngx_http_vod_upload_body_end(ngx_http_request_t *r,
     }
 
     body->end(r, rc);
+}
+
+
+/*
+ * Before a read: nginx's buffer at the owner's window, or at nginx's own
+ * memory.  Only while nothing read waits in it (every byte handed on was
+ * taken, nothing unfiltered): what nginx reads then goes at its start.
+ * NGX_AGAIN: the owner cannot take more.
+ */
+
+static ngx_int_t
+ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
+{
+    size_t                    n, room;
+    u_char                   *p;
+    ngx_buf_t                *b;
+    ngx_int_t                 rc;
+    ngx_chain_t              *cl;
+    ngx_http_request_body_t  *rb;
+#if (NGX_HTTP_V2)
+    size_t                    granted;
+    ngx_http_v2_stream_t     *stream;
+#endif
+
+    rb = r->request_body;
+
+    if (body->window == NULL || rb == NULL || rb->buf == NULL) {
+        return NGX_OK;
+    }
+
+    b = rb->buf;
+
+    if (b->pos != b->last) {
+        return NGX_OK;
+    }
+
+    for (cl = rb->busy; cl; cl = cl->next) {
+        if (cl->buf->pos != cl->buf->last) {
+            return NGX_OK;
+        }
+    }
+
+    if (body->own_start == NULL) {
+        body->own_start = b->start;
+        body->own_end = b->end;
+    }
+
+    rc = body->window(r, &p, &n, ngx_http_vod_upload_body_waiting(r));
+
+    if (rc == NGX_AGAIN) {
+        ngx_http_vod_upload_body_own(r, body);
+        return NGX_AGAIN;
+    }
+
+    if (rc != NGX_OK || n == 0) {
+        ngx_http_vod_upload_body_own(r, body);
+        return NGX_OK;
+    }
+
+    room = body->own_end - body->own_start;
+
+#if (NGX_HTTP_V2)
+
+    /*
+     * HTTP/2: nginx grants the client as much window as its buffer holds,
+     * and copies DATA into it as frames come.  The owner's window is
+     * taken only when it holds what was granted and not yet received,
+     * and never more than nginx's own buffer (see above).
+     */
+
+    stream = r->stream;
+
+    if (stream) {
+        granted = stream->recv_window > 0 ? (size_t) stream->recv_window : 0;
+
+        if (stream->connection->state.stream == stream) {
+            granted += stream->connection->state.length;
+        }
+
+        if (n > room) {
+            n = room;
+        }
+
+        if (n < granted) {
+            ngx_http_vod_upload_body_own(r, body);
+            return NGX_OK;
+        }
+    }
+
+#endif
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod body: read into %p, %uz bytes", p, n);
+
+    b->start = p;
+    b->pos = p;
+    b->last = p;
+    b->end = p + n;
+
+    body->aimed = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Bytes of the body wait to be read: in the socket (HTTP/1.1, asked of
+ * the kernel: the read event's ready flag stays set after a read that
+ * filled what it was given), or may come unasked within the window
+ * granted (HTTP/2).  When not known, no: the bytes then go through
+ * nginx's buffer.
+ */
+
+static ngx_uint_t
+ngx_http_vod_upload_body_waiting(ngx_http_request_t *r)
+{
+#if (NGX_HAVE_FIONREAD)
+    int                 n;
+#endif
+    ngx_connection_t   *c;
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        return 1;
+    }
+#endif
+
+    c = r->connection;
+
+    if (!c->read->ready) {
+        return 0;
+    }
+
+#if (NGX_HAVE_FIONREAD)
+    if (ngx_socket_nread(c->fd, &n) == -1) {
+        return 0;
+    }
+
+    return n > 0;
+#else
+    return 1;
+#endif
+}
+
+
+/* nginx's buffer back at its own memory (nothing in it is wanted) */
+
+static void
+ngx_http_vod_upload_body_own(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
+{
+    ngx_buf_t  *b;
+
+    if (!body->aimed) {
+        return;
+    }
+
+    body->aimed = 0;
+
+    b = r->request_body->buf;
+
+    b->start = body->own_start;
+    b->pos = body->own_start;
+    b->last = body->own_start;
+    b->end = body->own_end;
 }
 
 

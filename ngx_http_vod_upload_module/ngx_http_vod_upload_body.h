@@ -43,16 +43,36 @@ typedef ngx_int_t (*ngx_http_vod_upload_body_data_pt)(ngx_http_request_t *r,
 typedef void (*ngx_http_vod_upload_body_end_pt)(ngx_http_request_t *r,
     ngx_int_t rc);
 
+/*
+ * Where the owner wants the next bytes (optional): NGX_OK, *p and *n are
+ * free memory of the owner's (a part buffer) that nginx may read into,
+ * so that the bytes handed on are already where they go (b->pos == *p);
+ * NGX_DECLINED, nginx reads into its own buffer; NGX_AGAIN, the owner
+ * cannot take more now (the reader pauses, as for data's NGX_AGAIN).
+ * waiting: bytes are known to wait (an owner may take memory for them
+ * only then).  The memory must stay the owner's while the reader is not
+ * stopped.
+ */
+typedef ngx_int_t (*ngx_http_vod_upload_body_window_pt)(ngx_http_request_t *r,
+    u_char **p, size_t *n, ngx_uint_t waiting);
+
 
 struct ngx_http_vod_upload_body_s {
     ngx_http_vod_upload_body_data_pt  data;
     ngx_http_vod_upload_body_end_pt   end;
+    ngx_http_vod_upload_body_window_pt  window;   /* NULL: nginx's buffer */
     off_t                             max;        /* 0: no limit */
 
     off_t                             received;
     ngx_chain_t                      *pending;    /* read, not handed on */
+
+    /* nginx's own buffer, while its ngx_buf_t points into the owner's */
+    u_char                           *own_start;
+    u_char                           *own_end;
+    off_t                             in_place;   /* bytes read so */
     unsigned                          reading:1;  /* started, not ended */
     unsigned                          paused:1;
+    unsigned                          aimed:1;    /* at the owner's */
 };
 
 

@@ -78,6 +78,8 @@ static ngx_int_t ngx_http_vod_form_grow(ngx_http_request_t *r,
     ngx_http_vod_form_ctx_t *ctx, size_t size);
 static ngx_int_t ngx_http_vod_form_media(ngx_http_request_t *r,
     ngx_http_vod_form_ctx_t *ctx);
+static ngx_int_t ngx_http_vod_form_window(ngx_http_request_t *r, u_char **p,
+    size_t *n, ngx_uint_t waiting);
 static ngx_int_t ngx_http_vod_form_write(ngx_http_request_t *r,
     ngx_http_vod_form_ctx_t *ctx, ngx_buf_t *in, const u_char *data,
     size_t len);
@@ -178,6 +180,7 @@ ngx_http_vod_upload_form_handler(ngx_http_request_t *r)
     }
 
     ctx->front.body.data = ngx_http_vod_form_data;
+    ctx->front.body.window = ngx_http_vod_form_window;
     ctx->front.body.end = ngx_http_vod_form_end;
     ctx->front.body.max = conf->max_body_size;
 
@@ -595,6 +598,49 @@ ngx_http_vod_form_ready(ngx_http_request_t *r)
     ctx->stage = NGX_HTTP_VOD_FORM_MEDIA;
 
     ngx_http_vod_upload_body_resume(r, &ctx->front.body);
+}
+
+
+/*
+ * While the media comes: the body is read into the engine's part buffer,
+ * past the bytes the parser holds (a partial delimiter), which come
+ * first if they turn out to be media.  Bytes of the form around the
+ * media's land there too; the media's own are moved down over them
+ * (ngx_http_vod_upload_relay_write()), no copy otherwise.
+ */
+
+static ngx_int_t
+ngx_http_vod_form_window(ngx_http_request_t *r, u_char **p, size_t *n,
+    ngx_uint_t waiting)
+{
+    size_t                    held;
+    ngx_int_t                 rc;
+    ngx_http_vod_form_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (ctx->stage != NGX_HTTP_VOD_FORM_MEDIA || ctx->pending_len
+        || ctx->resume)
+    {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_vod_upload_relay_window(ctx->front.relay, p, n, waiting);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    held = ctx->form->match;
+
+    if (*n <= held) {
+        return NGX_DECLINED;
+    }
+
+    *p += held;
+    *n -= held;
+
+    return NGX_OK;
 }
 
 

@@ -223,6 +223,18 @@ ngx_http_vod_upload_front_data(ngx_http_request_t *r, ngx_buf_t *b)
 }
 
 
+ngx_int_t
+ngx_http_vod_upload_front_window(ngx_http_request_t *r, u_char **p,
+    size_t *n, ngx_uint_t waiting)
+{
+    ngx_http_vod_upload_front_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    return ngx_http_vod_upload_relay_window(ctx->relay, p, n, waiting);
+}
+
+
 /* the body ended: all of it, or why not (the client's side) */
 
 void

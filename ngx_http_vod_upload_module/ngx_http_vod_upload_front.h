@@ -41,15 +41,18 @@ typedef struct {
 
 
 /*
- * The body reader's handlers (data, end) and the engine's (resume, stop)
- * of a front-end whose context begins with ngx_http_vod_upload_front_t:
- * the body into the engine, paused and resumed with it.  At the end of
+ * The body reader's handlers (data, window, end) and the engine's
+ * (resume, stop) of a front-end whose context begins with
+ * ngx_http_vod_upload_front_t: the body into the engine (read straight
+ * into its part buffers), paused and resumed with it.  At the end of
  * the body the engine is told; when the body ended early the upload
  * fails, unless front->keep: then the client going away or stalling
  * (front->body_rc) ends this request's bytes, which are kept.
  */
 ngx_int_t ngx_http_vod_upload_front_data(ngx_http_request_t *r,
     ngx_buf_t *b);
+ngx_int_t ngx_http_vod_upload_front_window(ngx_http_request_t *r,
+    u_char **p, size_t *n, ngx_uint_t waiting);
 /* the engine's done handler of PUT and forms: their JSON answer */
 void ngx_http_vod_upload_front_done(ngx_http_request_t *r);
 void ngx_http_vod_upload_front_end(ngx_http_request_t *r, ngx_int_t rc);

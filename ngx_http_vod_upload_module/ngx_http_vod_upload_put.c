@@ -242,6 +242,7 @@ ngx_http_vod_put_ready(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
 
     ctx->front.body.data = ngx_http_vod_upload_front_data;
+    ctx->front.body.window = ngx_http_vod_upload_front_window;
     ctx->front.body.end = ngx_http_vod_upload_front_end;
     ctx->front.body.max = ctx->front.conf->max_body_size;
 

@@ -228,6 +228,8 @@ static ngx_http_vod_slot_t *ngx_http_vod_slot_get(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot);
+static void ngx_http_vod_slot_drop(ngx_http_vod_upload_relay_t *ctx,
+    ngx_http_vod_slot_t *slot);
 static ngx_int_t ngx_http_vod_buffers(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_step(ngx_http_vod_calls_t *calls);
@@ -438,7 +440,11 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
 
         n = ngx_min((size_t) (b->last - b->pos), slot->want - slot->len);
 
-        ngx_memcpy(slot->buf + slot->len, b->pos, n);
+        /* read into the slot (the window): already in place */
+
+        if (b->pos != slot->buf + slot->len) {
+            ngx_memmove(slot->buf + slot->len, b->pos, n);
+        }
 
         slot->crc = ngx_vod_crc64(slot->crc, slot->buf + slot->len, n);
 
@@ -460,6 +466,48 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
     }
 
     return ctx->paused ? NGX_AGAIN : NGX_OK;
+}
+
+
+/*
+ * Where the next bytes go: the free end of the part being filled, or of
+ * a part begun for bytes that wait.  NGX_AGAIN: every buffer is taken,
+ * resume tells.
+ */
+
+ngx_int_t
+ngx_http_vod_upload_relay_window(ngx_http_vod_upload_relay_t *ctx,
+    u_char **p, size_t *n, ngx_uint_t waiting)
+{
+    ngx_http_vod_slot_t  *slot;
+
+    if (ctx->failed || !ctx->reading
+        || (ctx->filling == NULL
+            && (!waiting
+                || (ctx->length >= 0 && ctx->received >= ctx->length))))
+    {
+        return NGX_DECLINED;
+    }
+
+    slot = ngx_http_vod_slot_get(ctx->request, ctx);
+
+    if (slot == NULL) {
+        if (ctx->failed) {
+            return NGX_DECLINED;
+        }
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                       "vod upload: pause reading, %ui part(s) under way",
+                       ctx->sending);
+
+        ctx->paused = 1;
+        return NGX_AGAIN;
+    }
+
+    *p = slot->buf + slot->len;
+    *n = slot->want - slot->len;
+
+    return NGX_OK;
 }
 
 
@@ -493,6 +541,12 @@ ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *ctx)
     }
 
     ctx->body_done = 1;
+
+    /* a part begun for bytes that were not the media's: none */
+
+    if (ctx->filling && ctx->filling->len == 0) {
+        ngx_http_vod_slot_drop(ctx, ctx->filling);
+    }
 
     if (ctx->filling) {
         ngx_http_vod_slot_seal(ctx, ctx->filling);
@@ -537,10 +591,7 @@ ngx_http_vod_keep_end(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
                            "vod upload: %uz bytes of part %ui dropped",
                            slot->len, slot->part);
 
-            ctx->received -= slot->len;
-            ctx->parts--;
-            slot->state = NGX_HTTP_VOD_SLOT_FREE;
-            ctx->filling = NULL;
+            ngx_http_vod_slot_drop(ctx, slot);
         }
     }
 
@@ -1412,6 +1463,19 @@ ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
     if (!ctx->multipart && !ctx->single && !ctx->body_done) {
         ctx->multipart = 1;
     }
+}
+
+
+/* the part being filled is not one: its bytes (if any) are not kept */
+
+static void
+ngx_http_vod_slot_drop(ngx_http_vod_upload_relay_t *ctx,
+    ngx_http_vod_slot_t *slot)
+{
+    ctx->received -= slot->len;
+    ctx->parts--;
+    slot->state = NGX_HTTP_VOD_SLOT_FREE;
+    ctx->filling = NULL;
 }
 
 

@@ -151,6 +151,17 @@ ngx_int_t ngx_http_vod_upload_relay_start(ngx_http_vod_upload_relay_t *relay,
 ngx_int_t ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *relay,
     ngx_buf_t *b);
 
+/*
+ * Where the next bytes should be (the free end of the part being
+ * filled): a front-end has its reader read them there, and writes them
+ * from there (no copy).  A part's buffer is taken for it only when bytes
+ * are known to be waiting.  NGX_OK; NGX_AGAIN, the part buffers are full
+ * (resume tells); NGX_DECLINED, not now (the bytes go through nginx's
+ * buffer).
+ */
+ngx_int_t ngx_http_vod_upload_relay_window(ngx_http_vod_upload_relay_t *relay,
+    u_char **p, size_t *n, ngx_uint_t waiting);
+
 /* the end of the media: what was written is all of it */
 void ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *relay);
 

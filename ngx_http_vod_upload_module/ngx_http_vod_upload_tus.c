@@ -1234,6 +1234,7 @@ ngx_http_vod_tus_ready(ngx_http_request_t *r)
     }
 
     ctx->front.body.data = ngx_http_vod_upload_front_data;
+    ctx->front.body.window = ngx_http_vod_upload_front_window;
     ctx->front.body.end = ngx_http_vod_upload_front_end;
 
     /* a PATCH's bytes are kept when its client goes away; a POST's not */
