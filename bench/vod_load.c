@@ -10,7 +10,7 @@
  * clock starts, to compare with what landed.
  *
  *     vod_load [--size BYTES] [--concurrency N] [--chunked] [--expect]
- *              [--buffer BYTES] [--quiet] URL
+ *              [--buffer BYTES] [--rate BYTES] [--http2] [--quiet] URL
  *
  * BYTES takes k, m, g (powers of 1024).  "{n}" in URL is replaced by the
  * upload's number (1..N).  Prints one line per upload,
@@ -21,6 +21,21 @@
  * (on one line), a line for all of them, and the answer of the first
  * upload (and of any that failed).  MB/s is 10^6 bytes per second.  The
  * exit code is 0 when every upload was sent whole and answered 2xx.
+ *
+ * --rate BYTES limits each upload to BYTES per second
+ * (CURLOPT_MAX_SEND_SPEED_LARGE): a slow client.  --http2 speaks HTTP/2
+ * over cleartext with prior knowledge (h2c, http:// URLs only), each
+ * upload on a connection of its own (libcurl 7.88 cannot multiplex them,
+ * below); --chunked then means no Content-Length (HTTP/2 has no chunked
+ * coding).
+ * --buffer is curl's upload buffer (CURLOPT_UPLOAD_BUFFERSIZE, 512k; at
+ * least 16k): with --rate, curl sends about that much at a time.
+ *
+ * Thousands of uploads at once: RLIMIT_NOFILE is raised to what N
+ * connections need, curl's connections are not limited in number, and
+ * no upload has a timeout (connecting aside, curl's 300 s): a server
+ * that stops reading an upload (backpressure) may hold it as long as it
+ * wants, and the upload waits.
  *
  * With --tus, URL is a tus 1.0 creation URL (http://127.0.0.1:PORT/files/):
  * each upload is a POST (Upload-Length, Upload-Metadata "filename" NAME,
@@ -38,12 +53,14 @@
  */
 
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <curl/curl.h>
 
 #include "ngx_vod_crc64.h"
@@ -53,6 +70,7 @@
 #define NGX_VOD_LOAD_STRIDE     7919            /* between uploads */
 #define NGX_VOD_LOAD_ANSWER_MAX (64 * 1024)
 #define NGX_VOD_LOAD_LOCATION_MAX  4096
+#define NGX_VOD_LOAD_FDS_SPARE  64      /* curl's own, stdio, the sink */
 
 
 typedef struct {
@@ -85,6 +103,7 @@ typedef struct {
 
 
 static uint64_t ngx_vod_load_size(const char *s);
+static int ngx_vod_load_nofile(int n);
 static char *ngx_vod_load_url(const char *url, int n);
 static int ngx_vod_load_tus_create(ngx_vod_load_upload_t *u);
 static int ngx_vod_load_tus_next(CURLM *multi, ngx_vod_load_upload_t *u);
@@ -110,6 +129,7 @@ static int        ngx_vod_load_chunked;
 static int        ngx_vod_load_expect;
 static long       ngx_vod_load_buffer = 512 * 1024;
 static uint64_t   ngx_vod_load_chunk;           /* 0: one PATCH */
+static int        ngx_vod_load_http2;
 
 
 int
@@ -123,9 +143,11 @@ main(int argc, char **argv)
     CURLMsg                *msg;
     uint64_t                x, total;
     curl_off_t              us;
+    curl_off_t              rate;
     ngx_vod_load_upload_t  *up, *u;
 
     n = 1;
+    rate = 0;
     tus = 0;
     quiet = 0;
     url = NULL;
@@ -140,6 +162,17 @@ main(int argc, char **argv)
 
         } else if (strcmp(argv[i], "--buffer") == 0 && i + 1 < argc) {
             ngx_vod_load_buffer = (long) ngx_vod_load_size(argv[++i]);
+
+        } else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc) {
+            rate = (curl_off_t) ngx_vod_load_size(argv[++i]);
+
+            if (rate == 0) {
+                ngx_vod_load_usage(argv[0]);
+                return 2;
+            }
+
+        } else if (strcmp(argv[i], "--http2") == 0) {
+            ngx_vod_load_http2 = 1;
 
         } else if (strcmp(argv[i], "--chunked") == 0) {
             ngx_vod_load_chunked = 1;
@@ -174,9 +207,14 @@ main(int argc, char **argv)
     }
 
     if (url == NULL || n < 1 || ngx_vod_load_body_size == 0
-        || ngx_vod_load_buffer <= 0 || (ngx_vod_load_chunk && !tus))
+        || ngx_vod_load_buffer <= 0 || (ngx_vod_load_chunk && !tus)
+        || (ngx_vod_load_http2 && strncmp(url, "http://", 7) != 0))
     {
         ngx_vod_load_usage(argv[0]);
+        return 2;
+    }
+
+    if (ngx_vod_load_nofile(n) != 0) {
         return 2;
     }
 
@@ -212,6 +250,18 @@ main(int argc, char **argv)
         return 2;
     }
 
+    /*
+     * As many connections as uploads, all kept (0: no limit); no two
+     * uploads on one HTTP/2 connection: libcurl 7.88 fails the second
+     * stream of h2c with prior knowledge ("Error in the HTTP2 framing
+     * layer", curl/curl#10634)
+     */
+
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long) CURLPIPE_NOTHING);
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long) n);
+
     for (i = 0; i < n; i++) {
         u = &up[i];
 
@@ -229,7 +279,9 @@ main(int argc, char **argv)
 
         curl_easy_setopt(u->easy, CURLOPT_URL, u->url);
         curl_easy_setopt(u->easy, CURLOPT_HTTP_VERSION,
-                         (long) CURL_HTTP_VERSION_1_1);
+                         ngx_vod_load_http2
+                         ? (long) CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+                         : (long) CURL_HTTP_VERSION_1_1);
         curl_easy_setopt(u->easy, CURLOPT_READFUNCTION, ngx_vod_load_read);
         curl_easy_setopt(u->easy, CURLOPT_READDATA, u);
         curl_easy_setopt(u->easy, CURLOPT_WRITEFUNCTION, ngx_vod_load_write);
@@ -238,6 +290,10 @@ main(int argc, char **argv)
         curl_easy_setopt(u->easy, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(u->easy, CURLOPT_UPLOAD_BUFFERSIZE,
                          ngx_vod_load_buffer);
+        curl_easy_setopt(u->easy, CURLOPT_MAX_SEND_SPEED_LARGE, rate);
+
+        /* no timeout: the server may hold an upload (0: none) */
+        curl_easy_setopt(u->easy, CURLOPT_TIMEOUT_MS, 0L);
 
         if (tus) {
             u->limit = 0;
@@ -271,7 +327,7 @@ main(int argc, char **argv)
                 u->headers = curl_slist_append(u->headers, "Expect:");
             }
 
-            if (ngx_vod_load_chunked) {
+            if (ngx_vod_load_chunked && !ngx_vod_load_http2) {
                 u->headers = curl_slist_append(u->headers,
                                                "Transfer-Encoding: chunked");
             }
@@ -288,9 +344,19 @@ main(int argc, char **argv)
 
     if (!quiet) {
         printf("vod_load: %d upload(s) of %" PRIu64 " bytes at once, %s, "
-               "%s to %s\n", n, ngx_vod_load_body_size,
-               ngx_vod_load_chunked ? "chunked" : "Content-Length",
-               tus ? "tus" : "PUT", url);
+               "%s to %s, %s", n, ngx_vod_load_body_size,
+               ngx_vod_load_chunked
+               ? (ngx_vod_load_http2 ? "no length" : "chunked")
+               : "Content-Length",
+               tus ? "tus" : "PUT", url,
+               ngx_vod_load_http2 ? "HTTP/2" : "HTTP/1.1");
+
+        if (rate) {
+            printf(", at most %" CURL_FORMAT_CURL_OFF_T " bytes/s each",
+                   rate);
+        }
+
+        printf("\n");
         fflush(stdout);
     }
 
@@ -456,6 +522,46 @@ ngx_vod_load_size(const char *s)
     }
 
     return *end == '\0' ? n : 0;
+}
+
+
+/*
+ * Room for n connections and some: the soft limit raised, and the hard
+ * one if it must be and may be (root)
+ */
+
+static int
+ngx_vod_load_nofile(int n)
+{
+    rlim_t         want;
+    struct rlimit  rl;
+
+    want = (rlim_t) n + NGX_VOD_LOAD_FDS_SPARE;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        fprintf(stderr, "vod_load: getrlimit(RLIMIT_NOFILE): %s\n",
+                strerror(errno));
+        return -1;
+    }
+
+    if (rl.rlim_cur >= want) {          /* RLIM_INFINITY is the largest */
+        return 0;
+    }
+
+    rl.rlim_cur = want;
+
+    if (rl.rlim_max < want) {
+        rl.rlim_max = want;
+    }
+
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        fprintf(stderr, "vod_load: %d uploads need %lu file descriptors: "
+                "setrlimit(RLIMIT_NOFILE, %lu): %s\n", n,
+                (unsigned long) want, (unsigned long) want, strerror(errno));
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -658,7 +764,7 @@ ngx_vod_load_tus_patch(ngx_vod_load_upload_t *u, uint64_t from)
         u->headers = curl_slist_append(u->headers, "Expect:");
     }
 
-    if (ngx_vod_load_chunked) {
+    if (ngx_vod_load_chunked && !ngx_vod_load_http2) {
         u->headers = curl_slist_append(u->headers,
                                        "Transfer-Encoding: chunked");
     }
@@ -843,8 +949,11 @@ static void
 ngx_vod_load_usage(const char *name)
 {
     fprintf(stderr, "usage: %s [--size BYTES] [--concurrency N] [--chunked]"
-            " [--expect]\n          [--buffer BYTES] [--quiet] "
+            " [--expect]\n          [--buffer BYTES] [--rate BYTES] "
+            "[--http2] [--quiet]\n          "
             "[--tus [--chunk BYTES] [--name NAME]] URL\n"
             "  BYTES: a number, or with k, m, g; \"{n}\" in URL and NAME: "
-            "the upload's number\n", name);
+            "the upload's number\n"
+            "  --rate: bytes per second per upload; --http2: h2c with prior "
+            "knowledge,\n  http:// URLs only\n", name);
 }
