@@ -8,6 +8,10 @@
 #                   peak worker RSS)
 #   make bench-tus  1 GiB by tus against a PUT through the module, same run
 #                   (MB/s, ratio, CPU s per GiB, peak worker RSS)
+#   make bench-events  pushed VOD events per second through vod_callback
+#                   (signature checked, handed on) on one worker, by wrk,
+#                   against a plain return 200, error_log info and notice,
+#                   access_log on and off, same run
 #   make fuzz       libFuzzer targets of the parsers of untrusted bytes
 #                   (clang, ASan + UBSan), FUZZ_SECONDS each (default 60)
 #   make soak       1,000 uploads (PUT, tus, forms; HTTP/1.1, chunked,
@@ -68,8 +72,8 @@ export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
 .PHONY: all module unit test unit-test nginx-test setup demo bench fuzz \
-        bench-upload bench-tus soak clean test-asan asan test-valgrind \
-        setup-heavy
+        bench-upload bench-tus bench-events soak clean test-asan asan \
+        test-valgrind setup-heavy
 
 all: module unit emulator tools
 
@@ -184,6 +188,10 @@ bench-upload:
 # tus against PUT (TUS_BENCH_ARGS, see bench/upload_bench --tus)
 bench-tus:
 	@$(MAKE) --no-print-directory -C $(ROOT)/bench tus
+
+# pushed events per second (EVENTS_BENCH_ARGS, see bench/events_bench)
+bench-events:
+	@$(MAKE) --no-print-directory -C $(ROOT)/bench events
 
 # the soak: many uploads under random faults, invariants checked against
 # the emulator (SOAK_SEED, SOAK_UPLOADS, SOAK_CONCURRENCY, SOAK_ROUND; see

@@ -2,7 +2,8 @@
 # Installs the Debian packages this project needs, only those missing, then
 # the node packages of the tests (t/node, pinned by its package-lock.json)
 # and of the upload page (examples/upload-page).  `setup.sh heavy` adds
-# what make fuzz, make test-asan and make test-valgrind need.
+# what make fuzz, make test-asan and make test-valgrind need; `setup.sh
+# bench` what the benchmarks need (make -C bench events: wrk).
 # Idempotent: when everything is there it changes nothing and says so.
 # Without root and with packages missing, it names them and stops.
 
@@ -28,6 +29,12 @@ packages=(
 # libFuzzer and its sanitizer runtimes, gcc's ASan runtime, valgrind
 if [ "${1:-}" = heavy ]; then
     packages+=(clang libclang-rt-14-dev libasan8 valgrind)
+fi
+
+# `setup.sh bench` (make -C bench events): wrk, the HTTP load generator
+# with Lua scripting that drives the events benchmark
+if [ "${1:-}" = bench ]; then
+    packages+=(wrk)
 fi
 
 missing=()
