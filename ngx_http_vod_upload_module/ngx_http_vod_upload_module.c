@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_vod_upload_module.h"
+#include "ngx_http_vod_upload_buffers.h"
 #include "ngx_vod_params.h"
 #include "ngx_vod_seal.h"
 
@@ -105,6 +106,10 @@ static ngx_http_vod_bounds_t  ngx_http_vod_part_tries_bounds = { 1, 10 };
 static ngx_http_vod_size_bounds_t  ngx_http_vod_part_size_bounds =
     { 1024 * 1024, (off_t) 5 * 1024 * 1024 * 1024,
       "a part size between 1m and 5g" };
+
+/* a worker's part buffers: at least a part of the smallest size */
+static ngx_http_vod_size_bounds_t  ngx_http_vod_buffers_size_bounds =
+    { 1024 * 1024, NGX_MAX_SIZE_T_VALUE, "a size of 1m or more" };
 
 /* a form's cover is kept in memory until it is put */
 static ngx_http_vod_size_bounds_t  ngx_http_vod_cover_size_bounds =
@@ -392,6 +397,13 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("vod_upload_buffers_max"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_size,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_main_conf_t, buffers_max),
+      &ngx_http_vod_buffers_size_bounds },
 
     { ngx_string("vod_upload_journal_sweep"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -1422,6 +1434,7 @@ ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf)
 
     vmcf->journal = NGX_CONF_UNSET_PTR;
     vmcf->journal_sweep = NGX_CONF_UNSET_MSEC;
+    vmcf->buffers_max = NGX_CONF_UNSET_SIZE;
 
     return vmcf;
 }
@@ -1442,6 +1455,7 @@ ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_path_init_t  init;
 
     ngx_conf_init_msec_value(vmcf->journal_sweep, 60000);
+    ngx_conf_init_size_value(vmcf->buffers_max, NGX_HTTP_VOD_BUFFERS_MAX);
 
     if (vmcf->journal != NGX_CONF_UNSET_PTR) {
         return NGX_CONF_OK;
@@ -1483,6 +1497,14 @@ ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf)
 static ngx_int_t
 ngx_http_vod_upload_init_process(ngx_cycle_t *cycle)
 {
+    ngx_http_vod_upload_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_vod_upload_module);
+    if (vmcf) {
+        ngx_http_vod_upload_buffers_init(vmcf->buffers_max);
+    }
+
     if (ngx_http_vod_upload_journal_init_process(cycle) != NGX_OK
         || ngx_http_vod_upload_pull_init_process(cycle) != NGX_OK)
     {
@@ -1661,6 +1683,23 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     } else {
         conf->part_size_max = conf->max_part_size;
     }
+
+    /* a part is buffered whole: it must fit in the worker's budget */
+
+    vmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_vod_upload_module);
+
+    if (conf->upload && conf->part_size_max > vmcf->buffers_max) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "a part of %uz bytes (\"%s\") does not fit in "
+                      "\"vod_upload_buffers_max\" %uz, in the location of "
+                      "\"vod_upload\" in %V:%ui", conf->part_size_max,
+                      conf->max_part_size ? "vod_upload_max_part_size"
+                                          : "vod_upload_part_size",
+                      vmcf->buffers_max, &conf->upload_file,
+                      conf->upload_line);
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_uint_value(conf->parts_in_flight, prev->parts_in_flight, 4);
     ngx_conf_merge_uint_value(conf->part_tries, prev->part_tries, 3);
     ngx_conf_merge_value(conf->md5, prev->md5, 0);

@@ -122,6 +122,10 @@ typedef struct {
 } ngx_http_vod_upload_loc_conf_t;
 
 
+/* vod_upload_buffers_max by default */
+#define NGX_HTTP_VOD_BUFFERS_MAX        (512 * 1024 * 1024)
+
+
 typedef struct {
     /* the vod_callback location that pulls events, in worker 0 */
     ngx_http_vod_upload_loc_conf_t *pull;
@@ -135,6 +139,9 @@ typedef struct {
 
     /* the PATCHes of resumable uploads under way, of every worker */
     ngx_shm_zone_t                 *tus_zone;
+
+    /* vod_upload_buffers_max: a worker's part buffers, at most */
+    size_t                          buffers_max;
 } ngx_http_vod_upload_main_conf_t;
 
 

@@ -19,6 +19,7 @@
 
 
 #include "ngx_http_vod_upload_relay.h"
+#include "ngx_http_vod_upload_buffers.h"
 #include "ngx_http_vod_upload_call.h"
 #include "ngx_http_vod_upload_journal.h"
 #include "ngx_http_vod_upload_sign.h"
@@ -38,6 +39,11 @@
 #define NGX_HTTP_VOD_SESSION_INVALID  "InvalidParameterValue.VodSessionKey"
 #define NGX_HTTP_VOD_BACKOFF_BASE   100         /* ms, doubled each try */
 #define NGX_HTTP_VOD_BACKOFF_MAX    5000        /* ms */
+/*
+ * a part that may end early ends once it has been filling this long: a
+ * slow upload's parts hold about a second of its bytes (1 MiB at least)
+ */
+#define NGX_HTTP_VOD_PART_PACE      1000        /* ms */
 
 
 typedef enum {
@@ -72,16 +78,22 @@ typedef enum {
 } ngx_http_vod_slot_state_e;
 
 
-/* a part's buffer: parts_in_flight + 1 of them, reused part after part */
+/*
+ * A part's buffer: parts_in_flight + 1 of them, reused part after part.
+ * Its memory is taken from the worker's budget as the part fills
+ * (ngx_http_vod_upload_buffers.c), and given back when others wait.
+ */
 
 typedef struct {
     ngx_http_vod_upload_relay_t      *ctx;
     ngx_http_vod_slot_state_e       state;
     ngx_uint_t                      part;       /* its number, 1-based */
     u_char                         *buf;
-    size_t                          size;       /* allocated */
+    size_t                          size;       /* its address space */
+    size_t                          committed;  /* its memory, counted */
     size_t                          want;       /* the size of the part */
     size_t                          len;        /* received */
+    ngx_msec_t                      begun;
     uint64_t                        crc;
     ngx_md5_t                       md5;
     ngx_uint_t                      tries;
@@ -111,6 +123,7 @@ struct ngx_http_vod_upload_relay_s {
     ngx_http_vod_slot_t            *slots;
     ngx_uint_t                      nslots;
     ngx_http_vod_slot_t            *filling;
+    ngx_http_vod_upload_buffers_waiter_t  buffers;
 
     /* the parts */
     ngx_uint_t                      parts;      /* numbered so far */
@@ -230,6 +243,12 @@ static void ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot);
 static void ngx_http_vod_slot_drop(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot);
+static ngx_int_t ngx_http_vod_slot_grow(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_slot_t *slot);
+static ngx_uint_t ngx_http_vod_slot_may_end(ngx_http_vod_upload_relay_t *ctx,
+    ngx_uint_t part, off_t received);
+static void ngx_http_vod_slots_idle(ngx_http_vod_upload_relay_t *ctx,
+    ngx_uint_t all);
 static ngx_int_t ngx_http_vod_buffers(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_step(ngx_http_vod_calls_t *calls);
@@ -352,6 +371,9 @@ ngx_http_vod_upload_relay_create(ngx_http_request_t *r,
         return NULL;
     }
 
+    ctx->buffers.wake = &ctx->calls.wake;
+    ctx->buffers.log = r->connection->log;
+
     ctx->api_retry.handler = ngx_http_vod_api_retry;
     ctx->api_retry.data = ctx;
     ctx->api_retry.log = r->connection->log;
@@ -438,7 +460,8 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
             break;
         }
 
-        n = ngx_min((size_t) (b->last - b->pos), slot->want - slot->len);
+        n = ngx_min((size_t) (b->last - b->pos),
+                    ngx_min(slot->want, slot->committed) - slot->len);
 
         /* read into the slot (the window): already in place */
 
@@ -505,7 +528,7 @@ ngx_http_vod_upload_relay_window(ngx_http_vod_upload_relay_t *ctx,
     }
 
     *p = slot->buf + slot->len;
-    *n = slot->want - slot->len;
+    *n = ngx_min(slot->want, slot->committed) - slot->len;
 
     return NGX_OK;
 }
@@ -524,6 +547,8 @@ ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *ctx)
     }
 
     ctx->reading = 0;
+
+    ngx_http_vod_upload_buffers_leave(&ctx->buffers);
 
     ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
 
@@ -1339,19 +1364,41 @@ ngx_http_vod_list_retry(ngx_event_t *ev)
 }
 
 
-/* the buffer being filled, or a free one for the next part */
+/*
+ * The buffer being filled, with room for more bytes, or a free one begun
+ * for the next part.  NULL: every buffer is taken, or the worker's
+ * budget has no memory for it now (the upload waits its turn, woken by
+ * its step), or the upload failed.
+ */
 
 static ngx_http_vod_slot_t *
 ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 {
     off_t                 rest;
+    size_t                commit;
     uint64_t              want;
     ngx_str_t             msg;
     ngx_uint_t            i;
     ngx_http_vod_slot_t  *slot;
 
-    if (ctx->filling) {
-        return ctx->filling;
+    slot = ctx->filling;
+
+    if (slot) {
+        if (slot->len < ngx_min(slot->want, slot->committed)) {
+            return slot;
+        }
+
+        /* its memory is used up before the part is */
+
+        if (ngx_http_vod_slot_grow(r, ctx, slot) == NGX_OK) {
+            return slot;
+        }
+
+        if (ctx->filling) {
+            return NULL;
+        }
+
+        /* it ended early: on to the next part */
     }
 
     for (i = 0; i < ctx->nslots; i++) {
@@ -1411,12 +1458,32 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         }
     }
 
+    /*
+     * Its memory: all of the part, or 1 MiB to begin with when the part
+     * may end early (it grows while the bytes come fast and memory is
+     * there, see ngx_http_vod_slot_grow()).
+     */
+
+    commit = (size_t) want;
+
+    if (want > NGX_VOD_PART_SIZE_MIN
+        && ngx_http_vod_slot_may_end(ctx, ctx->parts + 1,
+                                     ctx->received + NGX_VOD_PART_SIZE_MIN))
+    {
+        commit = NGX_VOD_PART_SIZE_MIN;
+    }
+
     if (slot->size < want) {
         if (slot->buf) {
-            ngx_free(slot->buf);
+            ngx_http_vod_upload_buffers_unmap(slot->buf, slot->size,
+                                              r->connection->log);
+            ngx_http_vod_upload_buffers_release(r->connection->log,
+                                                slot->committed);
+            slot->committed = 0;
         }
 
-        slot->buf = ngx_alloc((size_t) want, r->connection->log);
+        slot->buf = ngx_http_vod_upload_buffers_map((size_t) want,
+                                                    r->connection->log);
         if (slot->buf == NULL) {
             slot->size = 0;
             ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -1427,11 +1494,30 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         slot->size = (size_t) want;
     }
 
+    if (slot->committed < commit) {
+        if (ngx_http_vod_upload_buffers_take(&ctx->buffers,
+                                             commit - slot->committed, 1)
+            != NGX_OK)
+        {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "vod upload: part %ui waits for memory",
+                           ctx->parts + 1);
+            return NULL;
+        }
+
+        slot->committed = commit;
+    }
+
+    /* others wait: the memory of buffers not in use goes to them */
+
+    ngx_http_vod_slots_idle(ctx, 0);
+
     slot->ctx = ctx;
     slot->state = NGX_HTTP_VOD_SLOT_FILLING;
     slot->part = ++ctx->parts;
     slot->want = (size_t) want;
     slot->len = 0;
+    slot->begun = ngx_current_msec;
     slot->crc = 0;
     slot->tries = 0;
 
@@ -1462,6 +1548,138 @@ ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
 
     if (!ctx->multipart && !ctx->single && !ctx->body_done) {
         ctx->multipart = 1;
+    }
+}
+
+
+/*
+ * The part's memory is used up before the part: it ends here when it may
+ * (1 MiB or more, the plan still fits) and the bytes come slowly or the
+ * budget has no more; otherwise more memory.  NGX_OK: more memory;
+ * NGX_DONE: the part ended (sealed); NGX_AGAIN: the upload waits for
+ * memory.
+ */
+
+static ngx_int_t
+ngx_http_vod_slot_grow(ngx_http_request_t *r,
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_slot_t *slot)
+{
+    size_t      step;
+    ngx_int_t   rc;
+    ngx_uint_t  may_end;
+
+    may_end = ngx_http_vod_slot_may_end(ctx, slot->part, ctx->received);
+
+    if (may_end && ngx_current_msec - slot->begun >= NGX_HTTP_VOD_PART_PACE) {
+        rc = NGX_DECLINED;
+
+    } else {
+        step = ngx_max(slot->committed, NGX_VOD_PART_SIZE_MIN);
+        step = ngx_min(step, slot->want - slot->committed);
+
+        rc = ngx_http_vod_upload_buffers_take(&ctx->buffers, step, !may_end);
+
+        if (rc == NGX_OK) {
+            slot->committed += step;
+            return NGX_OK;
+        }
+
+        if (!may_end) {
+            return NGX_AGAIN;
+        }
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod upload: part %ui ends at %uz bytes (%s)",
+                   slot->part, slot->len,
+                   rc == NGX_DECLINED ? "the bytes come slowly"
+                                      : "no memory for more");
+
+    /* one PUT Object planned: a multipart upload now */
+
+    if (ctx->single) {
+        ctx->single = 0;
+        ctx->multipart = 1;
+    }
+
+    ngx_http_vod_slot_seal(ctx, slot);
+    ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Part number part may end early (before the plan's size; it holds 1 MiB
+ * at least then) when the body's bytes up to it are received: not a
+ * resumable upload's (its parts follow the plan, any instance may go
+ * on), and the rest still fits in the parts left, at the plan's size;
+ * the rest of a body of unknown length is bounded by a form's
+ * Content-Length or client_max_body_size, and without a bound no part
+ * ends early.
+ */
+
+static ngx_uint_t
+ngx_http_vod_slot_may_end(ngx_http_vod_upload_relay_t *ctx, ngx_uint_t part,
+    off_t received)
+{
+    off_t     upper;
+    uint64_t  size;
+
+    if (ctx->keep || part >= NGX_VOD_PARTS_MAX) {
+        return 0;
+    }
+
+    if (ctx->length >= 0) {
+        upper = ctx->length;
+        size = ctx->part_size ? ctx->part_size : ctx->conf->part_size;
+
+    } else {
+        upper = ctx->request->headers_in.content_length_n;
+
+        if (upper < 0) {
+            upper = ctx->conf->max_body_size ? ctx->conf->max_body_size : -1;
+        }
+
+        if (upper < 0) {
+            return 0;
+        }
+
+        size = ctx->conf->part_size;
+    }
+
+    return (uint64_t) ngx_max(upper - received, 0)
+           <= (uint64_t) (NGX_VOD_PARTS_MAX - part) * size;
+}
+
+
+/*
+ * Buffers not in use (their parts stored) give their memory back when
+ * others wait for some, or when nothing more will be written (all).
+ */
+
+static void
+ngx_http_vod_slots_idle(ngx_http_vod_upload_relay_t *ctx, ngx_uint_t all)
+{
+    ngx_uint_t            i;
+    ngx_http_vod_slot_t  *slot;
+
+    if (!all && !ngx_http_vod_upload_buffers_contended()) {
+        return;
+    }
+
+    for (i = 0; i < ctx->nslots; i++) {
+        slot = &ctx->slots[i];
+
+        if (slot->state != NGX_HTTP_VOD_SLOT_FREE || slot->committed == 0) {
+            continue;
+        }
+
+        ngx_http_vod_upload_buffers_drop(slot->buf, slot->committed,
+                                         ctx->request->connection->log);
+        ngx_http_vod_upload_buffers_release(ctx->request->connection->log,
+                                            slot->committed);
+        slot->committed = 0;
     }
 }
 
@@ -2097,6 +2315,7 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     if (ctx->failed) {
         slot->state = NGX_HTTP_VOD_SLOT_FREE;
         ctx->sending--;
+        ngx_http_vod_slots_idle(ctx, 1);
         return;
     }
 
@@ -2131,6 +2350,8 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         slot->state = NGX_HTTP_VOD_SLOT_FREE;
         ctx->sending--;
         ctx->parts_done++;
+
+        ngx_http_vod_slots_idle(ctx, ctx->body_done);
         return;
     }
 
@@ -3344,6 +3565,11 @@ ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         }
     }
 
+    /* nothing more is written: memory not in use goes back */
+
+    ngx_http_vod_upload_buffers_leave(&ctx->buffers);
+    ngx_http_vod_slots_idle(ctx, 1);
+
     if (ctx->api_retry.timer_set) {
         ngx_del_timer(&ctx->api_retry);
     }
@@ -3524,6 +3750,17 @@ ngx_http_vod_relay_free(void *data)
     ngx_uint_t            i;
     ngx_http_vod_slot_t  *slot;
 
+    /*
+     * out of the queue first: memory given back below must not wake it
+     * (the calls, whose wake event it is, are gone)
+     */
+
+    ngx_http_vod_upload_buffers_leave(&ctx->buffers);
+
+    if (ctx->calls.wake.posted) {
+        ngx_delete_posted_event(&ctx->calls.wake);
+    }
+
     for (i = 0; i < ctx->nslots; i++) {
         slot = &ctx->slots[i];
 
@@ -3532,8 +3769,13 @@ ngx_http_vod_relay_free(void *data)
         }
 
         if (slot->buf) {
-            ngx_free(slot->buf);
+            ngx_http_vod_upload_buffers_unmap(slot->buf, slot->size,
+                                              ctx->request->connection->log);
+            ngx_http_vod_upload_buffers_release(
+                                              ctx->request->connection->log,
+                                              slot->committed);
             slot->buf = NULL;
+            slot->committed = 0;
         }
     }
 

@@ -23,8 +23,9 @@ _EOC_
 our $Body = VodTest::bytes(2_500_000, 18);
 our $Md5 = VodTest::md5(2_500_000, 18);
 
-# nginx with malloc() failing for one size (t/tools/failmalloc.c, made
-# by make): the second part's buffer of TEST 13; nginx only.  Under
+# nginx with malloc() and anonymous mmap() failing for one size
+# (t/tools/failmalloc.c, made by make): the second part's buffer of
+# TEST 13 (a mapping); nginx only.  Under
 # valgrind (make test-valgrind) valgrind's malloc() replaces every other,
 # so no malloc() can be made to fail: TEST 13 is skipped there, saying so.
 $ENV{TEST_NGINX_LD_PRELOAD} = "$FindBin::Bin/../build/tools/failmalloc.so";
@@ -271,5 +272,5 @@ Content-Length: 2534567
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart AbortMultipartUpload
 --- landed_md5: none
 --- error_log eval
-[qr/\[emerg\] .*malloc\(1234567\) failed/,
+[qr/\[emerg\] .*mmap\(1234567\) failed/,
  qr/\[info\] .*vod upload: aborted the multipart upload/]
