@@ -26,6 +26,10 @@
 #include "ngx_http_vod_upload_body.h"
 
 
+/* nginx's own buffer, once an owner's windows take the bytes (HTTP/1.1) */
+#define NGX_HTTP_VOD_BODY_OWN       2048
+
+
 static void ngx_http_vod_upload_body_handler(ngx_http_request_t *r);
 static void ngx_http_vod_upload_body_read_handler(ngx_http_request_t *r);
 static void ngx_http_vod_upload_body_pump(ngx_http_request_t *r,
@@ -37,6 +41,8 @@ static void ngx_http_vod_upload_body_end(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body);
 static ngx_uint_t ngx_http_vod_upload_body_waiting(ngx_http_request_t *r);
+static void ngx_http_vod_upload_body_shrink(ngx_http_request_t *r,
+    ngx_buf_t *b);
 static void ngx_http_vod_upload_body_own(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body);
 
@@ -288,6 +294,10 @@ static void
 ngx_http_vod_upload_body_end(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body, ngx_int_t rc)
 {
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vod body: %O bytes, %O of them read in place",
+                   body->received, body->in_place);
+
     ngx_http_vod_upload_body_stop(r, body);
 
     if (rc == NGX_HTTP_CLIENT_CLOSED_REQUEST || r->connection->error) {
@@ -341,6 +351,8 @@ ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
     }
 
     if (body->own_start == NULL) {
+        ngx_http_vod_upload_body_shrink(r, b);
+
         body->own_start = b->start;
         body->own_end = b->end;
     }
@@ -440,6 +452,47 @@ ngx_http_vod_upload_body_waiting(ngx_http_request_t *r)
 #else
     return 1;
 #endif
+}
+
+
+/*
+ * HTTP/1.1: once the owner has windows, nginx's own buffer
+ * (client_body_buffer_size) only takes what the owner does not place
+ * (a form's fields, bytes nobody waited for): a small one will do, and
+ * thousands of slow uploads do not each hold client_body_buffer_size.
+ * HTTP/2 keeps its own: its size is the window granted.
+ */
+
+static void
+ngx_http_vod_upload_body_shrink(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    u_char  *p;
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        return;
+    }
+#endif
+
+    if ((size_t) (b->end - b->start) <= NGX_HTTP_VOD_BODY_OWN) {
+        return;
+    }
+
+    p = ngx_palloc(r->pool, NGX_HTTP_VOD_BODY_OWN);
+    if (p == NULL) {
+        return;
+    }
+
+    /* nginx's buffer is its own allocation unless it is in header_in */
+
+    if (ngx_pfree(r->pool, b->start) != NGX_OK) {
+        return;
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p;
+    b->end = p + NGX_HTTP_VOD_BODY_OWN;
 }
 
 

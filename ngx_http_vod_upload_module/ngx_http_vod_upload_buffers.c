@@ -7,6 +7,9 @@
 
 
 #include <sys/mman.h>
+#if (__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "ngx_http_vod_upload_buffers.h"
 
@@ -14,9 +17,14 @@
 static void ngx_http_vod_upload_buffers_grant(ngx_log_t *log);
 
 
+/* at most so often, free pages inside malloc's heap go back (see trim) */
+#define NGX_HTTP_VOD_BUFFERS_TRIM   1000        /* ms */
+
+
 static size_t       ngx_http_vod_buffers_max = 512 * 1024 * 1024;
 static size_t       ngx_http_vod_buffers_used;
 static ngx_queue_t  ngx_http_vod_buffers_queue;
+static ngx_msec_t   ngx_http_vod_buffers_trimmed;
 
 
 void
@@ -111,6 +119,37 @@ ngx_http_vod_upload_buffers_release(ngx_log_t *log, size_t size)
                    ngx_http_vod_buffers_max);
 
     ngx_http_vod_upload_buffers_grant(log);
+    ngx_http_vod_upload_buffers_trim(log);
+}
+
+
+/*
+ * Thousands of uploads at once make and free the calls' pools and
+ * buffers all the time, interleaved: malloc's heap then holds many free
+ * pages between the ones in use, which it never gives back by itself
+ * (only its top).  malloc_trim() drops them; once a second at most, as
+ * memory goes back.
+ */
+
+void
+ngx_http_vod_upload_buffers_trim(ngx_log_t *log)
+{
+#if (__GLIBC__)
+
+    if (ngx_current_msec - ngx_http_vod_buffers_trimmed
+        < NGX_HTTP_VOD_BUFFERS_TRIM)
+    {
+        return;
+    }
+
+    ngx_http_vod_buffers_trimmed = ngx_current_msec;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "vod buffers: free heap pages given back");
+
+    (void) malloc_trim(0);
+
+#endif
 }
 
 

@@ -51,6 +51,9 @@ ngx_int_t ngx_http_vod_upload_buffers_take(
 /* size bytes are no longer held: they go to whoever waits */
 void ngx_http_vod_upload_buffers_release(ngx_log_t *log, size_t size);
 
+/* free pages of malloc's heap given back, once a second at most */
+void ngx_http_vod_upload_buffers_trim(ngx_log_t *log);
+
 /* w wants nothing more: out of the queue, what it was granted given back */
 void ngx_http_vod_upload_buffers_leave(
     ngx_http_vod_upload_buffers_waiter_t *w);

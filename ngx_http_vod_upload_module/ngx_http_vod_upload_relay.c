@@ -1508,10 +1508,6 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         slot->committed = commit;
     }
 
-    /* others wait: the memory of buffers not in use goes to them */
-
-    ngx_http_vod_slots_idle(ctx, 0);
-
     slot->ctx = ctx;
     slot->state = NGX_HTTP_VOD_SLOT_FILLING;
     slot->part = ++ctx->parts;
@@ -1526,6 +1522,10 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     }
 
     ctx->filling = slot;
+
+    /* others wait: the memory of buffers not in use goes to them */
+
+    ngx_http_vod_slots_idle(ctx, 0);
 
     return slot;
 }
@@ -1568,7 +1568,8 @@ ngx_http_vod_slot_grow(ngx_http_request_t *r,
     ngx_int_t   rc;
     ngx_uint_t  may_end;
 
-    may_end = ngx_http_vod_slot_may_end(ctx, slot->part, ctx->received);
+    may_end = slot->len >= NGX_VOD_PART_SIZE_MIN
+              && ngx_http_vod_slot_may_end(ctx, slot->part, ctx->received);
 
     if (may_end && ngx_current_msec - slot->begun >= NGX_HTTP_VOD_PART_PACE) {
         rc = NGX_DECLINED;
