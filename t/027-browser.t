@@ -123,7 +123,7 @@ callback_url: http://127.0.0.1:$TEST_NGINX_SERVER_PORT/cb
 callback_sign_key: abc123
 task_delay_ms: 100
 --- emulator_faults eval
-[{ op => 'UploadPart', delay_ms => 60, count => 0 }]
+[{ op => 'UploadPart', delay_ms => 150, count => 0 }]
 --- request
 OPTIONS /files/
 --- error_code: 204
@@ -201,7 +201,7 @@ callback_url: http://127.0.0.1:$TEST_NGINX_SERVER_PORT/cb
 callback_sign_key: abc123
 task_delay_ms: 1500
 --- emulator_faults eval
-[{ op => 'UploadPart', delay_ms => 60, count => 0 }]
+[{ op => 'UploadPart', delay_ms => 150, count => 0 }]
 --- request
 OPTIONS /files/
 --- error_code: 204
