@@ -40,11 +40,11 @@ static void ngx_vod_bench_report(const char *name, double gbs, double md5,
 int
 main(int argc, char **argv)
 {
-    int        rounds, pclmul;
+    int        rounds, pclmul, vpclmul;
     size_t     i, len, mib;
     u_char    *buf;
-    uint64_t   x, crc_table, crc_pclmul;
-    double     md5, table, fast, comb_rand, comb_fixed;
+    uint64_t   x, crc_table, crc_pclmul, crc_vpclmul;
+    double     md5, table, fast, wide, comb_rand, comb_fixed;
 
     mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
     rounds = argc > 2 ? atoi(argv[2]) : 7;
@@ -73,7 +73,9 @@ main(int argc, char **argv)
 
     ngx_vod_crc64_init();
 
-    pclmul = (strcmp(ngx_vod_crc64_implementation(), "pclmul") == 0);
+    vpclmul = (strcmp(ngx_vod_crc64_implementation(), "vpclmul") == 0);
+    pclmul = vpclmul
+             || strcmp(ngx_vod_crc64_implementation(), "pclmul") == 0;
 
     printf("crc64 bench: %zu MiB buffer, best of %d rounds, "
            "GB/s = 10^9 bytes/s, ngx_vod_crc64() runs \"%s\"\n",
@@ -84,6 +86,8 @@ main(int argc, char **argv)
                               &crc_table);
     fast = ngx_vod_bench_crc(ngx_vod_crc64_pclmul, buf, len, rounds,
                              &crc_pclmul);
+    wide = ngx_vod_bench_crc(ngx_vod_crc64_vpclmul, buf, len, rounds,
+                             &crc_vpclmul);
 
     ngx_vod_bench_report("md5 (OpenSSL EVP)", md5, md5, table, 0);
     ngx_vod_bench_report("crc64 table (slice-by-16)", table, md5, table,
@@ -100,9 +104,19 @@ main(int argc, char **argv)
                NGX_VOD_BENCH_PCLMUL_TARGET);
     }
 
-    if (crc_table != crc_pclmul) {
+    if (vpclmul) {
+        ngx_vod_bench_report("crc64 vpclmul (AVX-512)", wide, md5, table,
+                             NGX_VOD_BENCH_PCLMUL_TARGET);
+
+    } else {
+        printf("%-26s not supported by this CPU (ran pclmul or the table: "
+               "%.2f GB/s)\n", "crc64 vpclmul (AVX-512)", wide);
+    }
+
+    if (crc_table != crc_pclmul || crc_table != crc_vpclmul) {
         printf("WARNING: the implementations disagree: table %" PRIu64
-               ", pclmul %" PRIu64 "\n", crc_table, crc_pclmul);
+               ", pclmul %" PRIu64 ", vpclmul %" PRIu64 "\n", crc_table,
+               crc_pclmul, crc_vpclmul);
     }
 
     comb_fixed = ngx_vod_bench_combine(0, rounds);

@@ -64,7 +64,7 @@ uint64_t ngx_vod_crc64(uint64_t crc, const u_char *p, size_t len);
  */
 uint64_t ngx_vod_crc64_combine(uint64_t crc1, uint64_t crc2, uint64_t len2);
 
-/* "pclmul" or "table": what ngx_vod_crc64() runs */
+/* "vpclmul", "pclmul" or "table": what ngx_vod_crc64() runs */
 const char *ngx_vod_crc64_implementation(void);
 
 /* the implementations themselves, for the unit test and the benchmark */
@@ -72,6 +72,9 @@ uint64_t ngx_vod_crc64_table(uint64_t crc, const u_char *p, size_t len);
 
 /* PCLMULQDQ folding; runs the table where the CPU cannot */
 uint64_t ngx_vod_crc64_pclmul(uint64_t crc, const u_char *p, size_t len);
+
+/* the same folding with AVX-512 VPCLMULQDQ; PCLMULQDQ where it cannot */
+uint64_t ngx_vod_crc64_vpclmul(uint64_t crc, const u_char *p, size_t len);
 
 const ngx_vod_crc64_consts_t *ngx_vod_crc64_consts(void);
 

@@ -3,8 +3,8 @@
  * Copyright (C) ngx_http_vod_upload_module authors
  *
  * libFuzzer target of CRC-64 (ngx_vod_crc64.c), run over every byte of
- * every upload, with a CPU path (PCLMULQDQ) and a table path: the two
- * agree on any bytes at any alignment, a CRC fed in two pieces is the
+ * every upload, with CPU paths (PCLMULQDQ, AVX-512 VPCLMULQDQ) and a
+ * table path: they agree on any bytes at any alignment, a CRC fed in two pieces is the
  * CRC fed at once, and combining the pieces' CRCs gives it too (as the
  * whole object's CRC is made from its parts').
  */
@@ -36,9 +36,10 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     whole = ngx_vod_crc64(0, data, size);
 
     if (ngx_vod_crc64_table(0, data, size) != whole
-        || ngx_vod_crc64_pclmul(0, data, size) != whole)
+        || ngx_vod_crc64_pclmul(0, data, size) != whole
+        || ngx_vod_crc64_vpclmul(0, data, size) != whole)
     {
-        abort();                        /* the two paths disagree */
+        abort();                        /* the paths disagree */
     }
 
     a = ngx_vod_crc64(0, data, cut);

@@ -3,8 +3,9 @@
  * Copyright (C) ngx_http_vod_upload_module authors
  *
  * ngx_vod_crc64.c: the known answers of vectors.json for every
- * implementation, the folding constants, combine, and pclmul against
- * the table over every length 0..1024 at every alignment 0..15.
+ * implementation, the folding constants, combine, and pclmul and
+ * vpclmul against the table over every length 0..1024 at every
+ * alignment 0..15.
  */
 
 
@@ -30,6 +31,8 @@ static void ngx_vod_test_vector(const char *data, uint64_t expected);
 static void ngx_vod_test_combine(const u_char *buf, size_t len);
 static void ngx_vod_test_combine_long(void);
 static void ngx_vod_test_lengths(u_char *buf);
+static void ngx_vod_test_lengths_of(u_char *buf, const char *name,
+    ngx_vod_test_crc_pt crc);
 static void ngx_vod_test_big(u_char *buf);
 static void ngx_vod_test_pieces(const u_char *buf, size_t len);
 
@@ -41,6 +44,7 @@ static struct {
     { "ngx_vod_crc64", ngx_vod_crc64 },
     { "table", ngx_vod_crc64_table },
     { "pclmul", ngx_vod_crc64_pclmul },
+    { "vpclmul", ngx_vod_crc64_vpclmul },
 };
 
 
@@ -52,7 +56,7 @@ main(void)
 
     ngx_vod_crc64_init();
 
-    pclmul = (strcmp(ngx_vod_crc64_implementation(), "pclmul") == 0);
+    pclmul = (strcmp(ngx_vod_crc64_implementation(), "table") != 0);
 
     ngx_vod_test_diag("implementation: %s", ngx_vod_crc64_implementation());
 
@@ -61,9 +65,16 @@ main(void)
                           "x86): only the table implementation is tested");
     }
 
-    ngx_vod_test_ok(strcmp(ngx_vod_crc64_implementation(), "pclmul") == 0
+    ngx_vod_test_ok(strcmp(ngx_vod_crc64_implementation(), "vpclmul") == 0
+                    || strcmp(ngx_vod_crc64_implementation(), "pclmul") == 0
                     || strcmp(ngx_vod_crc64_implementation(), "table") == 0,
-                    "implementation is \"pclmul\" or \"table\"");
+                    "implementation is \"vpclmul\", \"pclmul\" or "
+                    "\"table\"");
+
+    if (pclmul && strcmp(ngx_vod_crc64_implementation(), "vpclmul") != 0) {
+        ngx_vod_test_diag("this CPU lacks AVX-512 VPCLMULQDQ: vpclmul runs "
+                          "pclmul");
+    }
 
     buf = malloc(NGX_VOD_TEST_BIG + 64);
     if (buf == NULL) {
@@ -325,6 +336,15 @@ ngx_vod_test_combine_long(void)
 static void
 ngx_vod_test_lengths(u_char *buf)
 {
+    ngx_vod_test_lengths_of(buf, "pclmul", ngx_vod_crc64_pclmul);
+    ngx_vod_test_lengths_of(buf, "vpclmul", ngx_vod_crc64_vpclmul);
+}
+
+
+static void
+ngx_vod_test_lengths_of(u_char *buf, const char *name,
+    ngx_vod_test_crc_pt crc)
+{
     size_t    off, len, bad;
     uint64_t  seed, x, y;
 
@@ -339,7 +359,7 @@ ngx_vod_test_lengths(u_char *buf)
             seed = len * 0x9e3779b97f4a7c15ULL;
 
             x = ngx_vod_crc64_table(0, buf + off, len);
-            y = ngx_vod_crc64_pclmul(0, buf + off, len);
+            y = crc(0, buf + off, len);
 
             if (x != y) {
                 bad = len;
@@ -347,7 +367,7 @@ ngx_vod_test_lengths(u_char *buf)
             }
 
             x = ngx_vod_crc64_table(seed, buf + off, len);
-            y = ngx_vod_crc64_pclmul(seed, buf + off, len);
+            y = crc(seed, buf + off, len);
 
             if (x != y) {
                 bad = len;
@@ -356,8 +376,8 @@ ngx_vod_test_lengths(u_char *buf)
         }
 
         if (!ngx_vod_test_ok(bad == (size_t) -1,
-                             "pclmul = table, lengths 0..%d at offset %zu",
-                             NGX_VOD_TEST_MAX_LEN, off))
+                             "%s = table, lengths 0..%d at offset %zu",
+                             name, NGX_VOD_TEST_MAX_LEN, off))
         {
             ngx_vod_test_diag("first mismatch at length %zu", bad);
         }
@@ -386,6 +406,11 @@ ngx_vod_test_big(u_char *buf)
         y = ngx_vod_crc64_pclmul(0, buf + off, lens[i]);
 
         ngx_vod_test_ok(x == y, "pclmul = table, %zu bytes at offset %zu",
+                        lens[i], off);
+
+        y = ngx_vod_crc64_vpclmul(0, buf + off, lens[i]);
+
+        ngx_vod_test_ok(x == y, "vpclmul = table, %zu bytes at offset %zu",
                         lens[i], off);
     }
 }
