@@ -42,7 +42,8 @@ static ngx_int_t ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body);
 static ngx_uint_t ngx_http_vod_upload_body_waiting(ngx_http_request_t *r);
 static void ngx_http_vod_upload_body_shrink(ngx_http_request_t *r,
-    ngx_buf_t *b);
+    ngx_http_vod_upload_body_t *body);
+static void ngx_http_vod_upload_body_cleanup(void *data);
 static void ngx_http_vod_upload_body_own(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body);
 
@@ -51,7 +52,23 @@ ngx_int_t
 ngx_http_vod_upload_body_start(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body)
 {
-    ngx_int_t  rc;
+    ngx_int_t            rc;
+    ngx_http_cleanup_t  *cln;
+
+    /*
+     * run before the owner's cleanups (added before): nginx's buffer
+     * points back at its own memory before the owner's is freed
+     */
+
+    if (body->window) {
+        cln = ngx_http_cleanup_add(r, 0);
+        if (cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cln->handler = ngx_http_vod_upload_body_cleanup;
+        cln->data = r;
+    }
 
     body->reading = 1;
 
@@ -351,8 +368,6 @@ ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
     }
 
     if (body->own_start == NULL) {
-        ngx_http_vod_upload_body_shrink(r, b);
-
         body->own_start = b->start;
         body->own_end = b->end;
     }
@@ -404,6 +419,11 @@ ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod body: read into %p, %uz bytes", p, n);
 
+    if (!body->shrunk) {
+        body->shrunk = 1;
+        ngx_http_vod_upload_body_shrink(r, body);
+    }
+
     b->start = p;
     b->pos = p;
     b->last = p;
@@ -433,7 +453,7 @@ ngx_http_vod_upload_body_waiting(ngx_http_request_t *r)
 
 #if (NGX_HTTP_V2)
     if (r->stream) {
-        return 1;
+        return !r->stream->in_closed;
     }
 #endif
 
@@ -456,17 +476,21 @@ ngx_http_vod_upload_body_waiting(ngx_http_request_t *r)
 
 
 /*
- * HTTP/1.1: once the owner has windows, nginx's own buffer
+ * HTTP/1.1: once the owner's windows take the bytes, nginx's own buffer
  * (client_body_buffer_size) only takes what the owner does not place
- * (a form's fields, bytes nobody waited for): a small one will do, and
- * thousands of slow uploads do not each hold client_body_buffer_size.
- * HTTP/2 keeps its own: its size is the window granted.
+ * (bytes nobody waited for yet): a small one will do, and thousands of
+ * slow uploads do not each hold client_body_buffer_size.  Not before the
+ * first window (a form's fields and cover come in nginx's buffer), and
+ * only a buffer that is an allocation of its own (not header_in's room).
+ * HTTP/2 keeps its own: its size is the window nginx grants.
  */
 
 static void
-ngx_http_vod_upload_body_shrink(ngx_http_request_t *r, ngx_buf_t *b)
+ngx_http_vod_upload_body_shrink(ngx_http_request_t *r,
+    ngx_http_vod_upload_body_t *body)
 {
-    u_char  *p;
+    u_char            *p;
+    ngx_pool_large_t  *l;
 
 #if (NGX_HTTP_V2)
     if (r->stream) {
@@ -474,7 +498,17 @@ ngx_http_vod_upload_body_shrink(ngx_http_request_t *r, ngx_buf_t *b)
     }
 #endif
 
-    if ((size_t) (b->end - b->start) <= NGX_HTTP_VOD_BODY_OWN) {
+    if ((size_t) (body->own_end - body->own_start) <= NGX_HTTP_VOD_BODY_OWN) {
+        return;
+    }
+
+    for (l = r->pool->large; l; l = l->next) {
+        if (l->alloc == body->own_start) {
+            break;
+        }
+    }
+
+    if (l == NULL) {
         return;
     }
 
@@ -483,16 +517,25 @@ ngx_http_vod_upload_body_shrink(ngx_http_request_t *r, ngx_buf_t *b)
         return;
     }
 
-    /* nginx's buffer is its own allocation unless it is in header_in */
+    (void) ngx_pfree(r->pool, body->own_start);
 
-    if (ngx_pfree(r->pool, b->start) != NGX_OK) {
-        return;
+    body->own_start = p;
+    body->own_end = p + NGX_HTTP_VOD_BODY_OWN;
+}
+
+
+static void
+ngx_http_vod_upload_body_cleanup(void *data)
+{
+    ngx_http_request_t *r = data;
+
+    ngx_http_vod_upload_body_t  *body;
+
+    body = ngx_http_get_module_ctx(r, ngx_http_vod_upload_module);
+
+    if (body) {
+        ngx_http_vod_upload_body_own(r, body);
     }
-
-    b->start = p;
-    b->pos = p;
-    b->last = p;
-    b->end = p + NGX_HTTP_VOD_BODY_OWN;
 }
 
 

@@ -73,6 +73,7 @@ struct ngx_http_vod_upload_body_s {
     unsigned                          reading:1;  /* started, not ended */
     unsigned                          paused:1;
     unsigned                          aimed:1;    /* at the owner's */
+    unsigned                          shrunk:1;
 };
 
 

@@ -118,6 +118,8 @@ struct ngx_http_vod_upload_relay_s {
 
     /* the body */
     off_t                           length;     /* -1: not known */
+    /* what bounds the length (-1: nothing), for parts that end early */
+    off_t                           bound;
     uint64_t                        part_size;  /* when the length is */
     off_t                           received;
     ngx_http_vod_slot_t            *slots;
@@ -348,6 +350,22 @@ ngx_http_vod_upload_relay_create(ngx_http_request_t *r,
     ctx->handler = handler;
     ctx->start = ngx_current_msec;
     ctx->length = length;
+
+    /*
+     * a body of unknown length is bounded by the request's
+     * Content-Length (a form's), else by client_max_body_size; taken now,
+     * as nginx's chunked filter counts the bytes into content_length_n
+     */
+
+    if (length >= 0) {
+        ctx->bound = length;
+
+    } else if (!r->headers_in.chunked && r->headers_in.content_length_n >= 0) {
+        ctx->bound = r->headers_in.content_length_n;
+
+    } else {
+        ctx->bound = conf->max_body_size ? conf->max_body_size : -1;
+    }
 
     if (length > 0) {
         ctx->part_size = ngx_vod_parts_size(length, conf->part_size,
@@ -583,6 +601,8 @@ ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *ctx)
         ctx->single = 1;
     }
 
+    ngx_http_vod_slots_idle(ctx, 1);
+
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod upload: body of %O bytes read, %ui part(s), %s",
                    ctx->received, ctx->sealed,
@@ -600,6 +620,8 @@ static void
 ngx_http_vod_keep_end(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 {
     ngx_http_vod_slot_t  *slot;
+
+    ngx_http_vod_upload_buffers_leave(&ctx->buffers);
 
     slot = ctx->filling;
 
@@ -625,6 +647,8 @@ ngx_http_vod_keep_end(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     if (ctx->length < 0 || ctx->received < ctx->length) {
         ctx->kept = 1;
     }
+
+    ngx_http_vod_slots_idle(ctx, 1);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod upload: the request's bytes end at %O, %ui part(s), "
@@ -1636,11 +1660,7 @@ ngx_http_vod_slot_may_end(ngx_http_vod_upload_relay_t *ctx, ngx_uint_t part,
         size = ctx->part_size ? ctx->part_size : ctx->conf->part_size;
 
     } else {
-        upper = ctx->request->headers_in.content_length_n;
-
-        if (upper < 0) {
-            upper = ctx->conf->max_body_size ? ctx->conf->max_body_size : -1;
-        }
+        upper = ctx->bound;
 
         if (upper < 0) {
             return 0;
@@ -1783,6 +1803,14 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
     if (ctx->failed && ctx->reading) {
         ctx->reading = 0;
         ctx->handler->stop(r);
+    }
+
+    /* the reader stopped: the part it was filling is not one */
+
+    if (ctx->failed && ctx->filling) {
+        ctx->filling->state = NGX_HTTP_VOD_SLOT_FREE;
+        ctx->filling = NULL;
+        ngx_http_vod_slots_idle(ctx, 1);
     }
 
     if (ctx->failed || ctx->committed
@@ -3566,7 +3594,13 @@ ngx_http_vod_fail(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         }
     }
 
-    /* nothing more is written: memory not in use goes back */
+    /* parts not sent yet never will be; nothing more is written */
+
+    for (i = 0; i < ctx->nslots; i++) {
+        if (ctx->slots[i].state == NGX_HTTP_VOD_SLOT_READY) {
+            ctx->slots[i].state = NGX_HTTP_VOD_SLOT_FREE;
+        }
+    }
 
     ngx_http_vod_upload_buffers_leave(&ctx->buffers);
     ngx_http_vod_slots_idle(ctx, 1);

@@ -273,3 +273,29 @@ Digest::MD5::md5_hex($media)
 --- error_log eval
 [qr/vod body: read into \S+, \d+ bytes/,
  qr/vod body: \d+ bytes, [1-9]\d{5,} of them read in place/]
+
+
+
+=== TEST 12: a chunked body with nothing to bound it: its part never ends early, however slowly it comes
+nginx counts a chunked body's bytes into its Content-Length as they come:
+that is no bound.
+--- config
+location /upload/ {
+    vod_upload;
+    client_max_body_size 0;
+}
+--- more_headers
+Transfer-Encoding: chunked
+--- request eval
+my $b = VodTest::bytes(3_600_000, 121);
+my @c = map { my $c = substr $b, $_ * 1_200_000, 1_200_000;
+              sprintf("%x\r\n", length $c) . $c . "\r\n" } 0 .. 2;
+[["PUT /upload/chunked-slow.mp4\n" . $c[0],
+  { value => $c[1], delay_before => 1.2 },
+  { value => $c[2] . "0\r\n\r\n", delay_before => 1.2 }]]
+--- timeout: 10
+--- error_code: 200
+--- emulator_ops: ApplyUpload PutObject CommitUpload
+--- landed_md5 eval: VodTest::md5(3_600_000, 121)
+--- no_error_log
+ends at
