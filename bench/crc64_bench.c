@@ -7,12 +7,14 @@
  * ngx_vod_crc64_combine().  Not a test: timings never fail the exit code.
  *
  *     crc64_bench [MiB [rounds]]          defaults: 64 MiB, best of 7
+ *     crc64_bench --file PATH             the CRC-64 of a file's bytes
  */
 
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <openssl/evp.h>
 
@@ -37,6 +39,40 @@ static void ngx_vod_bench_report(const char *name, double gbs, double md5,
     double table, double target);
 
 
+static int
+ngx_vod_bench_file(const char *path)
+{
+    FILE      *f;
+    size_t     n;
+    uint64_t   crc;
+    u_char     buf[1 << 16];
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        perror(path);
+        return 2;
+    }
+
+    crc = 0;
+
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        crc = ngx_vod_crc64(crc, buf, n);
+    }
+
+    if (ferror(f)) {
+        perror(path);
+        fclose(f);
+        return 2;
+    }
+
+    fclose(f);
+
+    printf("crc64 %" PRIu64 "\n", crc);
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -46,11 +82,17 @@ main(int argc, char **argv)
     uint64_t   x, crc_table, crc_pclmul, crc_vpclmul;
     double     md5, table, fast, wide, comb_rand, comb_fixed;
 
+    /* --file PATH: the CRC-64 of a file's bytes (for upload_bench) */
+
+    if (argc == 3 && strcmp(argv[1], "--file") == 0) {
+        return ngx_vod_bench_file(argv[2]);
+    }
+
     mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
     rounds = argc > 2 ? atoi(argv[2]) : 7;
 
     if (mib == 0 || rounds <= 0) {
-        fprintf(stderr, "usage: %s [MiB [rounds]]\n", argv[0]);
+        fprintf(stderr, "usage: %s [MiB [rounds]] | --file PATH\n", argv[0]);
         return 2;
     }
 

@@ -3,7 +3,8 @@
 # the node packages of the tests (t/node, pinned by its package-lock.json)
 # and of the upload page (examples/upload-page).  `setup.sh heavy` adds
 # what make fuzz, make test-asan and make test-valgrind need; `setup.sh
-# bench` what the benchmarks need (make -C bench events: wrk).
+# bench` what the benchmarks need (make -C bench events: wrk; make -C
+# bench h2: h2load).
 # Idempotent: when everything is there it changes nothing and says so.
 # Without root and with packages missing, it names them and stops.
 
@@ -31,10 +32,11 @@ if [ "${1:-}" = heavy ]; then
     packages+=(clang libclang-rt-14-dev libasan8 valgrind)
 fi
 
-# `setup.sh bench` (make -C bench events): wrk, the HTTP load generator
-# with Lua scripting that drives the events benchmark
+# `setup.sh bench`: wrk, the HTTP load generator with Lua scripting that
+# drives the events benchmark (make -C bench events), and nghttp2's
+# h2load, the client of the HTTP/2 benchmark (make -C bench h2)
 if [ "${1:-}" = bench ]; then
-    packages+=(wrk)
+    packages+=(wrk nghttp2-client)
 fi
 
 missing=()
