@@ -3160,6 +3160,28 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           ? &ctx->cos.key : &ctx->cover_key,
                           call->status);
 
+        } else if (call->status == NGX_HTTP_NOT_FOUND
+                   && what == NGX_HTTP_VOD_CLEAN_ABORT && !ctx->sweep
+                   && !ctx->terminate && !ctx->completed
+                   && !ctx->object_written && ctx->cleanup_tries == 1
+                   && ngx_time() < ctx->cos.expires)
+        {
+            /*
+             * the upload's own multipart upload, never completed nor
+             * aborted by an earlier try, is not there: not to be taken on
+             * one answer; the journal's record stays, and the sweep
+             * aborts it again later
+             */
+
+            ctx->left_behind = 1;
+
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "vod upload: COS answered 404 to the abort of the "
+                          "multipart upload \"%V\" of %V%V, never "
+                          "completed: its journal record stays for the "
+                          "sweep", &ctx->upload_id, &ctx->cos.host,
+                          &ctx->cos.key);
+
         } else if (call->status == NGX_HTTP_NOT_FOUND) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: no multipart upload \"%V\" of %V%V "

@@ -359,7 +359,41 @@ GET /upload/
 
 
 
-=== TEST 9: another nginx sharing the journal from another pid namespace leaves this one's live uploads alone
+=== TEST 9: an abort answered 404 for an upload never completed: its record stays, the sweep aborts it
+COS's 404 to the abort of the upload's own multipart upload, which it
+never completed, is not taken on one answer. The upload fails: a chunked
+body over client_max_body_size.
+--- http_config
+vod_upload_journal_sweep 1s;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    client_max_body_size 2m;
+}
+--- init
+$VodTest::Emu->fault(op => 'AbortMultipartUpload', status => 404, code => 'NoSuchUpload');
+--- more_headers
+Transfer-Encoding: chunked
+--- request eval
+my $b = VodTest::bytes(3_000_000, 191);
+my $chunked = '';
+for (my $i = 0; $i < length $b; $i += 100_000) {
+    my $c = substr $b, $i, 100_000;
+    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
+}
+"PUT /upload/a.mp4\n" . $chunked . "0\r\n\r\n"
+--- error_code: 413
+--- emulator_wait
+!@{ $s->{uploads} } && main::no_records()
+--- landed_md5: none
+--- error_log eval
+[qr/\[info\] .*vod upload: COS answered 404 to the abort of the multipart upload "[^"]+" of \S+\/a.mp4, never completed: its journal record stays for the sweep/,
+ qr/vod upload: aborted the multipart upload "[^"]+" of \S+\/a.mp4 \(status 204\)/]
+
+
+
+=== TEST 10: another nginx sharing the journal from another pid namespace leaves this one's live uploads alone
 --- config
 location /upload/ {
     vod_upload;
