@@ -170,6 +170,8 @@ struct ngx_http_vod_upload_relay_s {
     unsigned                        failed:1;
     /* an Initiate went out and its answer was lost */
     unsigned                        initiate_unsure:1;
+    /* COS answered 404 to the abort of an upload never completed */
+    unsigned                        abort_missing:1;
     unsigned                        listed:1;
     /* an object may be in COS: a PutObject or Complete without answer */
     unsigned                        object_written:1;
@@ -2965,7 +2967,9 @@ ngx_http_vod_cleanup(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
         {
             what = NGX_HTTP_VOD_CLEAN_ABORT;
 
-        } else if (ctx->initiate_unsure && !ctx->listed) {
+        } else if ((ctx->initiate_unsure || ctx->abort_missing)
+                   && !ctx->listed)
+        {
             what = NGX_HTTP_VOD_CLEAN_LIST;
 
         } else if (ctx->lost.nelts > ctx->lost_done) {
@@ -3174,6 +3178,7 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
              */
 
             ctx->left_behind = 1;
+            ctx->abort_missing = 1;
 
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: COS answered 404 to the abort of the "
@@ -3183,6 +3188,13 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           &ctx->cos.key);
 
         } else if (call->status == NGX_HTTP_NOT_FOUND) {
+
+            /* the sweep's: a list tells whether it is still there */
+
+            if (what == NGX_HTTP_VOD_CLEAN_ABORT && ctx->sweep) {
+                ctx->abort_missing = 1;
+            }
+
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: no multipart upload \"%V\" of %V%V "
                           "to abort (completed or aborted before)",
@@ -3243,6 +3255,7 @@ ngx_http_vod_cleanup_list(ngx_http_request_t *r,
 {
     size_t                       i;
     ngx_str_t                   *id;
+    ngx_uint_t                   own;
     ngx_vod_cos_upload_t        *u;
     ngx_vod_cos_xml_doc_t        doc;
     ngx_vod_cos_list_uploads_t  *list;
@@ -3258,12 +3271,14 @@ ngx_http_vod_cleanup_list(ngx_http_request_t *r,
     for (i = 0; i < list->nuploads; i++) {
         u = &list->uploads[i];
 
+        own = (u->upload_id.len == ctx->upload_id.len
+               && ngx_strncmp(u->upload_id.data, ctx->upload_id.data,
+                              u->upload_id.len) == 0);
+
         if (u->key.len != ctx->cos.key.len - 1
             || ngx_strncmp(u->key.data, ctx->cos.key.data + 1, u->key.len)
                != 0
-            || (u->upload_id.len == ctx->upload_id.len
-                && ngx_strncmp(u->upload_id.data, ctx->upload_id.data,
-                               u->upload_id.len) == 0))
+            || (own && !ctx->abort_missing))
         {
             continue;
         }
@@ -3275,9 +3290,17 @@ ngx_http_vod_cleanup_list(ngx_http_request_t *r,
 
         ngx_http_vod_copy(r->pool, id, u->upload_id.data, u->upload_id.len);
 
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "vod upload: found the multipart upload \"%V\" of "
-                      "an Initiate whose answer was lost", id);
+        if (own) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod upload: the multipart upload \"%V\" is still "
+                          "listed after COS answered 404 to its abort: "
+                          "aborting it again", id);
+
+        } else {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod upload: found the multipart upload \"%V\" of "
+                          "an Initiate whose answer was lost", id);
+        }
     }
 
     /* the next page, from the markers; a page that does not move ends */

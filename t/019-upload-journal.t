@@ -359,10 +359,11 @@ GET /upload/
 
 
 
-=== TEST 9: an abort answered 404 for an upload never completed: its record stays, the sweep aborts it
+=== TEST 9: an abort answered 404 for an upload never completed: listed still, aborted again; its record stays for the sweep
 COS's 404 to the abort of the upload's own multipart upload, which it
-never completed, is not taken on one answer. The upload fails: a chunked
-body over client_max_body_size.
+never completed, is not taken on one answer: ListMultipartUploads shows
+it, it is aborted again, and the journal's record stays until the sweep
+finds it gone. The upload fails: a chunked body over client_max_body_size.
 --- http_config
 vod_upload_journal_sweep 1s;
 --- config
@@ -389,7 +390,9 @@ for (my $i = 0; $i < length $b; $i += 100_000) {
 --- landed_md5: none
 --- error_log eval
 [qr/\[info\] .*vod upload: COS answered 404 to the abort of the multipart upload "[^"]+" of \S+\/a.mp4, never completed: its journal record stays for the sweep/,
- qr/vod upload: aborted the multipart upload "[^"]+" of \S+\/a.mp4 \(status 204\)/]
+ qr/\[warn\] .*vod upload: the multipart upload "[^"]+" is still listed after COS answered 404 to its abort: aborting it again/,
+ qr/vod upload: aborted the multipart upload "[^"]+" of \S+\/a.mp4 \(status 204\)/,
+ qr/vod upload: no multipart upload "[^"]+" of \S+\/a.mp4 to abort \(completed or aborted before\)/]
 
 
 
