@@ -446,32 +446,21 @@ ngx_vod_crc64_pclmul_tail(__m128i x0, const u_char *p, size_t len)
 static inline NGX_VOD_CRC64_TARGET uint64_t
 ngx_vod_crc64_pclmul_lanes(__m128i x[8], const u_char *p, size_t len)
 {
-    __m128i                        x0, x1;
+    int                            i;
+    __m128i                        x0;
     const ngx_vod_crc64_consts_t  *c;
 
     c = &ngx_vod_crc64_k;
 
     /* lane i is followed by 7 - i lanes */
 
-    x0 = _mm_xor_si128(
-             _mm_xor_si128(ngx_vod_crc64_fold(x[0],
-                                              ngx_vod_crc64_const(c->fold[6])),
-                           ngx_vod_crc64_fold(x[1],
-                                              ngx_vod_crc64_const(c->fold[5]))),
-             _mm_xor_si128(ngx_vod_crc64_fold(x[2],
-                                              ngx_vod_crc64_const(c->fold[4])),
-                           ngx_vod_crc64_fold(x[3],
-                                              ngx_vod_crc64_const(c->fold[3]))));
-    x1 = _mm_xor_si128(
-             _mm_xor_si128(ngx_vod_crc64_fold(x[4],
-                                              ngx_vod_crc64_const(c->fold[2])),
-                           ngx_vod_crc64_fold(x[5],
-                                              ngx_vod_crc64_const(c->fold[1]))),
-             _mm_xor_si128(ngx_vod_crc64_fold(x[6],
-                                              ngx_vod_crc64_const(c->fold[0])),
-                           x[7]));
+    x0 = x[7];
 
-    x0 = _mm_xor_si128(x0, x1);
+    for (i = 0; i < 7; i++) {
+        x0 = _mm_xor_si128(x0,
+                           ngx_vod_crc64_fold(x[i],
+                               ngx_vod_crc64_const(c->fold[6 - i])));
+    }
 
     return ngx_vod_crc64_pclmul_tail(x0, p, len);
 }

@@ -4,9 +4,9 @@
  *
  * libFuzzer target of CRC-64 (ngx_vod_crc64.c), run over every byte of
  * every upload, with CPU paths (PCLMULQDQ, AVX-512 VPCLMULQDQ) and a
- * table path: they agree on any bytes at any alignment, a CRC fed in two pieces is the
- * CRC fed at once, and combining the pieces' CRCs gives it too (as the
- * whole object's CRC is made from its parts').
+ * table path: they agree on any bytes at any alignment, a CRC fed in two
+ * pieces is the CRC fed at once, and combining the pieces' CRCs gives it
+ * too (as the whole object's CRC is made from its parts').
  */
 
 #include "fuzz.h"

@@ -5,9 +5,10 @@
  * A test tool, loaded into nginx with LD_PRELOAD: malloc() of exactly
  * VOD_TEST_FAIL_MALLOC_SIZE bytes fails (ENOMEM), and so does an
  * anonymous mmap() of that length (the module's part buffers); every
- * other one is the next malloc() or mmap() in the search order: glibc's, or, under make test-asan,
- * the ASan runtime's, preloaded after this library (memory from glibc's
- * allocator freed by ASan's free() would be a report of its own).  Tests
+ * other one is the next malloc() or mmap() in the search order: glibc's,
+ * or, under make test-asan, the ASan runtime's, preloaded after this
+ * library (memory from glibc's allocator freed by ASan's free() would be
+ * a report of its own).  Tests
  * choose a size that only the allocation they want to fail asks for (a
  * part buffer of a size no other allocation has).
  */
