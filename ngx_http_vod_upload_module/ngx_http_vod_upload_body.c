@@ -18,8 +18,13 @@
  * It is pointed back at nginx's own memory whenever the owner has no
  * window and when the reader stops, so that nginx never writes into
  * memory the owner may free.  HTTP/2 may write into the buffer at any
- * time within the window it granted: a window never exceeds nginx's own
- * buffer, so that pointing back always leaves room for what was granted.
+ * time within the window it granted, which is what is left of the window
+ * it points at: it is pointed back only when nginx's own buffer holds
+ * that much, and otherwise stays where it is (the owner's memory stays
+ * mapped until the request is freed, and a part is never begun there
+ * again once the owner has no window: see the engine).  So the window a
+ * stream is granted is as large as the part has room for, not nginx's
+ * own buffer (client_body_buffer_size, http2_body_preread_size).
  */
 
 
@@ -44,6 +49,7 @@ static ngx_uint_t ngx_http_vod_upload_body_waiting(ngx_http_request_t *r);
 static void ngx_http_vod_upload_body_shrink(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body);
 static void ngx_http_vod_upload_body_cleanup(void *data);
+static size_t ngx_http_vod_upload_body_granted(ngx_http_request_t *r);
 static void ngx_http_vod_upload_body_own(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body);
 
@@ -338,16 +344,12 @@ static ngx_int_t
 ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
     ngx_http_vod_upload_body_t *body)
 {
-    size_t                    n, room;
+    size_t                    n;
     u_char                   *p;
     ngx_buf_t                *b;
     ngx_int_t                 rc;
     ngx_chain_t              *cl;
     ngx_http_request_body_t  *rb;
-#if (NGX_HTTP_V2)
-    size_t                    granted;
-    ngx_http_v2_stream_t     *stream;
-#endif
 
     rb = r->request_body;
 
@@ -384,34 +386,17 @@ ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    room = body->own_end - body->own_start;
-
 #if (NGX_HTTP_V2)
 
     /*
      * HTTP/2: nginx grants the client as much window as its buffer holds,
      * and copies DATA into it as frames come.  The owner's window is
-     * taken only when it holds what was granted and not yet received,
-     * and never more than nginx's own buffer (see above).
+     * taken only when it holds what was granted and not yet received.
      */
 
-    stream = r->stream;
-
-    if (stream) {
-        granted = stream->recv_window > 0 ? (size_t) stream->recv_window : 0;
-
-        if (stream->connection->state.stream == stream) {
-            granted += stream->connection->state.length;
-        }
-
-        if (n > room) {
-            n = room;
-        }
-
-        if (n < granted) {
-            ngx_http_vod_upload_body_own(r, body);
-            return NGX_OK;
-        }
+    if (n < ngx_http_vod_upload_body_granted(r)) {
+        ngx_http_vod_upload_body_own(r, body);
+        return NGX_OK;
     }
 
 #endif
@@ -539,7 +524,41 @@ ngx_http_vod_upload_body_cleanup(void *data)
 }
 
 
-/* nginx's buffer back at its own memory (nothing in it is wanted) */
+/*
+ * HTTP/2: the bytes the client may still send without a new window: what
+ * nginx granted and has not received (the frame being read included).
+ * HTTP/1.1: none arrive unless read.
+ */
+
+static size_t
+ngx_http_vod_upload_body_granted(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_V2)
+    size_t                 granted;
+    ngx_http_v2_stream_t  *stream;
+
+    stream = r->stream;
+
+    if (stream) {
+        granted = stream->recv_window > 0 ? (size_t) stream->recv_window : 0;
+
+        if (stream->connection->state.stream == stream) {
+            granted += stream->connection->state.length;
+        }
+
+        return granted;
+    }
+#endif
+
+    return 0;
+}
+
+
+/*
+ * nginx's buffer back at its own memory (nothing in it is wanted), if it
+ * holds what the client may still send; otherwise it stays at the
+ * owner's (see the top of this file).
+ */
 
 static void
 ngx_http_vod_upload_body_own(ngx_http_request_t *r,
@@ -547,7 +566,10 @@ ngx_http_vod_upload_body_own(ngx_http_request_t *r,
 {
     ngx_buf_t  *b;
 
-    if (!body->aimed) {
+    if (!body->aimed
+        || ngx_http_vod_upload_body_granted(r)
+           > (size_t) (body->own_end - body->own_start))
+    {
         return;
     }
 

@@ -229,7 +229,9 @@ for (my $i = 0; $i < length $b; $i += 65536) {
 
 
 
-=== TEST 10: HTTP/2: DATA frames are copied into the part buffers, not nginx's
+=== TEST 10: HTTP/2: DATA frames are copied into the part buffers, not nginx's, and the window is the part's room
+nginx's own body buffer is 64k here (http2_body_preread_size): the stream
+is granted what the part has room for.
 --- http2
 --- config
 location /upload/ {
@@ -241,7 +243,7 @@ location /upload/ {
 --- error_code: 200
 --- landed_md5 eval: VodTest::md5(3_000_000, 101)
 --- error_log eval
-[qr/vod body: read into \S+, \d+ bytes/,
+[qr/vod body: read into \S+, \d{6,} bytes/,
  qr/vod body: 3000000 bytes, [1-9]\d{5,} of them read in place/]
 
 
