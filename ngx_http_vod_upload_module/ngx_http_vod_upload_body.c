@@ -461,13 +461,15 @@ ngx_http_vod_upload_body_waiting(ngx_http_request_t *r)
 
 
 /*
- * HTTP/1.1: once the owner's windows take the bytes, nginx's own buffer
- * (client_body_buffer_size) only takes what the owner does not place
- * (bytes nobody waited for yet): a small one will do, and thousands of
- * slow uploads do not each hold client_body_buffer_size.  Not before the
- * first window (a form's fields and cover come in nginx's buffer), and
- * only a buffer that is an allocation of its own (not header_in's room).
- * HTTP/2 keeps its own: its size is the window nginx grants.
+ * Once the owner's windows take the bytes, nginx's own buffer
+ * (client_body_buffer_size; HTTP/2: at least http2_body_preread_size)
+ * only takes what the owner does not place (bytes nobody waited for
+ * yet): a small one will do, and thousands of slow uploads do not each
+ * hold client_body_buffer_size.  Not before the first window (a form's
+ * fields and cover come in nginx's buffer), and only a buffer that is an
+ * allocation of its own (not header_in's room).  HTTP/2 windows are the
+ * owner's then; nginx's buffer is pointed back at only when it holds
+ * what was granted (ngx_http_vod_upload_body_own()).
  */
 
 static void
@@ -476,12 +478,6 @@ ngx_http_vod_upload_body_shrink(ngx_http_request_t *r,
 {
     u_char            *p;
     ngx_pool_large_t  *l;
-
-#if (NGX_HTTP_V2)
-    if (r->stream) {
-        return;
-    }
-#endif
 
     if ((size_t) (body->own_end - body->own_start) <= NGX_HTTP_VOD_BODY_OWN) {
         return;
