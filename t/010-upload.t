@@ -90,13 +90,7 @@ location /upload/ {
 --- more_headers
 Transfer-Encoding: chunked
 --- request eval
-my $b = VodTest::bytes(2_500_000, 3);
-my $chunked = '';
-for (my $i = 0; $i < length $b; $i += 300_000) {
-    my $c = substr $b, $i, 300_000;
-    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
-}
-"PUT /upload/chunked.mov\n" . $chunked . "0\r\n\r\n"
+"PUT /upload/chunked.mov\n" . VodTest::chunked(VodTest::bytes(2_500_000, 3), 300_000)
 --- error_code: 200
 --- response_body_like: "Size":2500000\}
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 CompleteMultipartUpload CommitUpload

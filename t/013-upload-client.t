@@ -109,13 +109,7 @@ location /upload/ {
 --- more_headers
 Transfer-Encoding: chunked
 --- request eval
-my $b = VodTest::bytes(3_000_000, 33);
-my $chunked = '';
-for (my $i = 0; $i < length $b; $i += 100_000) {
-    my $c = substr $b, $i, 100_000;
-    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
-}
-"PUT /upload/big.mp4\n" . $chunked . "0\r\n\r\n"
+"PUT /upload/big.mp4\n" . VodTest::chunked(VodTest::bytes(3_000_000, 33), 100_000)
 --- error_code: 413
 --- response_body_like: "code":"EntityTooLarge","message":"the body is larger than client_max_body_size"
 --- landed_md5: none

@@ -377,13 +377,7 @@ $VodTest::Emu->fault(op => 'AbortMultipartUpload', status => 404, code => 'NoSuc
 --- more_headers
 Transfer-Encoding: chunked
 --- request eval
-my $b = VodTest::bytes(3_000_000, 191);
-my $chunked = '';
-for (my $i = 0; $i < length $b; $i += 100_000) {
-    my $c = substr $b, $i, 100_000;
-    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
-}
-"PUT /upload/a.mp4\n" . $chunked . "0\r\n\r\n"
+"PUT /upload/a.mp4\n" . VodTest::chunked(VodTest::bytes(3_000_000, 191), 100_000)
 --- error_code: 413
 --- emulator_wait
 !@{ $s->{uploads} } && main::no_records()

@@ -672,12 +672,7 @@ location = /app {
 Transfer-Encoding: chunked
 --- request eval
 my $ev = $main::Deleted =~ s/\}$/,"Pad":"/r . ('x' x 20_000) . '"}';
-my $chunked = '';
-for (my $i = 0; $i < length $ev; $i += 1000) {
-    my $c = substr $ev, $i, 1000;
-    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
-}
-"POST /cb\n" . $chunked . "0\r\n\r\n"
+"POST /cb\n" . VodTest::chunked($ev, 1000)
 --- error_code: 200
 --- app_body eval: $main::Deleted =~ s/\}$/,"Pad":"/r . ('x' x 20_000) . '"}'
 --- no_error_log

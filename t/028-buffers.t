@@ -214,13 +214,7 @@ location /upload/ {
 --- more_headers
 Transfer-Encoding: chunked
 --- request eval
-my $b = VodTest::bytes(3_000_000, 91);
-my $chunked = '';
-for (my $i = 0; $i < length $b; $i += 65536) {
-    my $c = substr $b, $i, 65536;
-    $chunked .= sprintf("%x\r\n", length $c) . $c . "\r\n";
-}
-"PUT /upload/chunked.mp4\n" . $chunked . "0\r\n\r\n"
+"PUT /upload/chunked.mp4\n" . VodTest::chunked(VodTest::bytes(3_000_000, 91), 65536)
 --- error_code: 200
 --- landed_md5 eval: VodTest::md5(3_000_000, 91)
 --- error_log eval
@@ -290,8 +284,7 @@ location /upload/ {
 Transfer-Encoding: chunked
 --- request eval
 my $b = VodTest::bytes(3_600_000, 121);
-my @c = map { my $c = substr $b, $_ * 1_200_000, 1_200_000;
-              sprintf("%x\r\n", length $c) . $c . "\r\n" } 0 .. 2;
+my @c = map { VodTest::chunk(substr $b, $_ * 1_200_000, 1_200_000) } 0 .. 2;
 [["PUT /upload/chunked-slow.mp4\n" . $c[0],
   { value => $c[1], delay_before => 1.2 },
   { value => $c[2] . "0\r\n\r\n", delay_before => 1.2 }]]

@@ -346,6 +346,22 @@ sub bytes {
     return $s;
 }
 
+# HTTP/1.1 chunked coding: one chunk of data; data cut into chunks of size
+# bytes, then the last chunk
+sub chunk {
+    my ($data) = @_;
+    return sprintf("%x\r\n", length $data) . $data . "\r\n";
+}
+
+sub chunked {
+    my ($data, $size) = @_;
+    my $out = '';
+    for (my $i = 0; $i < length $data; $i += $size) {
+        $out .= chunk(substr $data, $i, $size);
+    }
+    return $out . "0\r\n\r\n";
+}
+
 # writes bytes to a file (a key file, media for a client); returns its path
 sub write_file {
     my ($path, $bytes) = @_;
