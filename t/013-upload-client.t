@@ -8,7 +8,6 @@ use lib "$FindBin::Bin/emulator/lib";
 
 use File::Temp ();
 use IO::Socket::INET ();
-use POSIX ();
 use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
@@ -34,19 +33,11 @@ our $H2Out = File::Temp::tempdir(CLEANUP => 1) . "/h2-put.out";
 
 sub h2_paused_put {
     unlink $H2Out;
-    my $pid = fork // die "fork: $!";
-    if ($pid) {
-        waitpid $pid, 0;
-        return;
-    }
-    POSIX::_exit(0) if fork // POSIX::_exit(1);
-
-    my $deadline = time + 10;
-    select undef, undef, undef, 0.05
-        until -s $Test::Nginx::Util::PidFile || time > $deadline;
-    { exec 'node', "$FindBin::Bin/node/h2-paused-put.js",
-           $ENV{TEST_NGINX_H2_PORT}, $H2Out; }
-    POSIX::_exit(1);
+    VodTest::detach(sub {
+        exec('node', "$FindBin::Bin/node/h2-paused-put.js",
+             $ENV{TEST_NGINX_H2_PORT}, $H2Out)
+            or die "node: $!";
+    }, after_start => 1);
 }
 
 sub h2_result {

@@ -9,7 +9,6 @@ use lib "$FindBin::Bin/emulator/lib";
 
 use File::Temp ();
 use IO::Socket::INET ();
-use POSIX ();
 use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
@@ -74,13 +73,11 @@ sub workers_of {
 sub upload_then {
     my ($signal) = @_;
 
-    # a grandchild: the runner reaps its own children (nginx)
-    my $pid = fork // die "fork: $!";
-    if ($pid) {
-        waitpid $pid, 0;
-        return;
-    }
-    POSIX::_exit(0) if fork // POSIX::_exit(1);
+    VodTest::detach(sub { upload_and_signal($signal) });
+}
+
+sub upload_and_signal {
+    my ($signal) = @_;
 
     my $deadline = time + 10;
     my ($sock, $master);
@@ -117,8 +114,6 @@ sub upload_then {
         my $buf;
         1 while time < $deadline && sysread $sock, $buf, 4096;
     }
-
-    POSIX::_exit(0);    # no destructor: the emulator is the parent's
 }
 
 sub aborted {
@@ -163,16 +158,12 @@ http {
 _EOC_
     close $fh;
 
-    my $pid = fork // die "fork: $!";
-    if ($pid) {
-        waitpid $pid, 0;
-        return;
-    }
-    POSIX::_exit(0) if fork // POSIX::_exit(1);
-    { exec 'timeout', '3', 'unshare', '--pid', '--fork', '--kill-child',
-           $ENV{TEST_NGINX_BINARY} // 'nginx', '-p', "$Side/",
-           '-c', "$Side/nginx.conf", '-g', 'daemon off; master_process off;'; }
-    POSIX::_exit(1);
+    VodTest::detach(sub {
+        exec('timeout', '3', 'unshare', '--pid', '--fork', '--kill-child',
+             $ENV{TEST_NGINX_BINARY} // 'nginx', '-p', "$Side/",
+             '-c', "$Side/nginx.conf", '-g', 'daemon off; master_process off;')
+            or die "unshare: $!";
+    });
 }
 
 sub sidecar_swept {

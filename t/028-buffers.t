@@ -11,7 +11,6 @@ use lib "$FindBin::Bin/emulator/lib";
 
 use Digest::MD5 ();
 use File::Temp ();
-use POSIX ();
 use Test::Nginx::Socket 'no_plan';
 use VodTest;
 
@@ -22,32 +21,19 @@ our $Out = File::Temp::tempdir(CLEANUP => 1);
 # a number of bytes taken over 2 MiB (2097152), as the debug log writes it
 our $Over2m = qr/vod buffers: .*, (?:\d{8,}|[3-9]\d{6}|2[1-9]\d{5}|209[89]\d{3}|2097[2-9]\d{2}|20971[6-9]\d|209715[3-9]) of 2097152 taken/;
 
-# A second upload beside the block's request, once nginx is up (a
-# grandchild: the runner reaps its own children); its answer goes to
-# $Out/answer-SEED.
+# A second upload beside the block's request, once nginx is up; its
+# answer goes to $Out/answer-SEED.
 sub background_put {
     my ($path, $n, $seed) = @_;
-    my $file = "$Out/body-$seed";
+    my $file = VodTest::write_file("$Out/body-$seed", VodTest::bytes($n, $seed));
 
-    open my $fh, '>', $file or die "$file: $!";
-    binmode $fh;
-    print $fh VodTest::bytes($n, $seed);
-    close $fh or die "$file: $!";
     unlink "$Out/answer-$seed";
 
-    my $pid = fork // die "fork: $!";
-    if ($pid) {
-        waitpid $pid, 0;
-        return;
-    }
-    POSIX::_exit(0) if fork // POSIX::_exit(1);
-
-    my $deadline = time + 10;
-    select undef, undef, undef, 0.05
-        until -s $Test::Nginx::Util::PidFile || time > $deadline;
-    { exec 'curl', '-s', '-o', "$Out/answer-$seed", '-T', $file,
-           "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}$path"; }
-    POSIX::_exit(1);
+    VodTest::detach(sub {
+        exec('curl', '-s', '-o', "$Out/answer-$seed", '-T', $file,
+             "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}$path")
+            or die "curl: $!";
+    }, after_start => 1);
 }
 
 repeat_each(1);

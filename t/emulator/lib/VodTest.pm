@@ -70,6 +70,7 @@ use warnings;
 use Digest::MD5 ();
 use FindBin ();
 use JSON::PP ();
+use POSIX ();
 use Test::More;
 
 use VodEmulator::Control;
@@ -344,6 +345,30 @@ sub bytes {
     substr($s, -1, 1) = 'E' if $n > 1;
 
     return $s;
+}
+
+# Runs code in a grandchild, beside the block's requests (the runner
+# reaps its own children, nginx among them); with after_start => 1 once
+# nginx's pid file is there (10 s at most). The grandchild ends when code
+# returns (or execs), without destructors: the emulator is the parent's.
+sub detach {
+    my ($code, %o) = @_;
+
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        waitpid $pid, 0;
+        return;
+    }
+    POSIX::_exit(0) if fork // POSIX::_exit(1);
+
+    if ($o{after_start}) {
+        my $deadline = time + 10;
+        select undef, undef, undef, 0.05
+            until -s $Test::Nginx::Util::PidFile || time > $deadline;
+    }
+
+    eval { $code->() };
+    POSIX::_exit($@ ? 1 : 0);
 }
 
 # HTTP/1.1 chunked coding: one chunk of data; data cut into chunks of size
