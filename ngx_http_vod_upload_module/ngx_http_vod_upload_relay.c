@@ -472,10 +472,6 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
                 return NGX_ERROR;
             }
 
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log,
-                           0, "vod upload: pause reading, %ui part(s) under "
-                           "way", ctx->sending);
-
             ctx->paused = 1;
             break;
         }
@@ -539,10 +535,6 @@ ngx_http_vod_upload_relay_window(ngx_http_vod_upload_relay_t *ctx,
             return NGX_DECLINED;
         }
 
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
-                       "vod upload: pause reading, %ui part(s) under way",
-                       ctx->sending);
-
         ctx->paused = 1;
         return NGX_AGAIN;
     }
@@ -568,14 +560,14 @@ ngx_http_vod_upload_relay_end(ngx_http_vod_upload_relay_t *ctx)
 
     ctx->reading = 0;
 
-    ngx_http_vod_upload_buffers_leave(&ctx->buffers);
-
     ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
 
     if (ctx->keep) {
         ngx_http_vod_keep_end(r, ctx);
         return;
     }
+
+    ngx_http_vod_upload_buffers_leave(&ctx->buffers);
 
     if (ctx->received == 0) {
         ngx_str_set(&msg, "the request's body is empty");
@@ -1434,6 +1426,9 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     }
 
     if (i == ctx->nslots) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod upload: pause reading, %ui part(s) under way",
+                       ctx->sending);
         return NULL;
     }
 
