@@ -376,30 +376,16 @@ ngx_http_vod_upload_body_aim(ngx_http_request_t *r,
 
     rc = body->window(r, &p, &n, ngx_http_vod_upload_body_waiting(r));
 
-    if (rc == NGX_AGAIN) {
-        ngx_http_vod_upload_body_own(r, body);
-        return NGX_AGAIN;
-    }
-
-    if (rc != NGX_OK || n == 0) {
-        ngx_http_vod_upload_body_own(r, body);
-        return NGX_OK;
-    }
-
-#if (NGX_HTTP_V2)
-
     /*
-     * HTTP/2: nginx grants the client as much window as its buffer holds,
-     * and copies DATA into it as frames come.  The owner's window is
-     * taken only when it holds what was granted and not yet received.
+     * no window, or (HTTP/2, where nginx grants the client as much window
+     * as its buffer holds and copies DATA into it as frames come) one
+     * that does not hold what was granted and not yet received
      */
 
-    if (n < ngx_http_vod_upload_body_granted(r)) {
+    if (rc != NGX_OK || n == 0 || n < ngx_http_vod_upload_body_granted(r)) {
         ngx_http_vod_upload_body_own(r, body);
-        return NGX_OK;
+        return (rc == NGX_AGAIN) ? NGX_AGAIN : NGX_OK;
     }
-
-#endif
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod body: read into %p, %uz bytes", p, n);

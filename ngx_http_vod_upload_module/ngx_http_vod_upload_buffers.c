@@ -181,20 +181,6 @@ ngx_http_vod_upload_buffers_contended(void)
 }
 
 
-size_t
-ngx_http_vod_upload_buffers_used(void)
-{
-    return ngx_http_vod_buffers_used;
-}
-
-
-size_t
-ngx_http_vod_upload_buffers_max(void)
-{
-    return ngx_http_vod_buffers_max;
-}
-
-
 /* the first in the queue get what they wait for while it fits, in turn */
 
 static void

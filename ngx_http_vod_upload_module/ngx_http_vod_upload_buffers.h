@@ -61,10 +61,6 @@ void ngx_http_vod_upload_buffers_leave(
 /* somebody waits: memory not in use should be given back */
 ngx_uint_t ngx_http_vod_upload_buffers_contended(void);
 
-/* the bytes counted now, and the budget */
-size_t ngx_http_vod_upload_buffers_used(void);
-size_t ngx_http_vod_upload_buffers_max(void);
-
 /* address space for a part buffer of size bytes (no memory yet) */
 u_char *ngx_http_vod_upload_buffers_map(size_t size, ngx_log_t *log);
 void ngx_http_vod_upload_buffers_unmap(u_char *p, size_t size,
