@@ -354,22 +354,23 @@ GET /upload/
 COS's 404 to the abort of the upload's own multipart upload, which it
 never completed, is not taken on one answer: ListMultipartUploads shows
 it, it is aborted again, and the journal's record stays until the sweep
-finds it gone. The upload fails: a chunked body over client_max_body_size.
+finds it gone. The upload fails once its multipart upload is open: COS
+refuses part 2.
 --- http_config
 vod_upload_journal_sweep 1s;
 --- config
 location /upload/ {
     vod_upload;
     vod_upload_part_size 1m;
-    client_max_body_size 2m;
 }
 --- init
-$VodTest::Emu->fault(op => 'AbortMultipartUpload', status => 404, code => 'NoSuchUpload');
---- more_headers
-Transfer-Encoding: chunked
+$VodTest::Emu->fault([{ op => 'UploadPart', part_number => 2, status => 403,
+                        code => 'AccessDenied' },
+                      { op => 'AbortMultipartUpload', status => 404,
+                        code => 'NoSuchUpload' }]);
 --- request eval
-"PUT /upload/a.mp4\n" . VodTest::chunked(VodTest::bytes(3_000_000, 191), 100_000)
---- error_code: 413
+"PUT /upload/a.mp4\n" . VodTest::bytes(2_500_000, 191)
+--- error_code: 502
 --- emulator_wait
 !@{ $s->{uploads} } && main::no_records()
 --- landed_md5: none
