@@ -57,7 +57,7 @@ UNIT_CFLAGS := -std=gnu99 -O2 -g -Wall -Wextra -Werror -I$(SRC) \
 UNIT_LIBS  := -lcrypto -lcjson $(EXTRA_LDFLAGS)
 
 UNITS      := crc64 tc3 cos_sign api_json cos_xml params parts journal seal tus \
-              form http
+              form http metrics
 UNIT_BINS  := $(UNITS:%=$(BUILD)/unit/test_%)
 
 # the fuzz targets (t/fuzz/fuzz_X.c for ngx_vod_X.c), and the programs

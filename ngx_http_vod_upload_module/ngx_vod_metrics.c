@@ -1,0 +1,535 @@
+
+/*
+ * Copyright (C) ngx_http_vod_upload_module authors
+ *
+ * The counters of vod_status as JSON and as Prometheus' text exposition
+ * format 0.0.4: see ngx_vod_metrics.h and docs/metrics.md.
+ */
+
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <inttypes.h>
+
+#include "ngx_vod_metrics.h"
+
+
+typedef struct {
+    u_char      *p;         /* where the next byte goes */
+    u_char      *end;
+    size_t       len;       /* of the whole text, written or not */
+} ngx_vod_metrics_out_t;
+
+
+static void ngx_vod_metrics_printf(ngx_vod_metrics_out_t *o,
+    const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void ngx_vod_metrics_family(ngx_vod_metrics_out_t *o,
+    const char *name, const char *type, const char *help);
+static void ngx_vod_metrics_histogram(ngx_vod_metrics_out_t *o,
+    const char *name, const char *label, const char *value,
+    const ngx_vod_metrics_histogram_t *h);
+static void ngx_vod_metrics_json_results(ngx_vod_metrics_out_t *o,
+    const uint64_t *results);
+static void ngx_vod_metrics_json_histogram(ngx_vod_metrics_out_t *o,
+    const ngx_vod_metrics_histogram_t *h);
+
+
+const uint64_t  ngx_vod_metrics_bucket_ms[NGX_VOD_METRICS_BUCKETS] = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+    120000
+};
+
+static const char  *ngx_vod_metrics_le[NGX_VOD_METRICS_BUCKETS + 1] = {
+    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5",
+    "10", "30", "60", "120", "+Inf"
+};
+
+static const char  *ngx_vod_metrics_protocols[NGX_VOD_METRICS_PROTOCOLS] = {
+    "put", "tus", "form"
+};
+
+static const char  *ngx_vod_metrics_cos_names[NGX_VOD_METRICS_COS_OPERATIONS]
+= {
+    "InitiateMultipartUpload", "UploadPart", "PutObject",
+    "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts",
+    "ListMultipartUploads", "HeadObject", "DeleteObject"
+};
+
+static const char  *ngx_vod_metrics_api_names[NGX_VOD_METRICS_API_ACTIONS] = {
+    "ApplyUpload", "CommitUpload", "ProcessMedia", "ProcessMediaByProcedure",
+    "PullEvents", "ConfirmEvents"
+};
+
+static const char  *ngx_vod_metrics_results[NGX_VOD_METRICS_RESULTS] = {
+    "ok", "retried", "failed", "timeout"
+};
+
+static const char  *ngx_vod_metrics_event_types[NGX_VOD_METRICS_EVENT_TYPES]
+= {
+    "NewFileUpload", "ProcedureStateChanged", "FileDeleted", "PullComplete",
+    "EditMediaComplete", "other", "unknown"
+};
+
+static const char
+    *ngx_vod_metrics_event_results[NGX_VOD_METRICS_EVENT_RESULTS] = {
+    "accepted", "handed_on", "refused", "invalid", "failed"
+};
+
+
+const char *
+ngx_vod_metrics_protocol_name(unsigned protocol)
+{
+    return protocol < NGX_VOD_METRICS_PROTOCOLS
+           ? ngx_vod_metrics_protocols[protocol] : NULL;
+}
+
+
+/* "PutObject (cover)" is a PutObject: the name up to a space counts */
+
+int
+ngx_vod_metrics_cos_index(const char *name)
+{
+    int     i;
+    size_t  len;
+
+    len = strcspn(name, " ");
+
+    for (i = 0; i < NGX_VOD_METRICS_COS_OPERATIONS; i++) {
+        if (strlen(ngx_vod_metrics_cos_names[i]) == len
+            && strncmp(ngx_vod_metrics_cos_names[i], name, len) == 0)
+        {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+ngx_vod_metrics_api_index(const char *name)
+{
+    int  i;
+
+    for (i = 0; i < NGX_VOD_METRICS_API_ACTIONS; i++) {
+        if (strcmp(ngx_vod_metrics_api_names[i], name) == 0) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+unsigned
+ngx_vod_metrics_event_index(const u_char *type, size_t len)
+{
+    unsigned  i;
+
+    if (len == 0) {
+        return NGX_VOD_METRICS_EVENT_UNKNOWN;
+    }
+
+    for (i = 0; i < NGX_VOD_METRICS_EVENT_OTHER; i++) {
+        if (strlen(ngx_vod_metrics_event_types[i]) == len
+            && memcmp(ngx_vod_metrics_event_types[i], type, len) == 0)
+        {
+            return i;
+        }
+    }
+
+    return NGX_VOD_METRICS_EVENT_OTHER;
+}
+
+
+unsigned
+ngx_vod_metrics_bucket(uint64_t ms)
+{
+    unsigned  i;
+
+    for (i = 0; i < NGX_VOD_METRICS_BUCKETS; i++) {
+        if (ms <= ngx_vod_metrics_bucket_ms[i]) {
+            break;
+        }
+    }
+
+    return i;
+}
+
+
+size_t
+ngx_vod_metrics_prometheus(const ngx_vod_metrics_t *m, u_char *buf,
+    size_t size)
+{
+    unsigned               i, j;
+    ngx_vod_metrics_out_t  out, *o;
+
+    o = &out;
+    o->p = buf;
+    o->end = buf + size;
+    o->len = 0;
+
+    ngx_vod_metrics_family(o, "vod_uploads_total", "counter",
+                           "Upload requests (PUT, tus PATCH, form POST) "
+                           "answered, by protocol and status.");
+
+    for (i = 0; i < NGX_VOD_METRICS_PROTOCOLS; i++) {
+        for (j = 0; j < NGX_VOD_METRICS_STATUSES; j++) {
+            if (m->uploads[i][j]) {
+                ngx_vod_metrics_printf(o,
+                    "vod_uploads_total{protocol=\"%s\",status=\"%u\"} "
+                    "%" PRIu64 "\n", ngx_vod_metrics_protocols[i],
+                    j + NGX_VOD_METRICS_STATUS_MIN, m->uploads[i][j]);
+            }
+        }
+    }
+
+    ngx_vod_metrics_family(o, "vod_uploads_in_flight", "gauge",
+                           "Upload requests being relayed now.");
+    ngx_vod_metrics_printf(o, "vod_uploads_in_flight %" PRId64 "\n",
+                           m->uploads_in_flight > 0 ? m->uploads_in_flight
+                                                    : 0);
+
+    ngx_vod_metrics_family(o, "vod_upload_received_bytes_total", "counter",
+                           "Bytes of media received from clients.");
+    ngx_vod_metrics_printf(o, "vod_upload_received_bytes_total %" PRIu64
+                           "\n", m->received_bytes);
+
+    ngx_vod_metrics_family(o, "vod_cos_sent_bytes_total", "counter",
+                           "Bytes of media and covers sent to COS, "
+                           "retries included.");
+    ngx_vod_metrics_printf(o, "vod_cos_sent_bytes_total %" PRIu64 "\n",
+                           m->cos_sent_bytes);
+
+    ngx_vod_metrics_family(o, "vod_cos_requests_total", "counter",
+                           "Requests to COS, by operation and result.");
+
+    for (i = 0; i < NGX_VOD_METRICS_COS_OPERATIONS; i++) {
+        for (j = 0; j < NGX_VOD_METRICS_RESULTS; j++) {
+            ngx_vod_metrics_printf(o,
+                "vod_cos_requests_total{operation=\"%s\",result=\"%s\"} "
+                "%" PRIu64 "\n", ngx_vod_metrics_cos_names[i],
+                ngx_vod_metrics_results[j], m->cos[i][j]);
+        }
+    }
+
+    ngx_vod_metrics_family(o, "vod_cos_request_duration_seconds",
+                           "histogram",
+                           "Time from sending a request to COS to its "
+                           "answer (or its failure), by operation.");
+
+    for (i = 0; i < NGX_VOD_METRICS_COS_OPERATIONS; i++) {
+        ngx_vod_metrics_histogram(o, "vod_cos_request_duration_seconds",
+                                  "operation", ngx_vod_metrics_cos_names[i],
+                                  &m->cos_duration[i]);
+    }
+
+    ngx_vod_metrics_family(o, "vod_api_requests_total", "counter",
+                           "Requests to the VOD API, by action and "
+                           "result.");
+
+    for (i = 0; i < NGX_VOD_METRICS_API_ACTIONS; i++) {
+        for (j = 0; j < NGX_VOD_METRICS_RESULTS; j++) {
+            ngx_vod_metrics_printf(o,
+                "vod_api_requests_total{action=\"%s\",result=\"%s\"} "
+                "%" PRIu64 "\n", ngx_vod_metrics_api_names[i],
+                ngx_vod_metrics_results[j], m->api[i][j]);
+        }
+    }
+
+    ngx_vod_metrics_family(o, "vod_api_request_duration_seconds",
+                           "histogram",
+                           "Time from sending a request to the VOD API to "
+                           "its answer (or its failure), by action.");
+
+    for (i = 0; i < NGX_VOD_METRICS_API_ACTIONS; i++) {
+        ngx_vod_metrics_histogram(o, "vod_api_request_duration_seconds",
+                                  "action", ngx_vod_metrics_api_names[i],
+                                  &m->api_duration[i]);
+    }
+
+    ngx_vod_metrics_family(o, "vod_parts_retried_total", "counter",
+                           "Parts sent to COS again after a failure.");
+    ngx_vod_metrics_printf(o, "vod_parts_retried_total %" PRIu64 "\n",
+                           m->parts_retried);
+
+    ngx_vod_metrics_family(o, "vod_multipart_aborted_total", "counter",
+                           "Multipart uploads aborted in COS after a "
+                           "failure.");
+    ngx_vod_metrics_printf(o, "vod_multipart_aborted_total %" PRIu64 "\n",
+                           m->multipart_aborted);
+
+    ngx_vod_metrics_family(o, "vod_crc_mismatch_total", "counter",
+                           "Parts or objects that COS stored with another "
+                           "CRC-64 than the one sent.");
+    ngx_vod_metrics_printf(o, "vod_crc_mismatch_total %" PRIu64 "\n",
+                           m->crc_mismatch);
+
+    ngx_vod_metrics_family(o, "vod_events_total", "counter",
+                           "VOD events received (pushed or pulled), by "
+                           "type and result.");
+
+    for (i = 0; i < NGX_VOD_METRICS_EVENT_TYPES; i++) {
+        for (j = 0; j < NGX_VOD_METRICS_EVENT_RESULTS; j++) {
+            if (m->events[i][j]) {
+                ngx_vod_metrics_printf(o,
+                    "vod_events_total{type=\"%s\",result=\"%s\"} "
+                    "%" PRIu64 "\n", ngx_vod_metrics_event_types[i],
+                    ngx_vod_metrics_event_results[j], m->events[i][j]);
+            }
+        }
+    }
+
+    ngx_vod_metrics_family(o, "vod_events_pulled_total", "counter",
+                           "Events pulled from VOD's reliable queue.");
+    ngx_vod_metrics_printf(o, "vod_events_pulled_total %" PRIu64 "\n",
+                           m->events_pulled);
+
+    ngx_vod_metrics_family(o, "vod_events_confirmed_total", "counter",
+                           "Pulled events confirmed to VOD.");
+    ngx_vod_metrics_printf(o, "vod_events_confirmed_total %" PRIu64 "\n",
+                           m->events_confirmed);
+
+    ngx_vod_metrics_family(o, "vod_process_media_total", "counter",
+                           "Processing started on new files "
+                           "(vod_callback_transcode, "
+                           "vod_callback_procedure), by result.");
+
+    for (j = 0; j < NGX_VOD_METRICS_RESULTS; j++) {
+        ngx_vod_metrics_printf(o, "vod_process_media_total{result=\"%s\"} "
+                               "%" PRIu64 "\n", ngx_vod_metrics_results[j],
+                               m->process_media[j]);
+    }
+
+    return o->len;
+}
+
+
+size_t
+ngx_vod_metrics_json(const ngx_vod_metrics_t *m,
+    const ngx_vod_metrics_upload_t *uploads, size_t nuploads,
+    uint64_t now_ms, u_char *buf, size_t size)
+{
+    size_t                           k;
+    unsigned                         i, j, n;
+    uint64_t                         age;
+    const char                      *name;
+    ngx_vod_metrics_out_t            out, *o;
+    const ngx_vod_metrics_upload_t  *u;
+
+    o = &out;
+    o->p = buf;
+    o->end = buf + size;
+    o->len = 0;
+
+    ngx_vod_metrics_printf(o, "{\"uploads\":{\"in_flight\":%" PRId64
+                           ",\"received_bytes\":%" PRIu64 ",\"total\":{",
+                           m->uploads_in_flight > 0 ? m->uploads_in_flight
+                                                    : 0,
+                           m->received_bytes);
+
+    for (i = 0; i < NGX_VOD_METRICS_PROTOCOLS; i++) {
+        ngx_vod_metrics_printf(o, "%s\"%s\":{", i ? "," : "",
+                               ngx_vod_metrics_protocols[i]);
+
+        for (j = 0, n = 0; j < NGX_VOD_METRICS_STATUSES; j++) {
+            if (m->uploads[i][j]) {
+                ngx_vod_metrics_printf(o, "%s\"%u\":%" PRIu64,
+                                       n++ ? "," : "",
+                                       j + NGX_VOD_METRICS_STATUS_MIN,
+                                       m->uploads[i][j]);
+            }
+        }
+
+        ngx_vod_metrics_printf(o, "}");
+    }
+
+    ngx_vod_metrics_printf(o, "}},\"cos\":{\"sent_bytes\":%" PRIu64
+                           ",\"parts_retried\":%" PRIu64
+                           ",\"multipart_aborted\":%" PRIu64
+                           ",\"crc_mismatch\":%" PRIu64 ",\"requests\":{",
+                           m->cos_sent_bytes, m->parts_retried,
+                           m->multipart_aborted, m->crc_mismatch);
+
+    for (i = 0; i < NGX_VOD_METRICS_COS_OPERATIONS; i++) {
+        ngx_vod_metrics_printf(o, "%s\"%s\":", i ? "," : "",
+                               ngx_vod_metrics_cos_names[i]);
+        ngx_vod_metrics_json_results(o, m->cos[i]);
+        ngx_vod_metrics_json_histogram(o, &m->cos_duration[i]);
+    }
+
+    ngx_vod_metrics_printf(o, "}},\"api\":{\"requests\":{");
+
+    for (i = 0; i < NGX_VOD_METRICS_API_ACTIONS; i++) {
+        ngx_vod_metrics_printf(o, "%s\"%s\":", i ? "," : "",
+                               ngx_vod_metrics_api_names[i]);
+        ngx_vod_metrics_json_results(o, m->api[i]);
+        ngx_vod_metrics_json_histogram(o, &m->api_duration[i]);
+    }
+
+    ngx_vod_metrics_printf(o, "}},\"events\":{\"total\":{");
+
+    for (i = 0, n = 0; i < NGX_VOD_METRICS_EVENT_TYPES; i++) {
+        for (j = 0; j < NGX_VOD_METRICS_EVENT_RESULTS; j++) {
+            if (m->events[i][j]) {
+                break;
+            }
+        }
+
+        if (j == NGX_VOD_METRICS_EVENT_RESULTS) {
+            continue;
+        }
+
+        ngx_vod_metrics_printf(o, "%s\"%s\":{", n++ ? "," : "",
+                               ngx_vod_metrics_event_types[i]);
+
+        for (j = 0; j < NGX_VOD_METRICS_EVENT_RESULTS; j++) {
+            ngx_vod_metrics_printf(o, "%s\"%s\":%" PRIu64, j ? "," : "",
+                                   ngx_vod_metrics_event_results[j],
+                                   m->events[i][j]);
+        }
+
+        ngx_vod_metrics_printf(o, "}");
+    }
+
+    ngx_vod_metrics_printf(o, "},\"pulled\":%" PRIu64 ",\"confirmed\":%"
+                           PRIu64 ",\"process_media\":",
+                           m->events_pulled, m->events_confirmed);
+    ngx_vod_metrics_json_results(o, m->process_media);
+    ngx_vod_metrics_printf(o, "}}");
+
+    if (uploads) {
+        ngx_vod_metrics_printf(o, ",\"uploads_in_flight\":[");
+
+        for (k = 0; k < nuploads; k++) {
+            u = &uploads[k];
+            name = ngx_vod_metrics_protocol_name(u->protocol);
+            age = now_ms > u->started_ms ? now_ms - u->started_ms : 0;
+
+            ngx_vod_metrics_printf(o, "%s{\"id\":\"%.*s\",\"protocol\":"
+                                   "\"%s\",\"worker\":%" PRId64
+                                   ",\"received\":%" PRIu64,
+                                   k ? "," : "", (int) u->id_len, u->id,
+                                   name ? name : "", u->pid, u->received);
+
+            if (u->length >= 0) {
+                ngx_vod_metrics_printf(o, ",\"length\":%" PRId64,
+                                       u->length);
+            } else {
+                ngx_vod_metrics_printf(o, ",\"length\":null");
+            }
+
+            ngx_vod_metrics_printf(o, ",\"parts_done\":%" PRIu64
+                                   ",\"age\":%" PRIu64 ".%03" PRIu64 "}",
+                                   u->parts_done, age / 1000, age % 1000);
+        }
+
+        ngx_vod_metrics_printf(o, "]");
+    }
+
+    ngx_vod_metrics_printf(o, "}\n");
+
+    return o->len;
+}
+
+
+static void
+ngx_vod_metrics_printf(ngx_vod_metrics_out_t *o, const char *fmt, ...)
+{
+    int      n;
+    size_t   room;
+    va_list  args;
+
+    room = o->end - o->p;
+
+    va_start(args, fmt);
+    n = vsnprintf((char *) o->p, room, fmt, args);
+    va_end(args);
+
+    if (n < 0) {
+        return;
+    }
+
+    o->len += n;
+
+    /* once something did not fit, nothing more is written */
+
+    if ((size_t) n < room) {
+        o->p += n;
+
+    } else {
+        o->p = o->end;
+    }
+}
+
+
+static void
+ngx_vod_metrics_family(ngx_vod_metrics_out_t *o, const char *name,
+    const char *type, const char *help)
+{
+    ngx_vod_metrics_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help,
+                           name, type);
+}
+
+
+static void
+ngx_vod_metrics_histogram(ngx_vod_metrics_out_t *o, const char *name,
+    const char *label, const char *value,
+    const ngx_vod_metrics_histogram_t *h)
+{
+    unsigned  i;
+    uint64_t  n;
+
+    for (i = 0, n = 0; i <= NGX_VOD_METRICS_BUCKETS; i++) {
+        n += h->count[i];
+        ngx_vod_metrics_printf(o, "%s_bucket{%s=\"%s\",le=\"%s\"} %" PRIu64
+                               "\n", name, label, value,
+                               ngx_vod_metrics_le[i], n);
+    }
+
+    ngx_vod_metrics_printf(o, "%s_sum{%s=\"%s\"} %" PRIu64 ".%03" PRIu64
+                           "\n%s_count{%s=\"%s\"} %" PRIu64 "\n",
+                           name, label, value, h->sum_ms / 1000,
+                           h->sum_ms % 1000, name, label, value, n);
+}
+
+
+static void
+ngx_vod_metrics_json_results(ngx_vod_metrics_out_t *o,
+    const uint64_t *results)
+{
+    unsigned  j;
+
+    for (j = 0; j < NGX_VOD_METRICS_RESULTS; j++) {
+        ngx_vod_metrics_printf(o, "%s\"%s\":%" PRIu64, j ? "," : "{",
+                               ngx_vod_metrics_results[j], results[j]);
+    }
+}
+
+
+/* closes the object ngx_vod_metrics_json_results() opened */
+
+static void
+ngx_vod_metrics_json_histogram(ngx_vod_metrics_out_t *o,
+    const ngx_vod_metrics_histogram_t *h)
+{
+    unsigned  i;
+    uint64_t  n;
+
+    for (i = 0, n = 0; i <= NGX_VOD_METRICS_BUCKETS; i++) {
+        n += h->count[i];
+    }
+
+    ngx_vod_metrics_printf(o, ",\"duration\":{\"count\":%" PRIu64
+                           ",\"sum\":%" PRIu64 ".%03" PRIu64
+                           ",\"buckets\":{", n, h->sum_ms / 1000,
+                           h->sum_ms % 1000);
+
+    for (i = 0, n = 0; i <= NGX_VOD_METRICS_BUCKETS; i++) {
+        n += h->count[i];
+        ngx_vod_metrics_printf(o, "%s\"%s\":%" PRIu64, i ? "," : "",
+                               ngx_vod_metrics_le[i], n);
+    }
+
+    ngx_vod_metrics_printf(o, "}}}");
+}
