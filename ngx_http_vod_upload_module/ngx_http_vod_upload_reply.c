@@ -122,6 +122,15 @@ ngx_int_t
 ngx_http_vod_upload_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *json)
 {
+    return ngx_http_vod_upload_send_text(r, status, "application/json",
+                                         json);
+}
+
+
+ngx_int_t
+ngx_http_vod_upload_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, ngx_str_t *text)
+{
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
@@ -132,14 +141,15 @@ ngx_http_vod_upload_send_json(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     b->memory = 1;
-    b->pos = json->data;
-    b->last = json->data + json->len;
+    b->pos = text->data;
+    b->last = text->data + text->len;
     b->last_buf = 1;
     b->last_in_chain = 1;
 
     r->headers_out.status = status;
-    r->headers_out.content_length_n = json->len;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_length_n = text->len;
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = NULL;
 

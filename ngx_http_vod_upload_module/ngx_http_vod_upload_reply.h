@@ -16,6 +16,10 @@
 ngx_int_t ngx_http_vod_upload_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *json);
 
+/* an answer of that Content-Type, the body as it is */
+ngx_int_t ngx_http_vod_upload_send_text(ngx_http_request_t *r,
+    ngx_uint_t status, const char *type, ngx_str_t *text);
+
 /* {"error":{"code":...,"message":...[,"request_id":...]}} */
 ngx_int_t ngx_http_vod_upload_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, ngx_str_t *message,
