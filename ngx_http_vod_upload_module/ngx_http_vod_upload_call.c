@@ -13,6 +13,7 @@
 
 #include "ngx_http_vod_upload_call.h"
 #include "ngx_http_vod_upload_body.h"
+#include "ngx_http_vod_upload_status.h"
 #include "ngx_vod_http.h"
 
 
@@ -32,6 +33,7 @@ static void ngx_http_vod_call_finalize_request(ngx_http_request_t *sr,
 static ngx_int_t ngx_http_vod_call_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
 static void ngx_http_vod_calls_wake(ngx_event_t *ev);
+static void ngx_http_vod_call_count(ngx_http_vod_call_t *call);
 static void ngx_http_vod_calls_cleanup(void *data);
 static ngx_http_variable_value_t *ngx_http_vod_call_variables(
     ngx_http_vod_call_t *call, ngx_http_request_t *r);
@@ -194,6 +196,7 @@ ngx_http_vod_upload_call_start(ngx_http_vod_call_t *call)
 
     call->sr = sr;
     call->calls->active++;
+    call->started = ngx_current_msec;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod call %s %ui start: %V", call->name, call->part,
@@ -1023,6 +1026,7 @@ ngx_http_vod_call_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     }
 
     call->finished = 1;
+    call->duration = ngx_current_msec - call->started;
 
     /* a try on another server resets request_sent: any try counts */
     call->sent |= (sr->upstream && sr->upstream->request_sent);
@@ -1103,10 +1107,48 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
         }
 
         call->handler(r, call);
+        ngx_http_vod_call_count(call);
         ngx_http_vod_upload_call_free(call);
     }
 
     ngx_http_vod_upload_calls_leave(calls);
+}
+
+
+/*
+ * A handled call in the counters: retried when its handler sends it
+ * again, a timeout, failed (no answer, an error status, or an answer its
+ * handler found bad), or ok; the bytes of a body that went to COS.
+ */
+
+static void
+ngx_http_vod_call_count(ngx_http_vod_call_t *call)
+{
+    ngx_uint_t  result;
+
+    if (call->location) {
+        return;
+    }
+
+    if (call->retried) {
+        result = NGX_VOD_METRICS_RETRIED;
+
+    } else if (call->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+        result = NGX_VOD_METRICS_TIMEOUT;
+
+    } else if (call->rc != NGX_OK || call->failed
+               || call->status < NGX_HTTP_OK
+               || call->status >= NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        result = NGX_VOD_METRICS_FAILED;
+
+    } else {
+        result = NGX_VOD_METRICS_OK;
+    }
+
+    ngx_http_vod_upload_status_call(call->name, call->cos, result,
+                                    call->duration,
+                                    call->sent ? call->body.len : 0);
 }
 
 

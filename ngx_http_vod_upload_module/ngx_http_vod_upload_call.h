@@ -69,6 +69,12 @@ struct ngx_http_vod_call_s {
     unsigned                        finished:1;
     /* the request went out, at least in part: it may have been done */
     unsigned                        sent:1;
+
+    /* for the counters (vod_status), set by the handler */
+    unsigned                        retried:1;    /* it goes out again */
+    unsigned                        failed:1;     /* the answer was bad */
+    ngx_msec_t                      started;
+    ngx_msec_t                      duration;
 };
 
 

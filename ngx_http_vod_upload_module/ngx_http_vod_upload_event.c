@@ -21,6 +21,7 @@
 #include "ngx_http_vod_upload_call.h"
 #include "ngx_http_vod_upload_reply.h"
 #include "ngx_http_vod_upload_sign.h"
+#include "ngx_http_vod_upload_status.h"
 #include "ngx_vod_api_json.h"
 #include "ngx_vod_http.h"
 
@@ -135,6 +136,8 @@ static ngx_int_t ngx_http_vod_pass_start(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx);
 static void ngx_http_vod_pass_done(ngx_http_request_t *r,
     ngx_http_vod_call_t *call);
+static void ngx_http_vod_event_count(ngx_http_vod_event_ctx_t *ctx,
+    ngx_int_t rc);
 static void ngx_http_vod_event_fail(ngx_http_request_t *r,
     ngx_http_vod_event_ctx_t *ctx, ngx_uint_t status, const char *code,
     const char *fmt, ...);
@@ -316,10 +319,17 @@ static ngx_int_t
 ngx_http_vod_event_refuse(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
 {
-    ngx_str_t  msg;
+    ngx_str_t  msg, none;
+
+    ngx_str_null(&none);
 
     msg.data = (u_char *) message;
     msg.len = ngx_strlen(message);
+
+    if (status != NGX_HTTP_NOT_ALLOWED) {
+        ngx_http_vod_upload_status_event(&none,
+                                         NGX_VOD_METRICS_EVENT_INVALID);
+    }
 
     return ngx_http_vod_upload_refuse(r, "vod event", status, code, &msg);
 }
@@ -463,6 +473,8 @@ ngx_http_vod_callback_step(ngx_http_vod_calls_t *calls)
     }
 
     ctx->answered = 1;
+
+    ngx_http_vod_event_count(ctx, rc);
 
     if (ctx->calls.client_gone) {
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
@@ -943,11 +955,17 @@ ngx_http_vod_process_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           call->rc != NGX_OK ? (ngx_uint_t) call->rc
                                              : call->status, delay);
 
+            call->retried = 1;
             ngx_add_timer(&ctx->retry, delay);
             return;
         }
 
         ctx->processing = 0;
+
+        ngx_http_vod_upload_count(process_media[
+                                      call->rc == NGX_HTTP_GATEWAY_TIME_OUT
+                                      ? NGX_VOD_METRICS_TIMEOUT
+                                      : NGX_VOD_METRICS_FAILED], 1);
 
         ngx_http_vod_event_fail(r, ctx,
                                 call->rc == NGX_HTTP_GATEWAY_TIME_OUT
@@ -979,7 +997,13 @@ ngx_http_vod_process_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                       "vod event: %s for FileId \"%s\" was already started "
                       "(a second delivery)", call->name,
                       ctx->event.file_id.data);
+        ngx_http_vod_upload_count(process_media[NGX_VOD_METRICS_OK], 1);
         return;
+    }
+
+    if (rc != NGX_VOD_OK) {
+        call->failed = 1;
+        ngx_http_vod_upload_count(process_media[NGX_VOD_METRICS_FAILED], 1);
     }
 
     if (rc == NGX_VOD_API_ERROR) {
@@ -1000,6 +1024,8 @@ ngx_http_vod_process_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     ctx->task_id.data = out.task_id.data;
     ctx->task_id.len = out.task_id.len;
+
+    ngx_http_vod_upload_count(process_media[NGX_VOD_METRICS_OK], 1);
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "vod event: %s for FileId \"%s\" started, TaskId \"%V\"",
@@ -1101,6 +1127,38 @@ ngx_http_vod_pass_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                             "\"%V\" answered the %s event with status %ui",
                             &ctx->conf->callback_pass,
                             ctx->event.event_type.data, call->status);
+}
+
+
+/* an event's outcome in the counters: by the code of its failure */
+
+static void
+ngx_http_vod_event_count(ngx_http_vod_event_ctx_t *ctx, ngx_int_t rc)
+{
+    ngx_uint_t  result;
+
+    if (rc == NGX_OK) {
+        result = ctx->conf->callback_pass.len
+                 ? NGX_VOD_METRICS_EVENT_HANDED_ON
+                 : NGX_VOD_METRICS_EVENT_ACCEPTED;
+
+    } else if (ctx->code.len
+               && (ngx_strstrn(ctx->code.data, "Signature", 9 - 1) != NULL))
+    {
+        result = NGX_VOD_METRICS_EVENT_REFUSED;
+
+    } else if (ctx->code.len
+               && (ngx_strcmp(ctx->code.data, "InvalidEvent") == 0
+                   || ngx_strcmp(ctx->code.data, "EventTooLarge") == 0))
+    {
+        result = NGX_VOD_METRICS_EVENT_INVALID;
+
+    } else {
+        result = NGX_VOD_METRICS_EVENT_FAILED;
+    }
+
+    ngx_http_vod_upload_status_event((ngx_str_t *) &ctx->event.event_type,
+                                     result);
 }
 
 
@@ -1533,6 +1591,8 @@ ngx_http_vod_pull_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                                        call->response.len, &out, &res);
 
     if (rc != NGX_VOD_OK) {
+        call->failed = 1;
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod events: PullEvents failed: %s%s%s, trying again "
                       "in %M ms",
@@ -1560,6 +1620,8 @@ ngx_http_vod_pull_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "vod events: %uz event(s) pulled", out.nitems);
+
+    ngx_http_vod_upload_count(events_pulled, out.nitems);
 
     p->items = out.items;
     p->nitems = out.nitems;
@@ -1625,6 +1687,8 @@ ngx_http_vod_pull_step(ngx_http_vod_calls_t *calls)
         if (rc == NGX_AGAIN) {
             return;
         }
+
+        ngx_http_vod_event_count(ctx, rc);
 
         if (rc == NGX_OK) {
             h = ngx_array_push(p->confirm);
@@ -1765,6 +1829,8 @@ ngx_http_vod_confirm_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     }
 
     if (rc != NGX_VOD_OK) {
+        call->failed = 1;
+
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod events: ConfirmEvents of %ui event(s) failed "
                       "(%s), VOD will deliver them again", p->confirm->nelts,
@@ -1775,6 +1841,8 @@ ngx_http_vod_confirm_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "vod events: %ui event(s) confirmed",
                       p->confirm->nelts);
+
+        ngx_http_vod_upload_count(events_confirmed, p->confirm->nelts);
     }
 
     p->confirm->nelts = 0;

@@ -179,6 +179,8 @@ ngx_http_vod_upload_form_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_http_vod_upload_relay_track(ctx->front.relay, NGX_VOD_METRICS_FORM);
+
     ctx->front.body.data = ngx_http_vod_form_data;
     ctx->front.body.window = ngx_http_vod_form_window;
     ctx->front.body.end = ngx_http_vod_form_end;

@@ -11,6 +11,7 @@
 
 #include "ngx_http_vod_upload_module.h"
 #include "ngx_http_vod_upload_buffers.h"
+#include "ngx_http_vod_upload_status.h"
 #include "ngx_vod_params.h"
 #include "ngx_vod_seal.h"
 
@@ -69,6 +70,9 @@ static char *ngx_http_vod_tus_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vod_cors(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_vod_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_vod_upload_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_vod_upload_init_process(ngx_cycle_t *cycle);
@@ -110,6 +114,10 @@ static ngx_http_vod_size_bounds_t  ngx_http_vod_part_size_bounds =
 /* a worker's part buffers: at least a part of the smallest size */
 static ngx_http_vod_size_bounds_t  ngx_http_vod_buffers_size_bounds =
     { 1024 * 1024, NGX_MAX_SIZE_T_VALUE, "a size of 1m or more" };
+
+/* the counters and a list of some 10,000 uploads in flight per MiB */
+static ngx_http_vod_size_bounds_t  ngx_http_vod_status_zone_bounds =
+    { 128 * 1024, 1024 * 1024 * 1024, "a size between 128k and 1g" };
 
 /* a form's cover is kept in memory until it is put */
 static ngx_http_vod_size_bounds_t  ngx_http_vod_cover_size_bounds =
@@ -412,6 +420,20 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
       offsetof(ngx_http_vod_upload_main_conf_t, journal_sweep),
       &ngx_http_vod_not_zero_post },
 
+    { ngx_string("vod_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_vod_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vod_status_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_vod_size,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_vod_upload_main_conf_t, status_zone_size),
+      &ngx_http_vod_status_zone_bounds },
+
     { ngx_string("vod_callback_pull"),
       NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -425,7 +447,7 @@ static ngx_command_t  ngx_http_vod_upload_commands[] = {
 
 static ngx_http_module_t  ngx_http_vod_upload_module_ctx = {
     ngx_http_vod_upload_preconfiguration,  /* preconfiguration */
-    ngx_http_vod_upload_cors_init,         /* postconfiguration */
+    ngx_http_vod_upload_postconfiguration, /* postconfiguration */
 
     ngx_http_vod_upload_create_main_conf,  /* create main configuration */
     ngx_http_vod_upload_init_main_conf,    /* init main configuration */
@@ -501,6 +523,39 @@ ngx_http_vod_callback(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_vod_upload_event_handler;
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vod_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vod_upload_loc_conf_t *vlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (vlcf->status != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    vlcf->status = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_vod_upload_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* the phase handlers and filters: CORS, the counters' log phase */
+
+static ngx_int_t
+ngx_http_vod_upload_postconfiguration(ngx_conf_t *cf)
+{
+    if (ngx_http_vod_upload_cors_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_vod_upload_status_init(cf);
 }
 
 
@@ -1435,6 +1490,7 @@ ngx_http_vod_upload_create_main_conf(ngx_conf_t *cf)
     vmcf->journal = NGX_CONF_UNSET_PTR;
     vmcf->journal_sweep = NGX_CONF_UNSET_MSEC;
     vmcf->buffers_max = NGX_CONF_UNSET_SIZE;
+    vmcf->status_zone_size = NGX_CONF_UNSET_SIZE;
 
     return vmcf;
 }
@@ -1456,6 +1512,8 @@ ngx_http_vod_upload_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(vmcf->journal_sweep, 60000);
     ngx_conf_init_size_value(vmcf->buffers_max, NGX_HTTP_VOD_BUFFERS_MAX);
+    ngx_conf_init_size_value(vmcf->status_zone_size,
+                             NGX_HTTP_VOD_STATUS_ZONE_SIZE);
 
     if (vmcf->journal != NGX_CONF_UNSET_PTR) {
         return NGX_CONF_OK;
@@ -1504,6 +1562,8 @@ ngx_http_vod_upload_init_process(ngx_cycle_t *cycle)
     if (vmcf) {
         ngx_http_vod_upload_buffers_init(vmcf->buffers_max);
     }
+
+    ngx_http_vod_upload_status_init_process(cycle);
 
     if (ngx_http_vod_upload_journal_init_process(cycle) != NGX_OK
         || ngx_http_vod_upload_pull_init_process(cycle) != NGX_OK)
@@ -1579,6 +1639,8 @@ ngx_http_vod_upload_create_loc_conf(ngx_conf_t *cf)
     conf->callback = NGX_CONF_UNSET;
     conf->callback_transcode = NGX_CONF_UNSET_PTR;
     conf->callback_pull = NGX_CONF_UNSET;
+
+    conf->status = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -1766,6 +1828,26 @@ ngx_http_vod_upload_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->callback_pull == NGX_CONF_UNSET) {
         conf->callback_pull = 0;
+    }
+
+    /* vod_status: not inherited; what it answers is counted where it is */
+
+    if (conf->status == NGX_CONF_UNSET) {
+        conf->status = 0;
+    }
+
+    if (conf->status && (conf->upload || conf->callback)) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"vod_status\" and \"%s\" in %V:%ui: a location "
+                      "is one or the other",
+                      conf->upload ? "vod_upload" : "vod_callback",
+                      conf->upload ? &conf->upload_file : &conf->callback_file,
+                      conf->upload ? conf->upload_line : conf->callback_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->status && ngx_http_vod_upload_status_zone(cf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (conf->upload) {

@@ -119,7 +119,14 @@ typedef struct {
     ngx_str_t                       callback_procedure;
     ngx_str_t                       callback_pass;
     ngx_flag_t                      callback_pull;
+
+    /* vod_status */
+    ngx_flag_t                      status;
 } ngx_http_vod_upload_loc_conf_t;
+
+
+/* vod_status_zone by default */
+#define NGX_HTTP_VOD_STATUS_ZONE_SIZE   (1024 * 1024)
 
 
 /* vod_upload_buffers_max by default */
@@ -142,6 +149,10 @@ typedef struct {
 
     /* vod_upload_buffers_max: a worker's part buffers, at most */
     size_t                          buffers_max;
+
+    /* the counters of vod_status, of every worker (vod_status_zone) */
+    ngx_shm_zone_t                 *status_zone;
+    size_t                          status_zone_size;
 } ngx_http_vod_upload_main_conf_t;
 
 

@@ -76,6 +76,8 @@ ngx_http_vod_upload_put_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_http_vod_upload_relay_track(ctx->front.relay, NGX_VOD_METRICS_PUT);
+
     if (conf->cover_data.len) {
         ngx_http_vod_upload_relay_cover(ctx->front.relay, &conf->cover_type,
                                         &conf->cover_data);

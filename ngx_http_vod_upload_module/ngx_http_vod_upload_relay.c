@@ -25,6 +25,7 @@
 #include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_cos_xml.h"
 #include "ngx_vod_crc64.h"
+#include "ngx_http_vod_upload_status.h"
 #include "ngx_vod_http.h"
 #include "ngx_vod_params.h"
 #include "ngx_vod_parts.h"
@@ -219,6 +220,9 @@ struct ngx_http_vod_upload_relay_s {
     ngx_str_t                       media_url;
     ngx_str_t                       cover_url;
     ngx_msec_t                      start;
+
+    /* in the list of uploads in flight (vod_status), or NULL */
+    ngx_vod_metrics_upload_t       *in_flight;
 };
 
 
@@ -416,6 +420,15 @@ ngx_http_vod_upload_relay_create(ngx_http_request_t *r,
 }
 
 
+void
+ngx_http_vod_upload_relay_track(ngx_http_vod_upload_relay_t *ctx,
+    ngx_uint_t protocol)
+{
+    ctx->in_flight = ngx_http_vod_upload_status_begin(ctx->request, protocol,
+                                                   ctx->length);
+}
+
+
 /* a cover image for the media: its type ("jpg") and bytes, kept as given */
 
 void
@@ -495,6 +508,8 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
         b->pos += n;
         ctx->received += n;
 
+        ngx_http_vod_upload_count(received_bytes, n);
+
         if (slot->len == slot->want) {
             ngx_http_vod_slot_seal(ctx, slot);
         }
@@ -502,6 +517,11 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
 
     if (ctx->sealed != sealed) {
         ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+    }
+
+    if (ctx->in_flight) {
+        __atomic_store_n(&ctx->in_flight->received, (uint64_t) ctx->received,
+                         __ATOMIC_RELAXED);
     }
 
     return ctx->paused ? NGX_AGAIN : NGX_OK;
@@ -1215,6 +1235,7 @@ ngx_http_vod_list_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                                          : call->status,
                       delay, ctx->list_tries + 1, ctx->conf->part_tries);
 
+        call->retried = 1;
         ngx_add_timer(&ctx->list_retry, delay);
         return;
     }
@@ -2041,6 +2062,8 @@ ngx_http_vod_cover_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           "\"%V\", %uL was sent", &call->crc64,
                           ctx->cover_crc);
             bad = "CRC64Mismatch";
+            call->failed = 1;
+            ngx_http_vod_upload_count(crc_mismatch, 1);
 
         } else {
             ctx->cover_done = 1;
@@ -2062,6 +2085,7 @@ ngx_http_vod_cover_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                                          : call->status,
                       delay, ctx->cover_tries + 1, ctx->conf->part_tries);
 
+        call->retried = 1;
         ngx_add_timer(&ctx->cover_retry, delay);
         return;
     }
@@ -2349,6 +2373,7 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     if (call->rc == NGX_OK && call->status == NGX_HTTP_OK) {
         slot->bad = ngx_http_vod_part_check(r, slot, call);
+        call->failed = (slot->bad != NULL);
     }
 
     if (call->rc == NGX_OK && call->status == NGX_HTTP_OK && !slot->bad) {
@@ -2377,6 +2402,11 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         ctx->sending--;
         ctx->parts_done++;
 
+        if (ctx->in_flight) {
+            __atomic_store_n(&ctx->in_flight->parts_done,
+                             (uint64_t) ctx->parts_done, __ATOMIC_RELAXED);
+        }
+
         ngx_http_vod_slots_idle(ctx, ctx->body_done);
         return;
     }
@@ -2404,6 +2434,9 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                                              : call->status,
                           delay, slot->tries + 1, ctx->conf->part_tries);
         }
+
+        call->retried = 1;
+        ngx_http_vod_upload_count(parts_retried, 1);
 
         slot->state = NGX_HTTP_VOD_SLOT_WAITING;
         slot->retry.handler = ngx_http_vod_part_retry;
@@ -2459,6 +2492,7 @@ ngx_http_vod_part_check(ngx_http_request_t *r, ngx_http_vod_slot_t *slot,
                       "vod upload: %s %ui: COS stored CRC-64 %uL, "
                       "%uL was sent", call->name, slot->part, crc,
                       slot->crc);
+        ngx_http_vod_upload_count(crc_mismatch, 1);
         return "CRC64Mismatch";
     }
 
@@ -2612,6 +2646,7 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     }
 
     if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_COMPLETE, &doc) != NGX_OK) {
+        call->failed = 1;
         ngx_http_vod_cos_failed(r, ctx, call);
         return;
     }
@@ -2633,6 +2668,8 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         /* the parts were merged into an object: it is deleted, not aborted */
         ctx->completed = 1;
         ctx->corrupt = 1;
+        call->failed = 1;
+        ngx_http_vod_upload_count(crc_mismatch, 1);
         ngx_http_vod_failf(r, ctx, 0, NGX_HTTP_BAD_GATEWAY, "CRC64Mismatch",
                            "COS stored the object with CRC-64 \"%V\", %uL "
                            "was sent", &call->crc64, ctx->crc);
@@ -2791,6 +2828,7 @@ ngx_http_vod_api_answer(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
                   call->rc != NGX_OK ? (ngx_uint_t) call->rc : call->status,
                   delay);
 
+    call->retried = 1;
     ngx_add_timer(&ctx->api_retry, delay);
 
     return NGX_AGAIN;
@@ -2815,6 +2853,8 @@ ngx_http_vod_api_result(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     if (rc == NGX_VOD_OK) {
         return NGX_OK;
     }
+
+    call->failed = 1;
 
     /*
      * the CommitUpload of an upload completed by an earlier request: a
@@ -3199,6 +3239,8 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           &ctx->cos.host, &ctx->cos.key);
 
         } else {
+            ngx_http_vod_upload_count(multipart_aborted, 1);
+
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: aborted the multipart upload \"%V\" "
                           "of %V%V (status %ui)",
@@ -3231,6 +3273,7 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                       "(try %ui of %ui)", call->name, why, delay,
                       ctx->cleanup_tries + 1, ctx->conf->part_tries);
 
+        call->retried = 1;
         ngx_add_timer(&ctx->cleanup_retry, delay);
         return;
     }

@@ -10,6 +10,7 @@
 
 #include "ngx_http_vod_upload_sign.h"
 #include "ngx_vod_api_json.h"
+#include "ngx_vod_metrics.h"
 
 
 /*
@@ -184,6 +185,14 @@ void ngx_http_vod_upload_relay_keep(ngx_http_vod_upload_relay_t *relay);
  */
 ngx_int_t ngx_http_vod_upload_relay_resume(ngx_http_vod_upload_relay_t *relay,
     ngx_http_vod_upload_kept_t *upload);
+
+/*
+ * Before start: the upload request in vod_status' list of uploads in
+ * flight (and vod_uploads_in_flight) while it is relayed; protocol: an
+ * ngx_vod_metrics_protocol_e
+ */
+void ngx_http_vod_upload_relay_track(ngx_http_vod_upload_relay_t *relay,
+    ngx_uint_t protocol);
 
 /* once ready: the offset the bytes written now begin at */
 off_t ngx_http_vod_upload_relay_offset(ngx_http_vod_upload_relay_t *relay);

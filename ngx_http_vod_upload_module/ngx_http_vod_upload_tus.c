@@ -1166,6 +1166,15 @@ ngx_http_vod_tus_start(ngx_http_request_t *r, ngx_http_vod_tus_ctx_t *ctx)
 
     ngx_http_vod_upload_relay_keep(relay);
 
+    /* what carries media is in vod_status' list */
+
+    if (ctx->method == NGX_HTTP_PATCH
+        || (ctx->method == NGX_HTTP_POST
+            && (r->headers_in.content_length_n > 0 || r->headers_in.chunked)))
+    {
+        ngx_http_vod_upload_relay_track(relay, NGX_VOD_METRICS_TUS);
+    }
+
     switch (ctx->method) {
 
     case NGX_HTTP_POST:

@@ -24,6 +24,9 @@ packages=(
     # the browser test of the upload page (t/027): Debian's Chromium,
     # driven headless by playwright-core (npm, t/node)
     chromium
+    # promtool, which checks vod_status' Prometheus format (t/029); it
+    # comes with the Prometheus server, whose service is left stopped
+    prometheus
 )
 
 # `setup.sh heavy` (make fuzz, test-asan, test-valgrind): clang with
@@ -66,6 +69,13 @@ else
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+    # only promtool is wanted: the server Debian starts with the package
+    # (under systemd) is stopped and disabled
+    if [[ " ${missing[*]} " == *" prometheus "* ]] \
+       && [ -d /run/systemd/system ]; then
+        systemctl disable --now prometheus.service || true
+    fi
 fi
 
 # the node packages, exactly as each package-lock.json pins them: the

@@ -58,6 +58,11 @@ package VodTest;
 #   --- node_out         its lines: each the same, or a /regex/
 #   --- uploads_left     how many multipart uploads the block leaves open
 #                        (resumable uploads wait for their client; 0)
+#   --- metrics          "name{labels} value" lines that the (last)
+#                        answer, in Prometheus' text format, has exactly
+#                        (vod_status)
+#   --- promtool         the (last) answer passes `promtool check metrics`
+#                        (Debian's prometheus package)
 # and every block checks that no other multipart upload is left open.
 #
 # VodTest::write_file(PATH, BYTES) writes a file and returns PATH.
@@ -68,6 +73,7 @@ use strict;
 use warnings;
 
 use Digest::MD5 ();
+use File::Temp ();
 use FindBin ();
 use JSON::PP ();
 use POSIX ();
@@ -132,6 +138,7 @@ sub setup {
     });
 
     main::add_response_body_check(\&wait_emulator);
+    main::add_response_body_check(\&check_metrics);
     main::add_test_cleanup_handler(\&check_block);
 }
 
@@ -158,6 +165,39 @@ sub wait_emulator {
 
     my $code = $block->emulator_wait // return;
     poll_emulator($block, $code);
+}
+
+# --- metrics and --- promtool, on the last answer of the block
+sub check_metrics {
+    my ($block, $body, $i) = @_;
+    my $req = $block->request // $block->raw_request // $block->pipelined_requests;
+    return if ref $req eq 'ARRAY' && $i < $#$req;
+
+    my $name = $block->name;
+
+    if (defined(my $want = $block->metrics)) {
+        my %got;
+        for my $line (split /\n/, $body // '') {
+            next if $line =~ /^#/ || $line !~ /\S/;
+            my ($series, $value) = $line =~ /^(\S+) (\S+)$/ or next;
+            $got{$series} = $value;
+        }
+        for my $line (grep { /\S/ } split /\n/, $want) {
+            my ($series, $value) = $line =~ /^\s*(\S+)\s+(\S+)\s*$/
+                or die "$name: bad metrics line \"$line\"\n";
+            is $got{$series} // '(none)', $value, "$name - $series";
+        }
+    }
+
+    if (defined $block->promtool) {
+        my $file = File::Temp->new;
+        print $file $body // '';
+        close $file;
+        my $out = `promtool check metrics < $file 2>&1`;
+        is $? >> 8, 0, "$name - promtool check metrics passes"
+            or diag $out;
+        is $out, '', "$name - promtool has nothing to say";
+    }
 }
 
 sub run_node_client {
