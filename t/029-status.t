@@ -367,6 +367,44 @@ ProcedureStateChanged confirmed
 
 
 
+=== TEST 7: timeouts: ApplyUpload that never answers is tried three times, the last a timeout; an UploadPart too
+--- config
+location /upload/ {
+    vod_upload;
+    vod_read_timeout 200ms;
+    vod_upload_part_size 1m;
+    vod_upload_part_tries 2;
+}
+location = /status {
+    vod_status;
+}
+--- init
+$VodTest::Emu->fault(op => 'ApplyUpload', count => 0, delay_ms => 1000);
+main::expect(504, PUT => '/upload/a.mp4', VodTest::bytes(10_000, 1));
+$VodTest::Emu->clear_faults;
+$VodTest::Emu->fault(op => 'UploadPart', part_number => 1, count => 0,
+                     delay_ms => 1000);
+main::expect(504, PUT => '/upload/b.mp4', VodTest::bytes(1_500_000, 2));
+--- request
+GET /status?format=prometheus
+--- error_code: 200
+--- metrics
+vod_uploads_total{protocol="put",status="504"} 2
+vod_api_requests_total{action="ApplyUpload",result="retried"} 2
+vod_api_requests_total{action="ApplyUpload",result="timeout"} 1
+vod_api_requests_total{action="ApplyUpload",result="ok"} 1
+vod_api_request_duration_seconds_count{action="ApplyUpload"} 4
+vod_api_request_duration_seconds_bucket{action="ApplyUpload",le="+Inf"} 4
+vod_cos_requests_total{operation="UploadPart",result="retried"} 1
+vod_cos_requests_total{operation="UploadPart",result="timeout"} 1
+vod_cos_requests_total{operation="UploadPart",result="ok"} 1
+vod_cos_requests_total{operation="AbortMultipartUpload",result="ok"} 1
+vod_multipart_aborted_total 1
+--- emulator_wait
+grep { ($_->{op} // '') eq 'AbortMultipartUpload' } @{ $s->{requests} }
+
+
+
 === TEST 7: vod_status answers GET and HEAD only: 405 with Allow
 --- config eval: $::Config
 --- request
