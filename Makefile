@@ -62,7 +62,8 @@ UNIT_BINS  := $(UNITS:%=$(BUILD)/unit/test_%)
 
 # the fuzz targets (t/fuzz/fuzz_X.c for ngx_vod_X.c), and the programs
 # that replay their corpora in make test
-FUZZ_TARGETS := form api_json cos_xml params tus seal journal parts crc64 http
+FUZZ_TARGETS := form api_json cos_xml params tus seal journal parts crc64 http \
+                metrics
 REPLAY_BINS  := $(FUZZ_TARGETS:%=$(BUILD)/unit/replay_%)
 
 MODULE_SOURCES := $(wildcard $(SRC)/*.c $(SRC)/*.h) $(ROOT)/config

@@ -32,8 +32,6 @@ static void ngx_http_vod_status_count(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_status_protocol(ngx_http_request_t *r,
     ngx_http_vod_upload_loc_conf_t *conf);
 static void ngx_http_vod_status_end(void *data);
-static ngx_int_t ngx_http_vod_status_format(ngx_http_request_t *r,
-    ngx_uint_t *prometheus, ngx_uint_t *uploads);
 static size_t ngx_http_vod_status_uploads(ngx_http_request_t *r,
     ngx_vod_metrics_upload_t **list);
 static uint64_t ngx_http_vod_status_now(void);
@@ -450,8 +448,10 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
     size_t                     size, len, nuploads;
     ngx_int_t                  rc;
     ngx_str_t                  msg;
-    ngx_uint_t                 prometheus, uploads, tries;
+    ngx_uint_t                 tries;
+    ngx_table_elt_t           *accept;
     ngx_vod_metrics_t          copy;
+    ngx_vod_metrics_ask_t      ask;
     ngx_vod_metrics_upload_t  *list;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -480,7 +480,15 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    if (ngx_http_vod_status_format(r, &prometheus, &uploads) != NGX_OK) {
+    /* ?format=prometheus|json, ?uploads; Prometheus' scrapes by Accept */
+
+    accept = ngx_http_vod_upload_header_in(r, "Accept");
+
+    if (ngx_vod_metrics_ask(r->args.data, r->args.len,
+                            accept ? accept->value.data : NULL,
+                            accept ? accept->value.len : 0, &ask)
+        != NGX_VOD_OK)
+    {
         ngx_str_set(&msg, "the format is \"json\" or \"prometheus\"");
 
         return ngx_http_vod_upload_refuse(r, "vod status",
@@ -491,7 +499,7 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
     nuploads = 0;
     list = NULL;
 
-    if (uploads && !prometheus) {
+    if (ask.uploads && !ask.prometheus) {
         nuploads = ngx_http_vod_status_uploads(r, &list);
 
         if (list == NULL) {
@@ -509,7 +517,7 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        len = prometheus
+        len = ask.prometheus
               ? ngx_vod_metrics_prometheus(&copy, p, size)
               : ngx_vod_metrics_json(&copy, list, nuploads,
                                      ngx_http_vod_status_now(), p, size);
@@ -529,88 +537,11 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
     msg.len = len;
 
     return ngx_http_vod_upload_send_text(r, NGX_HTTP_OK,
-                                         prometheus
+                                         ask.prometheus
                                          ? "text/plain; version=0.0.4; "
                                            "charset=utf-8"
                                          : "application/json",
                                          &msg);
-}
-
-
-/*
- * ?format=prometheus or ?format=json; without it, Prometheus' scrapes
- * (Accept: text/plain, among others) get its format, others JSON.
- * ?uploads lists the uploads in flight (JSON).
- */
-
-static ngx_int_t
-ngx_http_vod_status_format(ngx_http_request_t *r, ngx_uint_t *prometheus,
-    ngx_uint_t *uploads)
-{
-    u_char           *p, *last, *name, *eq;
-    ngx_str_t         value;
-    ngx_uint_t        format;
-    ngx_table_elt_t  *accept;
-
-    *prometheus = 0;
-    *uploads = 0;
-    format = 0;
-
-    p = r->args.data;
-    last = p + r->args.len;
-
-    while (p < last) {
-        name = p;
-
-        while (p < last && *p != '&') {
-            p++;
-        }
-
-        eq = ngx_strlchr(name, p, '=');
-
-        if (eq == NULL) {
-            eq = p;
-        }
-
-        if (eq - name == 7 && ngx_strncmp(name, "uploads", 7) == 0) {
-            *uploads = 1;
-
-        } else if (eq - name == 6 && ngx_strncmp(name, "format", 6) == 0) {
-            value.data = (eq < p) ? eq + 1 : eq;
-            value.len = p - value.data;
-            format = 1;
-
-            if (value.len == 10
-                && ngx_strncmp(value.data, "prometheus", 10) == 0)
-            {
-                *prometheus = 1;
-
-            } else if (value.len != 4
-                       || ngx_strncmp(value.data, "json", 4) != 0)
-            {
-                return NGX_ERROR;
-            }
-        }
-
-        p++;
-    }
-
-    if (format) {
-        return NGX_OK;
-    }
-
-    accept = ngx_http_vod_upload_header_in(r, "Accept");
-
-    if (accept
-        && ngx_strlcasestrn(accept->value.data,
-                            accept->value.data + accept->value.len,
-                            (u_char *) "text/plain", 10 - 1)
-           != NULL)
-    {
-        *prometheus = 1;
-    }
-
-    return NGX_OK;
 }
 
 

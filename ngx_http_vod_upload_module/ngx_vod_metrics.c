@@ -157,6 +157,71 @@ ngx_vod_metrics_bucket(uint64_t ms)
 }
 
 
+int
+ngx_vod_metrics_ask(const u_char *args, size_t len, const u_char *accept,
+    size_t accept_len, ngx_vod_metrics_ask_t *ask)
+{
+    size_t         n;
+    const u_char  *p, *last, *name, *eq, *value;
+
+    ask->prometheus = 0;
+    ask->uploads = 0;
+
+    p = args;
+    last = args + len;
+
+    while (p < last) {
+        name = p;
+
+        while (p < last && *p != '&') {
+            p++;
+        }
+
+        eq = memchr(name, '=', p - name);
+
+        if (eq == NULL) {
+            eq = p;
+        }
+
+        value = (eq < p) ? eq + 1 : eq;
+        n = p - value;
+
+        if (eq - name == 7 && memcmp(name, "uploads", 7) == 0) {
+            ask->uploads = 1;
+
+        } else if (eq - name == 6 && memcmp(name, "format", 6) == 0) {
+
+            if (n == 10 && memcmp(value, "prometheus", 10) == 0) {
+                ask->prometheus = 1;
+
+            } else if (n == 4 && memcmp(value, "json", 4) == 0) {
+                ask->prometheus = 0;
+
+            } else {
+                return NGX_VOD_ERROR;
+            }
+
+            /* the format asked for, whatever Accept says */
+            accept = NULL;
+            accept_len = 0;
+        }
+
+        p++;
+    }
+
+    /* Prometheus' scrapes accept text/plain (among others) */
+
+    for (p = accept; p && p + 10 <= accept + accept_len; p++) {
+        if (ngx_vod_casestarts(p, accept + accept_len, "text/plain")) {
+            ask->prometheus = 1;
+            break;
+        }
+    }
+
+    return NGX_VOD_OK;
+}
+
+
 size_t
 ngx_vod_metrics_prometheus(const ngx_vod_metrics_t *m, u_char *buf,
     size_t size)
@@ -166,7 +231,7 @@ ngx_vod_metrics_prometheus(const ngx_vod_metrics_t *m, u_char *buf,
 
     o = &out;
     o->p = buf;
-    o->end = buf + size;
+    o->end = buf ? buf + size : NULL;     /* NULL: only the length */
     o->len = 0;
 
     ngx_vod_metrics_family(o, "vod_uploads_total", "counter",
@@ -319,7 +384,7 @@ ngx_vod_metrics_json(const ngx_vod_metrics_t *m,
 
     o = &out;
     o->p = buf;
-    o->end = buf + size;
+    o->end = buf ? buf + size : NULL;     /* NULL: only the length */
     o->len = 0;
 
     ngx_vod_metrics_printf(o, "{\"uploads\":{\"in_flight\":%" PRId64
@@ -440,7 +505,7 @@ ngx_vod_metrics_printf(ngx_vod_metrics_out_t *o, const char *fmt, ...)
     size_t   room;
     va_list  args;
 
-    room = o->end - o->p;
+    room = o->p ? (size_t) (o->end - o->p) : 0;
 
     va_start(args, fmt);
     n = vsnprintf((char *) o->p, room, fmt, args);

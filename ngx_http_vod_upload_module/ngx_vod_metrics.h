@@ -160,6 +160,22 @@ unsigned ngx_vod_metrics_event_index(const u_char *type, size_t len);
 unsigned ngx_vod_metrics_bucket(uint64_t ms);
 
 
+/* what a request to vod_status asks for (its query and Accept header) */
+typedef struct {
+    unsigned                    prometheus:1;
+    unsigned                    uploads:1;
+} ngx_vod_metrics_ask_t;
+
+/*
+ * The query string (without "?"): format=json|prometheus, uploads; any
+ * other name is left alone.  Without a format, an Accept header (NULL:
+ * none) that names text/plain asks for Prometheus' format.  NGX_VOD_OK,
+ * or NGX_VOD_ERROR for a format of another name.
+ */
+int ngx_vod_metrics_ask(const u_char *args, size_t len, const u_char *accept,
+    size_t accept_len, ngx_vod_metrics_ask_t *ask);
+
+
 /*
  * The counters (and, with uploads != NULL, the nuploads uploads in
  * flight, now_ms the time) rendered into [buf, buf + size): the length

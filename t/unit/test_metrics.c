@@ -272,6 +272,60 @@ test_json(void)
 }
 
 
+static int
+ask(const char *args, const char *accept, int *prometheus, int *uploads)
+{
+    int                    rc;
+    ngx_vod_metrics_ask_t  a;
+
+    rc = ngx_vod_metrics_ask((const u_char *) args, strlen(args),
+                             (const u_char *) accept,
+                             accept ? strlen(accept) : 0, &a);
+    *prometheus = a.prometheus;
+    *uploads = a.uploads;
+
+    return rc;
+}
+
+
+static void
+test_ask(void)
+{
+    int  p, u;
+
+    ngx_vod_test_ok(ask("", NULL, &p, &u) == NGX_VOD_OK && !p && !u,
+                    "no query, no Accept: JSON");
+    ngx_vod_test_ok(ask("format=prometheus", NULL, &p, &u) == NGX_VOD_OK
+                    && p && !u, "format=prometheus");
+    ngx_vod_test_ok(ask("uploads&format=json", "text/plain", &p, &u)
+                    == NGX_VOD_OK && !p && u,
+                    "format=json wins over Accept; uploads without a value");
+    ngx_vod_test_ok(ask("uploads=1", NULL, &p, &u) == NGX_VOD_OK && u,
+                    "uploads with a value");
+    ngx_vod_test_ok(ask("a=b&&uploadsX&format_=xml", NULL, &p, &u)
+                    == NGX_VOD_OK && !p && !u,
+                    "other names and empty pairs are left alone");
+    ngx_vod_test_ok(ask("format=xml", NULL, &p, &u) == NGX_VOD_ERROR,
+                    "format=xml is refused");
+    ngx_vod_test_ok(ask("format=", NULL, &p, &u) == NGX_VOD_ERROR
+                    && ask("format", NULL, &p, &u) == NGX_VOD_ERROR,
+                    "an empty format is refused");
+    ngx_vod_test_ok(ask("format=PROMETHEUS", NULL, &p, &u) == NGX_VOD_ERROR,
+                    "formats are lower case");
+    ngx_vod_test_ok(ask("", "application/openmetrics-text;version=1.0.0;"
+                        "q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+                        &p, &u) == NGX_VOD_OK && p,
+                    "Prometheus' Accept gets its format");
+    ngx_vod_test_ok(ask("", "Text/Plain", &p, &u) == NGX_VOD_OK && p,
+                    "Accept without regard to case");
+    ngx_vod_test_ok(ask("", "*/*", &p, &u) == NGX_VOD_OK && !p
+                    && ask("", "text/html,application/json", &p, &u)
+                       == NGX_VOD_OK && !p
+                    && ask("", "text/plai", &p, &u) == NGX_VOD_OK && !p,
+                    "curl's and a browser's Accept get JSON");
+}
+
+
 static void
 test_small_buffer(void)
 {
@@ -301,6 +355,7 @@ main(void)
     test_labels();
     test_prometheus();
     test_json();
+    test_ask();
     test_small_buffer();
 
     return ngx_vod_test_done();
