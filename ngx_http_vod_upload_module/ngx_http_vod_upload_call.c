@@ -1117,8 +1117,9 @@ ngx_http_vod_calls_wake(ngx_event_t *ev)
 
 /*
  * A handled call in the counters: retried when its handler sends it
- * again, a timeout, failed (no answer, an error status, or an answer its
- * handler found bad), or ok; the bytes of a body that went to COS.
+ * again, a timeout, failed (no answer, an error status its handler did
+ * not expect, or an answer its handler found bad), or ok; the bytes of a
+ * body that went to COS.
  */
 
 static void
@@ -1137,8 +1138,9 @@ ngx_http_vod_call_count(ngx_http_vod_call_t *call)
         result = NGX_VOD_METRICS_TIMEOUT;
 
     } else if (call->rc != NGX_OK || call->failed
-               || call->status < NGX_HTTP_OK
-               || call->status >= NGX_HTTP_SPECIAL_RESPONSE)
+               || ((call->status < NGX_HTTP_OK
+                    || call->status >= NGX_HTTP_SPECIAL_RESPONSE)
+                   && !call->expected))
     {
         result = NGX_VOD_METRICS_FAILED;
 

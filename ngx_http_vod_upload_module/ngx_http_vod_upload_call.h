@@ -73,6 +73,7 @@ struct ngx_http_vod_call_s {
     /* for the counters (vod_status), set by the handler */
     unsigned                        retried:1;    /* it goes out again */
     unsigned                        failed:1;     /* the answer was bad */
+    unsigned                        expected:1;   /* a 404 that tells */
     ngx_msec_t                      started;
     ngx_msec_t                      duration;
 };

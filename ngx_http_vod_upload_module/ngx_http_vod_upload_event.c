@@ -956,6 +956,8 @@ ngx_http_vod_process_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                                              : call->status, delay);
 
             call->retried = 1;
+            ngx_http_vod_upload_count(
+                                   process_media[NGX_VOD_METRICS_RETRIED], 1);
             ngx_add_timer(&ctx->retry, delay);
             return;
         }

@@ -1578,6 +1578,7 @@ ngx_http_vod_upload_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_vod_upload_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_vod_upload_status_exit_process(cycle);
     ngx_http_vod_upload_sweep_exit_process(cycle);
     ngx_http_vod_upload_pull_exit_process(cycle);
     ngx_http_vod_upload_journal_exit_process(cycle);

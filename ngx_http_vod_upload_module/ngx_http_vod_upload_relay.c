@@ -963,6 +963,7 @@ ngx_http_vod_apply_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     }
 
     if (ngx_http_vod_cos_object(r, ctx, &out) != NGX_OK) {
+        call->failed = 1;
         ngx_str_set(&msg, "ApplyUpload answered a storage location that "
                           "is not a COS object");
         ngx_http_vod_fail(r, ctx, NGX_HTTP_BAD_GATEWAY,
@@ -1197,6 +1198,7 @@ ngx_http_vod_list_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         }
 
         if (ngx_http_vod_list_page(r, ctx, call) != NGX_OK) {
+            call->failed = 1;
             ngx_http_vod_failf(r, ctx, NGX_LOG_ERR, NGX_HTTP_BAD_GATEWAY,
                                "InvalidCosAnswer", "ListParts: COS answered "
                                "a document that is not a list of parts");
@@ -1208,6 +1210,8 @@ ngx_http_vod_list_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     /* no multipart upload: completed (the media exists) or terminated */
 
     if (call->rc == NGX_OK && call->status == NGX_HTTP_NOT_FOUND) {
+
+        call->expected = 1;
 
         if (!ctx->heading) {
             ctx->heading = 1;
@@ -2063,7 +2067,13 @@ ngx_http_vod_cover_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           ctx->cover_crc);
             bad = "CRC64Mismatch";
             call->failed = 1;
-            ngx_http_vod_upload_count(crc_mismatch, 1);
+
+            if (ngx_vod_crc64_header(call->crc64.data, call->crc64.len,
+                                     &crc)
+                == NGX_VOD_OK)
+            {
+                ngx_http_vod_upload_count(crc_mismatch, 1);
+            }
 
         } else {
             ctx->cover_done = 1;
@@ -2215,6 +2225,7 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                           "vod upload: InitiateMultipartUpload failed "
                           "(%s %ui), trying again", call->rc != NGX_OK
                           ? "no answer" : "status", call->status);
+            call->retried = 1;
             return;
         }
 
@@ -2226,6 +2237,7 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
     }
 
     if (ngx_http_vod_cos_doc(call, NGX_VOD_COS_XML_INITIATE, &doc) != NGX_OK) {
+        call->failed = 1;
         ngx_http_vod_cos_failed(r, ctx, call);
         return;
     }
@@ -2236,6 +2248,7 @@ ngx_http_vod_initiate_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
                       doc.initiate.upload_id.len);
 
     if (ctx->upload_id.len == 0 && !ctx->failed) {
+        call->failed = 1;
         ngx_str_set(&msg, "InitiateMultipartUpload answered no UploadId");
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "vod upload: %V", &msg);
@@ -2669,7 +2682,14 @@ ngx_http_vod_complete_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
         ctx->completed = 1;
         ctx->corrupt = 1;
         call->failed = 1;
-        ngx_http_vod_upload_count(crc_mismatch, 1);
+
+        /* a CRC-64 that differs, not one that is missing */
+
+        if (ngx_vod_crc64_header(call->crc64.data, call->crc64.len, &crc)
+            == NGX_VOD_OK)
+        {
+            ngx_http_vod_upload_count(crc_mismatch, 1);
+        }
         ngx_http_vod_failf(r, ctx, 0, NGX_HTTP_BAD_GATEWAY, "CRC64Mismatch",
                            "COS stored the object with CRC-64 \"%V\", %uL "
                            "was sent", &call->crc64, ctx->crc);
@@ -3179,6 +3199,7 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
             return;
         }
 
+        call->failed = 1;
         ngx_http_vod_cleanup_lost(r, ctx, what,
                                   (u_char *) "an answer that is not a list");
         return;
@@ -3191,6 +3212,9 @@ ngx_http_vod_cleanup_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
             || call->status == NGX_HTTP_OK
             || call->status == NGX_HTTP_NOT_FOUND))
     {
+        /* not there (any more): what was wanted */
+        call->expected = 1;
+
         if (what >= NGX_HTTP_VOD_CLEAN_DELETE) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "vod upload: deleted the uncommitted object %V%V "

@@ -150,7 +150,9 @@ ngx_http_vod_upload_send_text(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.content_length_n = text->len;
     r->headers_out.content_type.data = (u_char *) type;
     r->headers_out.content_type.len = ngx_strlen(type);
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    /* the type without its parameters, as gzip_types compares it */
+    r->headers_out.content_type_len = strcspn(type, ";");
     r->headers_out.content_type_lowcase = NULL;
 
     rc = ngx_http_send_header(r);

@@ -16,8 +16,24 @@
 #include "ngx_http_vod_upload_reply.h"
 
 
+/*
+ * A worker that counts: its uploads in flight (the gauge is the sum over
+ * the workers alive, so that a worker that crashed leaves nothing
+ * behind), known by its pid and its start time (a pid may be reused)
+ */
+
+#define NGX_HTTP_VOD_STATUS_WORKERS  256
+
+typedef struct {
+    int64_t                         pid;        /* 0: a free slot */
+    uint64_t                        start;      /* /proc/PID/stat's */
+    int64_t                         in_flight;
+} ngx_http_vod_status_worker_t;
+
+
 typedef struct {
     ngx_vod_metrics_t               metrics;
+    ngx_http_vod_status_worker_t    workers[NGX_HTTP_VOD_STATUS_WORKERS];
     uint64_t                        nuploads;
     uint64_t                        hint;       /* where to look next */
     ngx_vod_metrics_upload_t        uploads[1];
@@ -26,20 +42,29 @@ typedef struct {
 
 static ngx_int_t ngx_http_vod_status_zone_init(ngx_shm_zone_t *zone,
     void *data);
+static ngx_int_t ngx_http_vod_status_rewrite(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_status_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vod_status_log(ngx_http_request_t *r);
 static void ngx_http_vod_status_count(ngx_http_request_t *r);
+static void ngx_http_vod_status_marker(void *data);
 static ngx_int_t ngx_http_vod_status_protocol(ngx_http_request_t *r,
     ngx_http_vod_upload_loc_conf_t *conf);
 static void ngx_http_vod_status_end(void *data);
+static void ngx_http_vod_status_join(void);
+static ngx_uint_t ngx_http_vod_status_workers(int64_t *pids,
+    int64_t *in_flight);
 static size_t ngx_http_vod_status_uploads(ngx_http_request_t *r,
-    ngx_vod_metrics_upload_t **list);
+    int64_t *pids, ngx_uint_t npids, ngx_vod_metrics_upload_t **list);
 static uint64_t ngx_http_vod_status_now(void);
+static uint64_t ngx_http_vod_status_start(ngx_pid_t pid);
+static ngx_uint_t ngx_http_vod_status_alive(ngx_http_vod_status_worker_t *w);
+static void ngx_http_vod_status_snapshot(ngx_vod_metrics_t *copy);
 
 
 ngx_vod_metrics_t  *ngx_http_vod_upload_metrics;
 
-static ngx_http_vod_status_shm_t  *ngx_http_vod_status_shm;
+static ngx_http_vod_status_shm_t     *ngx_http_vod_status_shm;
+static ngx_http_vod_status_worker_t  *ngx_http_vod_status_worker;
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
@@ -161,6 +186,79 @@ ngx_http_vod_upload_status_init_process(ngx_cycle_t *cycle)
 
     ngx_http_vod_status_shm = vmcf->status_zone->data;
     ngx_http_vod_upload_metrics = &ngx_http_vod_status_shm->metrics;
+
+    ngx_http_vod_status_join();
+}
+
+
+/*
+ * The worker's slot: a free one, or one of a worker that is no more
+ * (its uploads in flight go with it); and the entries of the list that
+ * a worker of the same pid left
+ */
+
+static void
+ngx_http_vod_status_join(void)
+{
+    int64_t                        pid;
+    uint64_t                       i;
+    ngx_vod_metrics_upload_t      *u;
+    ngx_http_vod_status_worker_t  *w;
+
+    ngx_http_vod_status_worker = NULL;
+
+    for (i = 0; i < NGX_HTTP_VOD_STATUS_WORKERS; i++) {
+        w = &ngx_http_vod_status_shm->workers[i];
+        pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
+
+        if (pid != 0 && ngx_http_vod_status_alive(w)) {
+            continue;
+        }
+
+        /* taken with -pid: alive, not to be taken, until it is set up */
+
+        if (__atomic_compare_exchange_n(&w->pid, &pid, -(int64_t) ngx_pid,
+                                        0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+        {
+            w->start = ngx_http_vod_status_start(ngx_pid);
+            __atomic_store_n(&w->in_flight, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&w->pid, (int64_t) ngx_pid, __ATOMIC_RELEASE);
+            ngx_http_vod_status_worker = w;
+            break;
+        }
+    }
+
+    if (ngx_http_vod_status_worker == NULL) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "vod status: more than %d workers, this one's "
+                      "uploads are not in vod_uploads_in_flight",
+                      NGX_HTTP_VOD_STATUS_WORKERS);
+    }
+
+    for (i = 0; i < ngx_http_vod_status_shm->nuploads; i++) {
+        u = &ngx_http_vod_status_shm->uploads[i];
+        pid = __atomic_load_n(&u->pid, __ATOMIC_ACQUIRE);
+
+        if (pid == ngx_pid || pid == -ngx_pid) {
+            (void) __atomic_compare_exchange_n(&u->pid, &pid, 0, 0,
+                                               __ATOMIC_RELAXED,
+                                               __ATOMIC_RELAXED);
+        }
+    }
+}
+
+
+void
+ngx_http_vod_upload_status_exit_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_vod_status_worker) {
+        __atomic_store_n(&ngx_http_vod_status_worker->in_flight, 0,
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&ngx_http_vod_status_worker->pid, 0,
+                         __ATOMIC_RELEASE);
+        ngx_http_vod_status_worker = NULL;
+    }
 }
 
 
@@ -171,6 +269,13 @@ ngx_http_vod_upload_status_init(ngx_conf_t *cf)
     ngx_http_core_main_conf_t  *cmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_vod_status_rewrite;
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
     if (h == NULL) {
@@ -187,10 +292,71 @@ ngx_http_vod_upload_status_init(ngx_conf_t *cf)
 
 
 /*
- * An upload request is counted with the status of its answer as the
- * answer goes out (before the client can see it, and so ask vod_status);
- * one that ends without an answer, in the log phase.
+ * An upload request is known as one in its vod_upload location's rewrite
+ * phase: a mark in its pool, which an internal redirect (error_page, a
+ * named location) keeps, unlike the module's context.  It is counted,
+ * once, with the status of its answer as the answer goes out (before the
+ * client can see it, and so ask vod_status), or in the log phase when it
+ * ends without one.
  */
+
+typedef struct {
+    ngx_uint_t                      protocol;
+    ngx_uint_t                      counted;
+} ngx_http_vod_status_mark_t;
+
+
+static ngx_int_t
+ngx_http_vod_status_rewrite(ngx_http_request_t *r)
+{
+    ngx_uint_t                       protocol;
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_vod_status_mark_t      *mark;
+    ngx_http_vod_upload_loc_conf_t  *conf;
+
+    if (ngx_http_vod_upload_metrics == NULL || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
+
+    if (conf->upload != 1) {
+        return NGX_DECLINED;
+    }
+
+    protocol = ngx_http_vod_status_protocol(r, conf);
+
+    if (protocol == NGX_VOD_METRICS_PROTOCOLS) {
+        return NGX_DECLINED;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_vod_status_marker) {
+            return NGX_DECLINED;
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_vod_status_mark_t));
+    if (cln == NULL) {
+        return NGX_DECLINED;
+    }
+
+    mark = cln->data;
+    mark->protocol = protocol;
+    mark->counted = 0;
+
+    cln->handler = ngx_http_vod_status_marker;
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_vod_status_marker(void *data)
+{
+    /* a mark only */
+}
+
 
 static ngx_int_t
 ngx_http_vod_status_header_filter(ngx_http_request_t *r)
@@ -204,9 +370,7 @@ ngx_http_vod_status_header_filter(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_vod_status_log(ngx_http_request_t *r)
 {
-    if (!r->header_sent) {
-        ngx_http_vod_status_count(r);
-    }
+    ngx_http_vod_status_count(r);
 
     return NGX_OK;
 }
@@ -217,31 +381,38 @@ ngx_http_vod_status_log(ngx_http_request_t *r)
 static void
 ngx_http_vod_status_count(ngx_http_request_t *r)
 {
-    ngx_uint_t                       status, protocol;
-    ngx_http_vod_upload_loc_conf_t  *conf;
+    ngx_uint_t                   status;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_vod_status_mark_t  *mark;
 
     if (ngx_http_vod_upload_metrics == NULL || r != r->main) {
         return;
     }
 
-    conf = ngx_http_get_module_loc_conf(r, ngx_http_vod_upload_module);
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_vod_status_marker) {
+            break;
+        }
+    }
 
-    if (conf == NULL || conf->upload != 1) {
+    if (cln == NULL) {
         return;
     }
 
-    protocol = ngx_http_vod_status_protocol(r, conf);
+    mark = cln->data;
 
-    if (protocol == NGX_VOD_METRICS_PROTOCOLS) {
+    if (mark->counted) {
         return;
     }
+
+    mark->counted = 1;
 
     status = r->err_status ? r->err_status : r->headers_out.status;
 
     if (status >= NGX_VOD_METRICS_STATUS_MIN
         && status < NGX_VOD_METRICS_STATUS_MIN + NGX_VOD_METRICS_STATUSES)
     {
-        ngx_http_vod_upload_count(uploads[protocol]
+        ngx_http_vod_upload_count(uploads[mark->protocol]
                                       [status - NGX_VOD_METRICS_STATUS_MIN],
                                   1);
     }
@@ -318,7 +489,10 @@ ngx_http_vod_upload_status_begin(ngx_http_request_t *r, ngx_uint_t protocol,
     cln->handler = ngx_http_vod_status_end;
     cln->data = NULL;
 
-    ngx_http_vod_upload_count(uploads_in_flight, 1);
+    if (ngx_http_vod_status_worker) {
+        (void) __atomic_fetch_add(&ngx_http_vod_status_worker->in_flight, 1,
+                                  __ATOMIC_RELAXED);
+    }
 
     n = ngx_http_vod_status_shm->nuploads;
     k = __atomic_fetch_add(&ngx_http_vod_status_shm->hint, 1,
@@ -328,8 +502,10 @@ ngx_http_vod_upload_status_begin(ngx_http_request_t *r, ngx_uint_t protocol,
         u = &ngx_http_vod_status_shm->uploads[(k + i) % n];
         free = 0;
 
+        /* taken with -pid: readers skip it until it is filled in */
+
         if (__atomic_load_n(&u->pid, __ATOMIC_RELAXED) == 0
-            && __atomic_compare_exchange_n(&u->pid, &free, (int64_t) ngx_pid,
+            && __atomic_compare_exchange_n(&u->pid, &free, -(int64_t) ngx_pid,
                                            0, __ATOMIC_ACQUIRE,
                                            __ATOMIC_RELAXED))
         {
@@ -365,6 +541,8 @@ found:
     u->id_len = (uint32_t) id.len;
     ngx_memcpy(u->id, id.data, id.len);
 
+    __atomic_store_n(&u->pid, (int64_t) ngx_pid, __ATOMIC_RELEASE);
+
     cln->data = u;
 
     return u;
@@ -376,7 +554,10 @@ ngx_http_vod_status_end(void *data)
 {
     ngx_vod_metrics_upload_t *u = data;
 
-    ngx_http_vod_upload_count(uploads_in_flight, -1);
+    if (ngx_http_vod_status_worker) {
+        (void) __atomic_fetch_add(&ngx_http_vod_status_worker->in_flight, -1,
+                                  __ATOMIC_RELAXED);
+    }
 
     if (u) {
         __atomic_store_n(&u->pid, 0, __ATOMIC_RELEASE);
@@ -446,9 +627,10 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
 {
     u_char                    *p;
     size_t                     size, len, nuploads;
+    int64_t                    pids[NGX_HTTP_VOD_STATUS_WORKERS];
     ngx_int_t                  rc;
-    ngx_str_t                  msg;
-    ngx_uint_t                 tries;
+    ngx_str_t                  msg, vary;
+    ngx_uint_t                 tries, npids;
     ngx_table_elt_t           *accept;
     ngx_vod_metrics_t          copy;
     ngx_vod_metrics_ask_t      ask;
@@ -496,18 +678,20 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
                                           "InvalidParameter", &msg);
     }
 
+    ngx_http_vod_status_snapshot(&copy);
+
+    npids = ngx_http_vod_status_workers(pids, &copy.uploads_in_flight);
+
     nuploads = 0;
     list = NULL;
 
     if (ask.uploads && !ask.prometheus) {
-        nuploads = ngx_http_vod_status_uploads(r, &list);
+        nuploads = ngx_http_vod_status_uploads(r, pids, npids, &list);
 
         if (list == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-
-    ngx_memcpy(&copy, ngx_http_vod_upload_metrics, sizeof(ngx_vod_metrics_t));
 
     size = 16384;
 
@@ -533,6 +717,14 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the format may follow Accept */
+
+    ngx_str_set(&vary, "Accept");
+
+    if (ngx_http_vod_upload_header_out(r, "Vary", &vary) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     msg.data = p;
     msg.len = len;
 
@@ -546,54 +738,235 @@ ngx_http_vod_upload_status_handler(ngx_http_request_t *r)
 
 
 /*
- * A copy of the list of uploads in flight; those of a worker that is no
- * more (it crashed) leave it now.
+ * The workers alive (their pids, at most NGX_HTTP_VOD_STATUS_WORKERS) and
+ * the sum of their uploads in flight; the slot of a worker that is no
+ * more (it crashed) is freed.
  */
 
-static size_t
-ngx_http_vod_status_uploads(ngx_http_request_t *r,
-    ngx_vod_metrics_upload_t **list)
+static ngx_uint_t
+ngx_http_vod_status_workers(int64_t *pids, int64_t *in_flight)
 {
-    int64_t                    pid;
-    uint64_t                   i, n;
-    ngx_vod_metrics_upload_t  *u, *out;
+    int64_t                        pid;
+    ngx_uint_t                     i, n;
+    ngx_http_vod_status_worker_t  *w;
 
-    n = ngx_http_vod_status_shm->nuploads;
+    n = 0;
+    *in_flight = 0;
 
-    out = ngx_pcalloc(r->pool, (n ? n : 1) * sizeof(ngx_vod_metrics_upload_t));
-    *list = out;
-
-    if (out == NULL) {
-        return 0;
-    }
-
-    for (i = 0, u = ngx_http_vod_status_shm->uploads; i < n; i++, u++) {
-        pid = __atomic_load_n(&u->pid, __ATOMIC_ACQUIRE);
+    for (i = 0; i < NGX_HTTP_VOD_STATUS_WORKERS; i++) {
+        w = &ngx_http_vod_status_shm->workers[i];
+        pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
 
         if (pid == 0) {
             continue;
         }
 
-        if (pid != ngx_pid && kill((pid_t) pid, 0) == -1
-            && ngx_errno == NGX_ESRCH)
-        {
-            if (__atomic_compare_exchange_n(&u->pid, &pid, 0, 0,
-                                            __ATOMIC_RELAXED,
-                                            __ATOMIC_RELAXED))
-            {
-                ngx_http_vod_upload_count(uploads_in_flight, -1);
-            }
-
+        if (!ngx_http_vod_status_alive(w)) {
+            (void) __atomic_compare_exchange_n(&w->pid, &pid, 0, 0,
+                                               __ATOMIC_RELAXED,
+                                               __ATOMIC_RELAXED);
             continue;
         }
 
-        *out = *u;
-        out->received = __atomic_load_n(&u->received, __ATOMIC_RELAXED);
-        out->parts_done = __atomic_load_n(&u->parts_done, __ATOMIC_RELAXED);
-        out++;
+        /* being set up: no upload yet */
+
+        if (pid < 0) {
+            continue;
+        }
+
+        pids[n++] = pid;
+        *in_flight += __atomic_load_n(&w->in_flight, __ATOMIC_RELAXED);
+    }
+
+    return n;
+}
+
+
+/*
+ * A copy of the list of uploads in flight, of the workers alive; the
+ * entries of others (a worker that crashed) leave it now.  Sized by what
+ * is in the list, not by its room.
+ */
+
+static size_t
+ngx_http_vod_status_uploads(ngx_http_request_t *r, int64_t *pids,
+    ngx_uint_t npids, ngx_vod_metrics_upload_t **list)
+{
+    int64_t                    pid, abs;
+    uint64_t                   i, j, n, live;
+    ngx_uint_t                 pass;
+    ngx_vod_metrics_upload_t  *u, *out;
+
+    n = ngx_http_vod_status_shm->nuploads;
+    live = 0;
+    out = NULL;
+
+    for (pass = 0; pass < 2; pass++) {
+
+        if (pass == 1) {
+            out = ngx_pcalloc(r->pool, (live ? live : 1)
+                                       * sizeof(ngx_vod_metrics_upload_t));
+            *list = out;
+
+            if (out == NULL) {
+                return 0;
+            }
+        }
+
+        for (i = 0, j = 0, u = ngx_http_vod_status_shm->uploads; i < n;
+             i++, u++)
+        {
+            pid = __atomic_load_n(&u->pid, __ATOMIC_ACQUIRE);
+
+            if (pid == 0) {
+                continue;
+            }
+
+            abs = (pid < 0) ? -pid : pid;
+
+            for (j = 0; j < npids; j++) {
+                if (pids[j] == abs) {
+                    break;
+                }
+            }
+
+            if (j == npids) {
+                (void) __atomic_compare_exchange_n(&u->pid, &pid, 0, 0,
+                                                   __ATOMIC_RELAXED,
+                                                   __ATOMIC_RELAXED);
+                continue;
+            }
+
+            /* being filled in */
+
+            if (pid < 0) {
+                continue;
+            }
+
+            if (pass == 0) {
+                live++;
+                continue;
+            }
+
+            if ((uint64_t) (out - *list) == live) {
+                break;
+            }
+
+            *out = *u;
+            out->received = __atomic_load_n(&u->received, __ATOMIC_RELAXED);
+            out->parts_done = __atomic_load_n(&u->parts_done,
+                                              __ATOMIC_RELAXED);
+
+            /* taken again meanwhile: not this one */
+
+            if (__atomic_load_n(&u->pid, __ATOMIC_ACQUIRE) != pid) {
+                continue;
+            }
+
+            out++;
+        }
     }
 
     return out - *list;
+}
+
+
+/* the counters, word by word (each may change meanwhile, none torn) */
+
+static void
+ngx_http_vod_status_snapshot(ngx_vod_metrics_t *copy)
+{
+    size_t     i;
+    uint64_t  *from, *to;
+
+    from = (uint64_t *) ngx_http_vod_upload_metrics;
+    to = (uint64_t *) copy;
+
+    for (i = 0; i < sizeof(ngx_vod_metrics_t) / sizeof(uint64_t); i++) {
+        to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+    }
+}
+
+
+/*
+ * A worker of another pid is alive when /proc has it with the start
+ * time it had when it took its slot (not another process of its pid);
+ * one that is taking its slot (-pid), when /proc has it
+ */
+
+static ngx_uint_t
+ngx_http_vod_status_alive(ngx_http_vod_status_worker_t *w)
+{
+    int64_t   pid;
+    uint64_t  start;
+
+    pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
+
+    if (pid == ngx_pid || pid == -ngx_pid) {
+        return 1;
+    }
+
+    if (pid == 0) {
+        return 0;
+    }
+
+    start = ngx_http_vod_status_start((ngx_pid_t) (pid < 0 ? -pid : pid));
+
+    return start != 0 && (pid < 0 || start == w->start);
+}
+
+
+/* the start time of a process (field 22 of /proc/PID/stat), 0: none */
+
+static uint64_t
+ngx_http_vod_status_start(ngx_pid_t pid)
+{
+    int         fd;
+    char       *p, *last;
+    ssize_t     n;
+    uint64_t    start;
+    ngx_uint_t  field;
+    char        path[64], buf[1024];
+
+    ngx_sprintf((u_char *) path, "/proc/%P/stat%Z", pid);
+
+    fd = open(path, O_RDONLY);
+    if (fd == -1) {
+        return 0;
+    }
+
+    n = read(fd, buf, sizeof(buf) - 1);
+    (void) close(fd);
+
+    if (n <= 0) {
+        return 0;
+    }
+
+    buf[n] = '\0';
+    last = buf + n;
+
+    /* after the command's name, which may hold spaces and parentheses */
+
+    p = strrchr(buf, ')');
+    if (p == NULL) {
+        return 0;
+    }
+
+    /* the state is field 3: the start time 19 fields on */
+
+    for (field = 2; p < last && field < 22; p++) {
+        if (*p == ' ') {
+            field++;
+        }
+    }
+
+    start = 0;
+
+    while (p < last && *p >= '0' && *p <= '9') {
+        start = start * 10 + (*p++ - '0');
+    }
+
+    return start;
 }
 
 

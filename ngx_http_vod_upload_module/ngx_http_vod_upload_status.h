@@ -34,8 +34,9 @@ extern ngx_vod_metrics_t  *ngx_http_vod_upload_metrics;
 /* the zone, created with the first vod_status location */
 ngx_int_t ngx_http_vod_upload_status_zone(ngx_conf_t *cf);
 
-/* a worker's counters: its configuration's zone, or none */
+/* a worker's counters: its configuration's zone, or none; and its end */
 void ngx_http_vod_upload_status_init_process(ngx_cycle_t *cycle);
+void ngx_http_vod_upload_status_exit_process(ngx_cycle_t *cycle);
 
 /* the header filter and log phase handler that count what was answered */
 ngx_int_t ngx_http_vod_upload_status_init(ngx_conf_t *cf);

@@ -32,6 +32,7 @@ static void ngx_vod_metrics_json_results(ngx_vod_metrics_out_t *o,
     const uint64_t *results);
 static void ngx_vod_metrics_json_histogram(ngx_vod_metrics_out_t *o,
     const ngx_vod_metrics_histogram_t *h);
+static int ngx_vod_metrics_accepts_text(const u_char *p, size_t len);
 
 
 const uint64_t  ngx_vod_metrics_bucket_ms[NGX_VOD_METRICS_BUCKETS] = {
@@ -211,14 +212,92 @@ ngx_vod_metrics_ask(const u_char *args, size_t len, const u_char *accept,
 
     /* Prometheus' scrapes accept text/plain (among others) */
 
-    for (p = accept; p && p + 10 <= accept + accept_len; p++) {
-        if (ngx_vod_casestarts(p, accept + accept_len, "text/plain")) {
-            ask->prometheus = 1;
-            break;
-        }
-    }
+    ask->prometheus |= ngx_vod_metrics_accepts_text(accept, accept_len);
 
     return NGX_VOD_OK;
+}
+
+
+/*
+ * Accept names text/plain as a media range of its own, with a q other
+ * than 0 ("text/plain;version=0.0.4;q=0.3" yes, "text/plain;q=0" no)
+ */
+
+static int
+ngx_vod_metrics_accepts_text(const u_char *p, size_t len)
+{
+    const u_char  *last, *end, *q;
+
+    if (p == NULL) {
+        return 0;
+    }
+
+    last = p + len;
+
+    while (p < last) {
+        end = memchr(p, ',', last - p);
+
+        if (end == NULL) {
+            end = last;
+        }
+
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (ngx_vod_casestarts(p, end, "text/plain")
+            && (p + 10 == end || p[10] == ';' || p[10] == ' '
+                || p[10] == '\t'))
+        {
+            /* a q of 0, 0.0, 0.00 or 0.000: not acceptable */
+
+            for (q = p + 10; q + 2 < end; q++) {
+                if (q[0] == ';') {
+                    q++;
+
+                    while (q < end && (*q == ' ' || *q == '\t')) {
+                        q++;
+                    }
+
+                    if (q + 2 <= end && (q[0] == 'q' || q[0] == 'Q')
+                        && q[1] == '=')
+                    {
+                        q += 2;
+
+                        if (q < end && *q == '0') {
+                            q++;
+
+                            if (q < end && *q == '.') {
+                                q++;
+                            }
+
+                            while (q < end && *q == '0') {
+                                q++;
+                            }
+
+                            while (q < end && (*q == ' ' || *q == '\t')) {
+                                q++;
+                            }
+
+                            if (q == end || *q == ';') {
+                                return 0;
+                            }
+                        }
+
+                        return 1;
+                    }
+
+                    q--;
+                }
+            }
+
+            return 1;
+        }
+
+        p = end + 1;
+    }
+
+    return 0;
 }
 
 

@@ -80,6 +80,36 @@ location = /status {
 }
 _EOC_
 
+# the Prometheus text, asked until it matches (what is counted after the
+# answer to the client: a search for what a failed Initiate may have made)
+sub wait_status {
+    my ($re) = @_;
+    my $deadline = Time::HiRes::time() + 20 * $VodTest::Factor;
+    until (HTTP::Tiny->new->get("http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}"
+               . "/status?format=prometheus")->{content} =~ $re)
+    {
+        die "vod_status never matched $re\n"
+            if Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.05);
+    }
+}
+
+# the worker that relays an upload (as ?uploads names it) killed; back
+# once the master has started another
+sub kill_uploading_worker {
+    my $json = HTTP::Tiny->new->get("http://127.0.0.1:"
+        . "$ENV{TEST_NGINX_SERVER_PORT}/status?uploads")->{content};
+    my ($pid) = $json =~ /"worker":(\d+)/ or die "no upload listed: $json\n";
+    open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!";
+    my $master = <$fh> + 0;
+    kill 'KILL', $pid or die "kill $pid: $!";
+    my $deadline = Time::HiRes::time() + 20 * $VodTest::Factor;
+    until (2 == grep { $_ != $pid } workers_of($master)) {
+        die "no worker in place of $pid\n" if Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.05);
+    }
+}
+
 # a pushed event, signed
 our $Key = 'abc123';
 sub signed {
@@ -338,15 +368,7 @@ location = /status {
 }
 --- init
 main::expect(200, PUT => '/upload/holiday.mp4', VodTest::bytes(50_000, 1));
-my $deadline = Time::HiRes::time() + 20 * $VodTest::Factor;
-until (HTTP::Tiny->new->get("http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}"
-           . "/status?format=prometheus")->{content}
-       =~ /^vod_events_confirmed_total 2$/m)
-{
-    die "the events were not confirmed
-" if Time::HiRes::time() > $deadline;
-    Time::HiRes::sleep(0.05);
-}
+main::wait_status(qr/^vod_events_confirmed_total 2$/m);
 --- request
 GET /status?format=prometheus
 --- error_code: 200
@@ -405,7 +427,73 @@ grep { ($_->{op} // '') eq 'AbortMultipartUpload' } @{ $s->{requests} }
 
 
 
-=== TEST 7: vod_status answers GET and HEAD only: 405 with Allow
+=== TEST 8: an upload answered by an error_page is counted; an Initiate that fails once is retried, then ok
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+location /denied/ {
+    vod_upload;
+    deny all;
+    error_page 403 @denied;
+}
+location @denied {
+    return 403 "denied\n";
+}
+location = /status {
+    vod_status;
+}
+--- init
+main::expect(403, PUT => '/denied/a.mp4', VodTest::bytes(1000, 1));
+$VodTest::Emu->fault(op => 'InitiateMultipartUpload', status => 500);
+main::expect(200, PUT => '/upload/b.mp4', VodTest::bytes(1_500_000, 2));
+main::wait_status(qr/^vod_cos_requests_total\{operation="ListMultipartUploads",result="ok"\} 1$/m);
+--- request
+GET /status?format=prometheus
+--- error_code: 200
+--- metrics
+vod_uploads_total{protocol="put",status="403"} 1
+vod_uploads_total{protocol="put",status="200"} 1
+vod_cos_requests_total{operation="InitiateMultipartUpload",result="retried"} 1
+vod_cos_requests_total{operation="InitiateMultipartUpload",result="ok"} 1
+vod_cos_requests_total{operation="InitiateMultipartUpload",result="failed"} 0
+vod_cos_requests_total{operation="ListMultipartUploads",result="ok"} 1
+--- landed_md5 eval: VodTest::md5(1_500_000, 2)
+
+
+
+=== TEST 9: a worker killed with an upload in flight leaves nothing in flight; the sweep aborts its upload
+--- http_config
+vod_upload_journal_sweep 200ms;
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+location = /status {
+    vod_status;
+    access_log $TEST_NGINX_SERVER_ROOT/logs/status.log;
+}
+--- init
+main::slow_client();
+$VodTest::Emu->wait_for(sub { @{ $_[0]{uploads} } }, 10 * $VodTest::Factor)
+    or die "no multipart upload\n";
+main::kill_uploading_worker();
+--- request
+GET /status?uploads
+--- error_code: 200
+--- response_body_like eval
+qr/^\{"uploads":\{"in_flight":0,.*"uploads_in_flight":\[\]\}\n\z/s
+--- emulator_wait
+!@{ $s->{uploads} }
+    && grep { ($_->{op} // '') eq 'AbortMultipartUpload' } @{ $s->{requests} }
+--- error_log eval
+qr/worker process \d+ exited on signal 9/
+
+
+
+=== TEST 10: vod_status answers GET and HEAD only: 405 with Allow
 --- config eval: $::Config
 --- request
 POST /status
@@ -419,7 +507,7 @@ vod status: vod_status answers GET and HEAD
 
 
 
-=== TEST 8: a format it does not know: 400
+=== TEST 11: a format it does not know: 400
 --- config eval: $::Config
 --- request
 GET /status?format=xml
@@ -429,7 +517,7 @@ GET /status?format=xml
 
 
 
-=== TEST 9: nginx -t: vod_status is a location of its own
+=== TEST 12: nginx -t: vod_status is a location of its own
 --- config
 location /upload/ {
     vod_upload;
@@ -441,7 +529,7 @@ qr/\[emerg\] .*"vod_status" and "vod_upload" in \S+nginx\.conf:\d+: a location i
 
 
 
-=== TEST 10: nginx -t: vod_status_zone is 128k or more
+=== TEST 13: nginx -t: vod_status_zone is 128k or more
 --- http_config
 vod_status_zone 64k;
 --- config

@@ -318,6 +318,20 @@ test_ask(void)
                     "Prometheus' Accept gets its format");
     ngx_vod_test_ok(ask("", "Text/Plain", &p, &u) == NGX_VOD_OK && p,
                     "Accept without regard to case");
+    ngx_vod_test_ok(ask("", "application/json, text/plain;q=0", &p, &u)
+                    == NGX_VOD_OK && !p
+                    && ask("", "text/plain; q=0.000 ,*/*", &p, &u)
+                       == NGX_VOD_OK && !p,
+                    "text/plain with q=0 is not acceptable");
+    ngx_vod_test_ok(ask("", "text/plain;q=0.1", &p, &u) == NGX_VOD_OK && p
+                    && ask("", "text/plain ; charset=utf-8; q=1", &p, &u)
+                       == NGX_VOD_OK && p
+                    && ask("", "text/plain;version=0.0.4", &p, &u)
+                       == NGX_VOD_OK && p,
+                    "text/plain with parameters and a q above 0");
+    ngx_vod_test_ok(ask("", "text/plainx, text/plain-y", &p, &u)
+                    == NGX_VOD_OK && !p,
+                    "a type that only begins like text/plain is another");
     ngx_vod_test_ok(ask("", "*/*", &p, &u) == NGX_VOD_OK && !p
                     && ask("", "text/html,application/json", &p, &u)
                        == NGX_VOD_OK && !p
