@@ -148,6 +148,13 @@ http {
         location = /health {
             return 200 "$run_id";
         }
+
+        # the module's counters (docs/metrics.md)
+        location = /vod-status {
+            vod_status;
+            allow 127.0.0.1;
+            deny all;
+        }
     }
 
     # the upload page, on an origin of its own
@@ -321,6 +328,11 @@ cat "$prefix/logs/access.log"
 echo
 echo "== the events' access log"
 cat "$prefix/logs/events.log"
+
+echo
+echo "== the module's counters: GET http://127.0.0.1:$port/vod-status?format=prometheus (some)"
+curl -sS "http://127.0.0.1:$port/vod-status?format=prometheus" \
+    | grep -E '^vod_(uploads_total|upload_received_bytes_total|cos_sent_bytes_total|parts_retried_total|events_total|process_media_total\{result="ok"\})|^vod_(cos|api)_requests_total\{.*result="ok"\} [1-9]'
 
 # from a terminal: the upload page, until Ctrl-C
 if [ -t 0 ] && [ -t 1 ]; then
