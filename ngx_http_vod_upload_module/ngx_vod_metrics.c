@@ -35,6 +35,27 @@ static void ngx_vod_metrics_json_histogram(ngx_vod_metrics_out_t *o,
 static int ngx_vod_metrics_accepts_text(const u_char *p, size_t len);
 
 
+/* the calls to COS or to the API: their names, metrics and labels */
+
+typedef struct {
+    const char                 *requests;
+    const char                 *requests_help;
+    const char                 *duration;
+    const char                 *duration_help;
+    const char                 *label;
+    const char                **names;
+    unsigned                    n;
+} ngx_vod_metrics_calls_t;
+
+
+static void ngx_vod_metrics_calls(ngx_vod_metrics_out_t *o,
+    const ngx_vod_metrics_calls_t *c, const uint64_t *results,
+    const ngx_vod_metrics_histogram_t *h);
+static void ngx_vod_metrics_json_calls(ngx_vod_metrics_out_t *o,
+    const ngx_vod_metrics_calls_t *c, const uint64_t *results,
+    const ngx_vod_metrics_histogram_t *h);
+
+
 const uint64_t  ngx_vod_metrics_bucket_ms[NGX_VOD_METRICS_BUCKETS] = {
     5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
     120000
@@ -63,6 +84,23 @@ static const char  *ngx_vod_metrics_api_names[NGX_VOD_METRICS_API_ACTIONS] = {
 
 static const char  *ngx_vod_metrics_results[NGX_VOD_METRICS_RESULTS] = {
     "ok", "retried", "failed", "timeout"
+};
+
+static const ngx_vod_metrics_calls_t  ngx_vod_metrics_cos_calls = {
+    "vod_cos_requests_total", "Requests to COS, by operation and result.",
+    "vod_cos_request_duration_seconds",
+    "Time from sending a request to COS to its answer (or its failure), "
+    "by operation.",
+    "operation", ngx_vod_metrics_cos_names, NGX_VOD_METRICS_COS_OPERATIONS
+};
+
+static const ngx_vod_metrics_calls_t  ngx_vod_metrics_api_calls = {
+    "vod_api_requests_total", "Requests to the VOD API, by action and "
+    "result.",
+    "vod_api_request_duration_seconds",
+    "Time from sending a request to the VOD API to its answer (or its "
+    "failure), by action.",
+    "action", ngx_vod_metrics_api_names, NGX_VOD_METRICS_API_ACTIONS
 };
 
 static const char  *ngx_vod_metrics_event_types[NGX_VOD_METRICS_EVENT_TYPES]
@@ -345,52 +383,10 @@ ngx_vod_metrics_prometheus(const ngx_vod_metrics_t *m, u_char *buf,
     ngx_vod_metrics_printf(o, "vod_cos_sent_bytes_total %" PRIu64 "\n",
                            m->cos_sent_bytes);
 
-    ngx_vod_metrics_family(o, "vod_cos_requests_total", "counter",
-                           "Requests to COS, by operation and result.");
-
-    for (i = 0; i < NGX_VOD_METRICS_COS_OPERATIONS; i++) {
-        for (j = 0; j < NGX_VOD_METRICS_RESULTS; j++) {
-            ngx_vod_metrics_printf(o,
-                "vod_cos_requests_total{operation=\"%s\",result=\"%s\"} "
-                "%" PRIu64 "\n", ngx_vod_metrics_cos_names[i],
-                ngx_vod_metrics_results[j], m->cos[i][j]);
-        }
-    }
-
-    ngx_vod_metrics_family(o, "vod_cos_request_duration_seconds",
-                           "histogram",
-                           "Time from sending a request to COS to its "
-                           "answer (or its failure), by operation.");
-
-    for (i = 0; i < NGX_VOD_METRICS_COS_OPERATIONS; i++) {
-        ngx_vod_metrics_histogram(o, "vod_cos_request_duration_seconds",
-                                  "operation", ngx_vod_metrics_cos_names[i],
-                                  &m->cos_duration[i]);
-    }
-
-    ngx_vod_metrics_family(o, "vod_api_requests_total", "counter",
-                           "Requests to the VOD API, by action and "
-                           "result.");
-
-    for (i = 0; i < NGX_VOD_METRICS_API_ACTIONS; i++) {
-        for (j = 0; j < NGX_VOD_METRICS_RESULTS; j++) {
-            ngx_vod_metrics_printf(o,
-                "vod_api_requests_total{action=\"%s\",result=\"%s\"} "
-                "%" PRIu64 "\n", ngx_vod_metrics_api_names[i],
-                ngx_vod_metrics_results[j], m->api[i][j]);
-        }
-    }
-
-    ngx_vod_metrics_family(o, "vod_api_request_duration_seconds",
-                           "histogram",
-                           "Time from sending a request to the VOD API to "
-                           "its answer (or its failure), by action.");
-
-    for (i = 0; i < NGX_VOD_METRICS_API_ACTIONS; i++) {
-        ngx_vod_metrics_histogram(o, "vod_api_request_duration_seconds",
-                                  "action", ngx_vod_metrics_api_names[i],
-                                  &m->api_duration[i]);
-    }
+    ngx_vod_metrics_calls(o, &ngx_vod_metrics_cos_calls, &m->cos[0][0],
+                          m->cos_duration);
+    ngx_vod_metrics_calls(o, &ngx_vod_metrics_api_calls, &m->api[0][0],
+                          m->api_duration);
 
     ngx_vod_metrics_family(o, "vod_parts_retried_total", "counter",
                            "Parts sent to COS again after a failure.");
@@ -495,21 +491,13 @@ ngx_vod_metrics_json(const ngx_vod_metrics_t *m,
                            m->cos_sent_bytes, m->parts_retried,
                            m->multipart_aborted, m->crc_mismatch);
 
-    for (i = 0; i < NGX_VOD_METRICS_COS_OPERATIONS; i++) {
-        ngx_vod_metrics_printf(o, "%s\"%s\":", i ? "," : "",
-                               ngx_vod_metrics_cos_names[i]);
-        ngx_vod_metrics_json_results(o, m->cos[i]);
-        ngx_vod_metrics_json_histogram(o, &m->cos_duration[i]);
-    }
+    ngx_vod_metrics_json_calls(o, &ngx_vod_metrics_cos_calls, &m->cos[0][0],
+                               m->cos_duration);
 
     ngx_vod_metrics_printf(o, "}},\"api\":{\"requests\":{");
 
-    for (i = 0; i < NGX_VOD_METRICS_API_ACTIONS; i++) {
-        ngx_vod_metrics_printf(o, "%s\"%s\":", i ? "," : "",
-                               ngx_vod_metrics_api_names[i]);
-        ngx_vod_metrics_json_results(o, m->api[i]);
-        ngx_vod_metrics_json_histogram(o, &m->api_duration[i]);
-    }
+    ngx_vod_metrics_json_calls(o, &ngx_vod_metrics_api_calls, &m->api[0][0],
+                               m->api_duration);
 
     ngx_vod_metrics_printf(o, "}},\"events\":{\"total\":{");
 
@@ -635,6 +623,50 @@ ngx_vod_metrics_histogram(ngx_vod_metrics_out_t *o, const char *name,
                            "\n%s_count{%s=\"%s\"} %" PRIu64 "\n",
                            name, label, value, h->sum_ms / 1000,
                            h->sum_ms % 1000, name, label, value, n);
+}
+
+
+/* the requests_total counter and the duration histogram of some calls */
+
+static void
+ngx_vod_metrics_calls(ngx_vod_metrics_out_t *o,
+    const ngx_vod_metrics_calls_t *c, const uint64_t *results,
+    const ngx_vod_metrics_histogram_t *h)
+{
+    unsigned  i, j;
+
+    ngx_vod_metrics_family(o, c->requests, "counter", c->requests_help);
+
+    for (i = 0; i < c->n; i++) {
+        for (j = 0; j < NGX_VOD_METRICS_RESULTS; j++) {
+            ngx_vod_metrics_printf(o, "%s{%s=\"%s\",result=\"%s\"} %" PRIu64
+                                   "\n", c->requests, c->label, c->names[i],
+                                   ngx_vod_metrics_results[j],
+                                   results[i * NGX_VOD_METRICS_RESULTS + j]);
+        }
+    }
+
+    ngx_vod_metrics_family(o, c->duration, "histogram", c->duration_help);
+
+    for (i = 0; i < c->n; i++) {
+        ngx_vod_metrics_histogram(o, c->duration, c->label, c->names[i],
+                                  &h[i]);
+    }
+}
+
+
+static void
+ngx_vod_metrics_json_calls(ngx_vod_metrics_out_t *o,
+    const ngx_vod_metrics_calls_t *c, const uint64_t *results,
+    const ngx_vod_metrics_histogram_t *h)
+{
+    unsigned  i;
+
+    for (i = 0; i < c->n; i++) {
+        ngx_vod_metrics_printf(o, "%s\"%s\":", i ? "," : "", c->names[i]);
+        ngx_vod_metrics_json_results(o, results + i * NGX_VOD_METRICS_RESULTS);
+        ngx_vod_metrics_json_histogram(o, &h[i]);
+    }
 }
 
 

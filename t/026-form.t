@@ -12,24 +12,11 @@ use VodTest;
 
 VodTest::setup();
 
-our $B = '----WebKitFormBoundaryQ7';
+our $B = $VodTest::Boundary;
 
-sub form {
-    my @parts = @_;
-    my $body = '';
-    while (my ($head, $data) = splice @parts, 0, 2) {
-        $body .= "--$B\r\n$head\r\n\r\n$data\r\n";
-    }
-    return $body . "--$B--\r\n";
-}
-
-sub field { ("Content-Disposition: form-data; name=\"$_[0]\"", $_[1]) }
-
-sub file {
-    my ($name, $file, $type, $data) = @_;
-    return ("Content-Disposition: form-data; name=\"$name\"; "
-            . "filename=\"$file\"\r\nContent-Type: $type", $data);
-}
+sub form { VodTest::form(@_) }
+sub field { VodTest::form_field(@_) }
+sub file { VodTest::form_file(@_) }
 
 our $Media = VodTest::bytes(2_500_000, 26);
 our $MediaMd5 = VodTest::md5(2_500_000, 26);

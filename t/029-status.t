@@ -120,26 +120,22 @@ sub signed {
 }
 our $Deleted = '{"EventType":"FileDeleted","FileDeleteEvent":{"FileIdSet":["5285890784246869930"]}}';
 
-# a form of the media and a cover (t/026's way)
-our $B = '----WebKitFormBoundaryQ7';
-sub form {
-    my @parts = @_;
-    my $body = '';
-    while (my ($head, $data) = splice @parts, 0, 2) {
-        $body .= "--$B\r\n$head\r\n\r\n$data\r\n";
-    }
-    return $body . "--$B--\r\n";
-}
-sub file {
-    my ($name, $file, $type, $data) = @_;
-    return ("Content-Disposition: form-data; name=\"$name\"; "
-            . "filename=\"$file\"\r\nContent-Type: $type", $data);
-}
-
 # the secret that seals tus upload URLs
 $ENV{TEST_NGINX_TUS_KEY} = VodTest::write_file(
     File::Temp::tempdir(CLEANUP => 1) . '/tus.key',
     "a secret of the test, long enough\n");
+
+# for slow_client(): its status request in a log of its own
+our $Slow = <<'_EOC_';
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+location = /status {
+    vod_status;
+    access_log $TEST_NGINX_SERVER_ROOT/logs/status.log;
+}
+_EOC_
 
 # a client that sends the head and 300,000 of 2,000,000 bytes, waits for
 # the status to have been asked (the block's request, in its access log),
@@ -248,11 +244,11 @@ main::expect(201, POST => '/files/', VodTest::bytes(2000, 2),
              'Upload-Metadata' => 'filename Yi5tcDQ=',
              'Content-Type' => 'application/offset+octet-stream');
 main::expect(200, POST => '/upload/',
-             main::form(main::file('media', 'c.mp4', 'video/mp4',
-                                   VodTest::bytes(3000, 3))),
-             'Content-Type' => "multipart/form-data; boundary=$::B");
-main::expect(400, POST => '/upload/', main::form(),
-             'Content-Type' => "multipart/form-data; boundary=$::B");
+             VodTest::form(VodTest::form_file('media', 'c.mp4', 'video/mp4',
+                                               VodTest::bytes(3000, 3))),
+             'Content-Type' => "multipart/form-data; boundary=$VodTest::Boundary");
+main::expect(400, POST => '/upload/', VodTest::form(),
+             'Content-Type' => "multipart/form-data; boundary=$VodTest::Boundary");
 main::expect(200, HEAD => '/status');
 --- request
 GET /status
@@ -285,16 +281,7 @@ vod_process_media_total{result="ok"} 0
 
 
 === TEST 4: ?uploads lists the uploads in flight: id, protocol, worker, bytes received, length, parts, age
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
-
-location = /status {
-    vod_status;
-    access_log $TEST_NGINX_SERVER_ROOT/logs/status.log;
-}
+--- config eval: $::Slow
 --- init
 main::slow_client();
 $VodTest::Emu->wait_for(sub { grep { ($_->{op} // '') eq 'ApplyUpload' }
@@ -466,15 +453,7 @@ vod_cos_requests_total{operation="ListMultipartUploads",result="ok"} 1
 === TEST 9: a worker killed with an upload in flight leaves nothing in flight; the sweep aborts its upload
 --- http_config
 vod_upload_journal_sweep 200ms;
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
-location = /status {
-    vod_status;
-    access_log $TEST_NGINX_SERVER_ROOT/logs/status.log;
-}
+--- config eval: $::Slow
 --- init
 main::slow_client();
 $VodTest::Emu->wait_for(sub { @{ $_[0]{uploads} } }, 10 * $VodTest::Factor)

@@ -66,6 +66,8 @@ package VodTest;
 # and every block checks that no other multipart upload is left open.
 #
 # VodTest::write_file(PATH, BYTES) writes a file and returns PATH.
+# VodTest::form(form_field(NAME, VALUE), form_file(NAME, FILE, TYPE, DATA),
+# ...) makes a multipart/form-data body with the boundary $VodTest::Boundary.
 # VodTest::bytes(N, SEED) makes N reproducible bytes that do not begin or
 # end with white space (the runner trims request bodies, as upstream's).
 
@@ -425,6 +427,27 @@ sub chunked {
         $out .= chunk(substr $data, $i, $size);
     }
     return $out . "0\r\n\r\n";
+}
+
+# multipart/form-data: the body of parts (a head and data each, from
+# form_field and form_file), with the boundary $Boundary
+our $Boundary = '----WebKitFormBoundaryQ7';
+
+sub form {
+    my @parts = @_;
+    my $body = '';
+    while (my ($head, $data) = splice @parts, 0, 2) {
+        $body .= "--$Boundary\r\n$head\r\n\r\n$data\r\n";
+    }
+    return $body . "--$Boundary--\r\n";
+}
+
+sub form_field { ("Content-Disposition: form-data; name=\"$_[0]\"", $_[1]) }
+
+sub form_file {
+    my ($name, $file, $type, $data) = @_;
+    return ("Content-Disposition: form-data; name=\"$name\"; "
+            . "filename=\"$file\"\r\nContent-Type: $type", $data);
 }
 
 # writes bytes to a file (a key file, media for a client); returns its path
