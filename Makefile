@@ -19,6 +19,9 @@
 #                   and HUP/QUIT/TERM to nginx, each checked against the
 #                   emulator's state (t/soak/soak.pl; SOAK_SEED,
 #                   SOAK_UPLOADS, SOAK_ROUND). Never part of make test
+#   make deb        the Debian package libnginx-mod-http-vod-upload
+#                   (packaging/debian), built like Debian's libnginx-mod-*,
+#                   then lintian: build/deb/*.deb
 #   make setup      install the Debian packages the project needs
 #   make test-asan  the whole suite with the module and the unit programs
 #                   built with ASan + UBSan (build/asan), nginx with the
@@ -72,7 +75,7 @@ export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
-.PHONY: all module unit test unit-test nginx-test setup demo bench fuzz \
+.PHONY: deb setup-deb all module unit test unit-test nginx-test setup demo bench fuzz \
         bench-upload bench-tus bench-events soak clean test-asan asan \
         test-valgrind setup-heavy
 
@@ -162,6 +165,31 @@ setup:
 # what the heavier runs need besides (clang, libFuzzer, valgrind, ...)
 setup-heavy:
 	@$(ROOT)/scripts/setup.sh heavy
+
+# what make deb needs besides (debhelper, lintian)
+setup-deb:
+	@$(ROOT)/scripts/setup.sh deb
+
+# The Debian package: the sources a package needs (config, the module,
+# the docs, packaging/) copied to build/deb/src with packaging/debian as
+# its debian/, dpkg-buildpackage there (the nginx debhelper sequence of
+# nginx-dev does the rest), lintian over the result.
+DEB_NAME    := libnginx-mod-http-vod-upload
+DEB_VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' \
+                   $(ROOT)/packaging/debian/changelog)
+DEB_SRC     := $(BUILD)/deb/src/$(DEB_NAME)-$(DEB_VERSION)
+
+deb: setup-deb
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	cp -R $(ROOT)/config $(ROOT)/README.md $(ROOT)/ngx_http_vod_upload_module \
+	    $(ROOT)/docs $(ROOT)/packaging $(DEB_SRC)/
+	cp -R $(ROOT)/packaging/debian $(DEB_SRC)/debian
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
+	mv $(BUILD)/deb/src/*.deb $(BUILD)/deb/src/*.changes \
+	    $(BUILD)/deb/src/*.buildinfo $(BUILD)/deb/
+	lintian --info $(BUILD)/deb/$(DEB_NAME)_$(DEB_VERSION)_*.changes
+	@ls -l $(BUILD)/deb/*.deb
 
 # the whole suite: unit programs and t/*.t, one prove run, one summary
 test: setup

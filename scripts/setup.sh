@@ -42,6 +42,12 @@ if [ "${1:-}" = bench ]; then
     packages+=(wrk nghttp2-client)
 fi
 
+# `setup.sh deb` (make deb): debhelper and what dpkg-buildpackage takes for
+# granted (build-essential), lintian to check the package
+if [ "${1:-}" = deb ]; then
+    packages+=(build-essential debhelper dpkg-dev lintian)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
