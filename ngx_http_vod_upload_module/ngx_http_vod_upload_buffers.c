@@ -6,12 +6,13 @@
  */
 
 
+/* nginx's headers first: they set what the system's headers provide */
+#include "ngx_http_vod_upload_buffers.h"
+
 #include <sys/mman.h>
 #if (__GLIBC__)
 #include <malloc.h>
 #endif
-
-#include "ngx_http_vod_upload_buffers.h"
 
 
 static void ngx_http_vod_upload_buffers_grant(ngx_log_t *log);

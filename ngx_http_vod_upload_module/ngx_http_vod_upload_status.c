@@ -10,8 +10,6 @@
  */
 
 
-#include <signal.h>
-
 #include "ngx_http_vod_upload_status.h"
 #include "ngx_http_vod_upload_reply.h"
 
