@@ -19,6 +19,10 @@
 #                   and HUP/QUIT/TERM to nginx, each checked against the
 #                   emulator's state (t/soak/soak.pl; SOAK_SEED,
 #                   SOAK_UPLOADS, SOAK_ROUND). Never part of make test
+#   make test-nginx-versions  the suite against nginx built from source
+#                   (NGINX_VERSIONS, default 1.22 and 1.26), the module
+#                   dynamic and static (scripts/nginx-versions.sh); about
+#                   20 minutes, never part of make test
 #   make deb        the Debian package libnginx-mod-http-vod-upload
 #                   (packaging/debian), built like Debian's libnginx-mod-*,
 #                   then lintian: build/deb/*.deb
@@ -75,7 +79,7 @@ export TEST_NGINX_BINARY       ?= $(NGINX)
 export TEST_NGINX_LOAD_MODULES ?= $(MODULE)
 
 
-.PHONY: deb setup-deb all module unit test unit-test nginx-test setup demo bench fuzz \
+.PHONY: deb setup-deb test-nginx-versions all module unit test unit-test nginx-test setup demo bench fuzz \
         bench-upload bench-tus bench-events soak clean test-asan asan \
         test-valgrind setup-heavy
 
@@ -165,6 +169,13 @@ setup:
 # what the heavier runs need besides (clang, libFuzzer, valgrind, ...)
 setup-heavy:
 	@$(ROOT)/scripts/setup.sh heavy
+
+# the suite against other nginx versions, built from Debian's sources
+NGINX_VERSIONS ?= 1.22 1.26
+
+test-nginx-versions: setup
+	@$(MAKE) --no-print-directory all
+	$(ROOT)/scripts/nginx-versions.sh $(NGINX_VERSIONS)
 
 # what make deb needs besides (debhelper, lintian)
 setup-deb:

@@ -13,9 +13,22 @@ my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 my ($module) = grep { length } split /\s+/,
                $ENV{TEST_NGINX_LOAD_MODULES} || '';
 
-ok defined $module && -f $module,
-   'TEST_NGINX_LOAD_MODULES names the built module (make test sets it)'
-    or BAIL_OUT('no module to test: run the tests with make test');
+# nginx -V: how it was configured (a module linked in, the temp paths)
+my $configured = `'$nginx' -V 2>&1`;
+
+if (defined $module) {
+    ok -f $module,
+       'TEST_NGINX_LOAD_MODULES names the built module (make test sets it)'
+        or BAIL_OUT('no module to test: run the tests with make test');
+
+} else {
+    ok $configured =~ /--add-module=\S+/,
+       'without TEST_NGINX_LOAD_MODULES, nginx has the module linked in '
+       . '(--add-module)'
+        or BAIL_OUT('no module to test: run the tests with make test');
+}
+
+my $load = defined $module ? "load_module $module;" : '';
 
 my $prefix = tempdir('vod-load-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 mkdir "$prefix/logs";
@@ -25,7 +38,7 @@ sub nginx_t {
 
     open my $fh, '>', "$prefix/nginx.conf" or die "$prefix/nginx.conf: $!";
     print $fh <<"EOC";
-load_module $module;
+$load
 error_log stderr;
 pid $prefix/nginx.pid;
 events {}
@@ -73,7 +86,9 @@ like $out, qr/"vod_upload" in \Q$prefix\E\/nginx\.conf:\d+ has no secret key/,
 # end there.  With malloc's memory filled with 0x5a ('Z', MALLOC_PERTURB_
 # 165), a name without its NUL became "vod_uploadZZZ..." (found by valgrind).
 {
-    my $parent = '/var/lib/nginx';
+    # Debian's: /var/lib/nginx/body; nginx's own default: under the prefix
+    my ($body) = $configured =~ /--http-client-body-temp-path=(\S+)/;
+    my $parent = defined $body ? $body =~ s{/[^/]*$}{}r : $prefix;
     my $list = sub { opendir my $d, $parent or return ();
                      grep { /^vod_upload./s } readdir $d };
     my %before = map { $_ => 1 } $list->();

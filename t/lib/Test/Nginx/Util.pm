@@ -329,7 +329,10 @@ sub setup_server_root {
         # remove only what we create, so that a mistaken
         # TEST_NGINX_SERVROOT cannot wipe real data
         remove_tree($ConfDir, $HtmlDir, $LogDir, $CacheDir,
-                    glob("$ServRoot/*_temp"), glob("$ServRoot/*_cache"));
+                    glob("$ServRoot/*_temp"), glob("$ServRoot/*_cache"),
+                    # under a source-built nginx's prefix, the journal
+                    # ngx_http_vod_upload_module keeps by default
+                    "$ServRoot/vod_upload");
         rmdir $ServRoot
             or bail_out("Can't remove $ServRoot (not empty?): $!\n");
     }
