@@ -23,11 +23,12 @@ versions=("$@")
 
 # what the suite needs of nginx: the debug log (the tests read it; Debian
 # builds nginx with it), TLS, HTTP/2, threads, auth_request, realip,
-# secure_link
+# secure_link; sub and dav (the runner's own tests use them)
 flags=(--with-debug --with-compat --with-threads --with-http_ssl_module
        --with-http_v2_module --with-http_realip_module
        --with-http_auth_request_module --with-http_secure_link_module
-       --with-http_stub_status_module)
+       --with-http_stub_status_module --with-http_sub_module
+       --with-http_dav_module)
 
 mkdir -p "$out"
 

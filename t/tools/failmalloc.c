@@ -88,3 +88,15 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
     return next_mmap(addr, len, prot, flags, fd, off);
 }
+
+
+/*
+ * Built with _FILE_OFFSET_BITS=64 (as nginx builds), a call of mmap() is
+ * one of mmap64(): the same function in glibc, a symbol of its own here
+ */
+
+void *
+mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return mmap(addr, len, prot, flags, fd, off);
+}
