@@ -33,8 +33,10 @@ sub installed {
     return $rc == 0 && $out eq 'installed';
 }
 
-# a package of an earlier run goes first
-run("apt-get purge -y -q $name") if installed();
+# one installed on purpose is not touched
+plan skip_all => "$name is installed on this machine: this test does not "
+                 . "touch it (apt-get purge $name, to run it)"
+    if installed();
 
 my ($rc, $out) = run("make -C $root deb");
 is $rc, 0, 'make deb builds the package, lintian passes' or diag $out;
