@@ -25,6 +25,8 @@ static void ngx_vod_metrics_printf(ngx_vod_metrics_out_t *o,
     const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static void ngx_vod_metrics_family(ngx_vod_metrics_out_t *o,
     const char *name, const char *type, const char *help);
+static void ngx_vod_metrics_counter(ngx_vod_metrics_out_t *o,
+    const char *name, const char *help, uint64_t value);
 static void ngx_vod_metrics_histogram(ngx_vod_metrics_out_t *o,
     const char *name, const char *label, const char *value,
     const ngx_vod_metrics_histogram_t *h);
@@ -372,38 +374,33 @@ ngx_vod_metrics_prometheus(const ngx_vod_metrics_t *m, u_char *buf,
                            m->uploads_in_flight > 0 ? m->uploads_in_flight
                                                     : 0);
 
-    ngx_vod_metrics_family(o, "vod_upload_received_bytes_total", "counter",
-                           "Bytes of media received from clients.");
-    ngx_vod_metrics_printf(o, "vod_upload_received_bytes_total %" PRIu64
-                           "\n", m->received_bytes);
+    ngx_vod_metrics_counter(o, "vod_upload_received_bytes_total",
+                            "Bytes of media received from clients.",
+                            m->received_bytes);
 
-    ngx_vod_metrics_family(o, "vod_cos_sent_bytes_total", "counter",
-                           "Bytes of media and covers sent to COS, "
-                           "retries included.");
-    ngx_vod_metrics_printf(o, "vod_cos_sent_bytes_total %" PRIu64 "\n",
-                           m->cos_sent_bytes);
+    ngx_vod_metrics_counter(o, "vod_cos_sent_bytes_total",
+                            "Bytes of media and covers sent to COS, "
+                            "retries included.",
+                            m->cos_sent_bytes);
 
     ngx_vod_metrics_calls(o, &ngx_vod_metrics_cos_calls, &m->cos[0][0],
                           m->cos_duration);
     ngx_vod_metrics_calls(o, &ngx_vod_metrics_api_calls, &m->api[0][0],
                           m->api_duration);
 
-    ngx_vod_metrics_family(o, "vod_parts_retried_total", "counter",
-                           "Parts sent to COS again after a failure.");
-    ngx_vod_metrics_printf(o, "vod_parts_retried_total %" PRIu64 "\n",
-                           m->parts_retried);
+    ngx_vod_metrics_counter(o, "vod_parts_retried_total",
+                            "Parts sent to COS again after a failure.",
+                            m->parts_retried);
 
-    ngx_vod_metrics_family(o, "vod_multipart_aborted_total", "counter",
-                           "Multipart uploads aborted in COS after a "
-                           "failure.");
-    ngx_vod_metrics_printf(o, "vod_multipart_aborted_total %" PRIu64 "\n",
-                           m->multipart_aborted);
+    ngx_vod_metrics_counter(o, "vod_multipart_aborted_total",
+                            "Multipart uploads aborted in COS after a "
+                            "failure.",
+                            m->multipart_aborted);
 
-    ngx_vod_metrics_family(o, "vod_crc_mismatch_total", "counter",
-                           "Parts or objects that COS stored with another "
-                           "CRC-64 than the one sent.");
-    ngx_vod_metrics_printf(o, "vod_crc_mismatch_total %" PRIu64 "\n",
-                           m->crc_mismatch);
+    ngx_vod_metrics_counter(o, "vod_crc_mismatch_total",
+                            "Parts or objects that COS stored with another "
+                            "CRC-64 than the one sent.",
+                            m->crc_mismatch);
 
     ngx_vod_metrics_family(o, "vod_events_total", "counter",
                            "VOD events received (pushed or pulled), by "
@@ -420,15 +417,13 @@ ngx_vod_metrics_prometheus(const ngx_vod_metrics_t *m, u_char *buf,
         }
     }
 
-    ngx_vod_metrics_family(o, "vod_events_pulled_total", "counter",
-                           "Events pulled from VOD's reliable queue.");
-    ngx_vod_metrics_printf(o, "vod_events_pulled_total %" PRIu64 "\n",
-                           m->events_pulled);
+    ngx_vod_metrics_counter(o, "vod_events_pulled_total",
+                            "Events pulled from VOD's reliable queue.",
+                            m->events_pulled);
 
-    ngx_vod_metrics_family(o, "vod_events_confirmed_total", "counter",
-                           "Pulled events confirmed to VOD.");
-    ngx_vod_metrics_printf(o, "vod_events_confirmed_total %" PRIu64 "\n",
-                           m->events_confirmed);
+    ngx_vod_metrics_counter(o, "vod_events_confirmed_total",
+                            "Pulled events confirmed to VOD.",
+                            m->events_confirmed);
 
     ngx_vod_metrics_family(o, "vod_process_media_total", "counter",
                            "Processing started on new files "
@@ -601,6 +596,17 @@ ngx_vod_metrics_family(ngx_vod_metrics_out_t *o, const char *name,
 {
     ngx_vod_metrics_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help,
                            name, type);
+}
+
+
+/* a counter without labels */
+
+static void
+ngx_vod_metrics_counter(ngx_vod_metrics_out_t *o, const char *name,
+    const char *help, uint64_t value)
+{
+    ngx_vod_metrics_family(o, name, "counter", help);
+    ngx_vod_metrics_printf(o, "%s %" PRIu64 "\n", name, value);
 }
 
 
