@@ -109,6 +109,7 @@ typedef struct {
 
     uint64_t                    uploads[NGX_VOD_METRICS_PROTOCOLS]
                                        [NGX_VOD_METRICS_STATUSES];
+    /* not kept here: the glue sums its workers' into the copy it renders */
     int64_t                     uploads_in_flight;
     uint64_t                    received_bytes;
     uint64_t                    cos_sent_bytes;
