@@ -213,21 +213,60 @@ ngx_http_vod_upload_buffers_grant(ngx_log_t *log)
 }
 
 
-u_char *
-ngx_http_vod_upload_buffers_map(size_t size, ngx_log_t *log)
-{
-    void  *p;
+/*
+ * A part buffer's address space; huge (size a multiple of 2 MiB): aligned
+ * to 2 MiB and in transparent huge pages, which the kernel's copy of the
+ * bytes received and the CRC-64 pass go through with far fewer TLB misses
+ * (for parts committed whole: a huge page is 2 MiB of RSS at its first
+ * byte)
+ */
 
-    p = mmap(NULL, size, PROT_READ|PROT_WRITE,
+#define NGX_HTTP_VOD_HUGE  (2 * 1024 * 1024)
+
+u_char *
+ngx_http_vod_upload_buffers_map(size_t size, ngx_uint_t huge, ngx_log_t *log)
+{
+    u_char  *p, *aligned;
+    size_t   len;
+
+    huge = huge && size % NGX_HTTP_VOD_HUGE == 0;
+    len = huge ? size + NGX_HTTP_VOD_HUGE : size;
+
+    p = mmap(NULL, len, PROT_READ|PROT_WRITE,
              MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0);
 
     if (p == MAP_FAILED) {
         ngx_log_error(NGX_LOG_EMERG, log, ngx_errno,
-                      "mmap(%uz) failed", size);
+                      "mmap(%uz) failed", len);
         return NULL;
     }
 
-    return p;
+    if (!huge) {
+        return p;
+    }
+
+    /* the 2 MiB boundary in it; what is before and after goes back */
+
+    aligned = (u_char *) (((uintptr_t) p + NGX_HTTP_VOD_HUGE - 1)
+                          & ~((uintptr_t) NGX_HTTP_VOD_HUGE - 1));
+
+    if (aligned > p) {
+        (void) munmap(p, aligned - p);
+    }
+
+    if (p + len > aligned + size) {
+        (void) munmap(aligned + size, p + len - (aligned + size));
+    }
+
+#ifdef MADV_HUGEPAGE
+    if (madvise(aligned, size, MADV_HUGEPAGE) == -1) {
+        ngx_log_error(NGX_LOG_INFO, log, ngx_errno,
+                      "madvise(%p, %uz, MADV_HUGEPAGE) failed", aligned,
+                      size);
+    }
+#endif
+
+    return aligned;
 }
 
 

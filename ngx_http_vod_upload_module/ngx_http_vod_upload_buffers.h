@@ -62,7 +62,8 @@ void ngx_http_vod_upload_buffers_leave(
 ngx_uint_t ngx_http_vod_upload_buffers_contended(void);
 
 /* address space for a part buffer of size bytes (no memory yet) */
-u_char *ngx_http_vod_upload_buffers_map(size_t size, ngx_log_t *log);
+u_char *ngx_http_vod_upload_buffers_map(size_t size, ngx_uint_t huge,
+    ngx_log_t *log);
 void ngx_http_vod_upload_buffers_unmap(u_char *p, size_t size,
     ngx_log_t *log);
 

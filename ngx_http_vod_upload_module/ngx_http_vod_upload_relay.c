@@ -95,6 +95,7 @@ typedef struct {
     size_t                          want;       /* the size of the part */
     size_t                          len;        /* received */
     ngx_msec_t                      begun;
+    unsigned                        huge:1;     /* in huge pages */
     uint64_t                        crc;
     ngx_md5_t                       md5;
     ngx_uint_t                      tries;
@@ -220,6 +221,12 @@ struct ngx_http_vod_upload_relay_s {
     ngx_str_t                       media_url;
     ngx_str_t                       cover_url;
     ngx_msec_t                      start;
+
+    /*
+     * a part filled up within the pace: the client is fast, its parts'
+     * buffers are taken whole, in huge pages
+     */
+    unsigned                        fast:1;
 
     /* in the list of uploads in flight (vod_status), or NULL */
     ngx_vod_metrics_upload_t       *in_flight;
@@ -511,6 +518,15 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
         ngx_http_vod_upload_count(received_bytes, n);
 
         if (slot->len == slot->want) {
+
+            /* a whole part of the plan within the pace: a fast client */
+
+            if (!ctx->fast && slot->want == ctx->part_size
+                && ngx_current_msec - slot->begun < NGX_HTTP_VOD_PART_PACE)
+            {
+                ctx->fast = 1;
+            }
+
             ngx_http_vod_slot_seal(ctx, slot);
         }
     }
@@ -1512,14 +1528,16 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 
     commit = (size_t) want;
 
-    if (want > NGX_VOD_PART_SIZE_MIN
+    if (want > NGX_VOD_PART_SIZE_MIN && !ctx->fast
         && ngx_http_vod_slot_may_end(ctx, ctx->parts + 1,
                                      ctx->received + NGX_VOD_PART_SIZE_MIN))
     {
         commit = NGX_VOD_PART_SIZE_MIN;
     }
 
-    if (slot->size < want) {
+    /* a fast client's buffer of small pages is made again in huge ones */
+
+    if (slot->size < want || (slot->buf && ctx->fast && !slot->huge)) {
         if (slot->buf) {
             ngx_http_vod_upload_buffers_unmap(slot->buf, slot->size,
                                               r->connection->log);
@@ -1528,8 +1546,10 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
             slot->committed = 0;
         }
 
-        slot->buf = ngx_http_vod_upload_buffers_map((size_t) want,
+        slot->buf = ngx_http_vod_upload_buffers_map((size_t) want, ctx->fast,
                                                     r->connection->log);
+        slot->huge = ctx->fast;
+
         if (slot->buf == NULL) {
             slot->size = 0;
             ngx_http_vod_fail(r, ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
