@@ -1557,6 +1557,11 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
             return NULL;
         }
 
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod upload: part %ui's buffer, %uz bytes%s",
+                       ctx->parts + 1, (size_t) want,
+                       slot->huge ? ", in huge pages" : "");
+
         slot->size = (size_t) want;
     }
 

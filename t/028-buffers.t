@@ -191,7 +191,24 @@ location /upload/ {
 
 
 
-=== TEST 9: HTTP/1.1 chunked: the chunks' bytes are read into the part buffers
+=== TEST 9: a fast client: once a part fills within a second, the part buffers are in huge pages, and the bytes land whole
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 2m;
+}
+--- request eval
+"PUT /upload/fast.mp4\n" . VodTest::bytes(16_000_000, 85)
+--- error_code: 200
+--- response_body_like: "Size":16000000\}
+--- landed_md5 eval: VodTest::md5(16_000_000, 85)
+--- error_log eval
+[qr/vod upload: part 1's buffer, 2097152 bytes(?!, in huge pages)/,
+ qr/vod upload: part [2-8]'s buffer, 2097152 bytes, in huge pages/]
+
+
+
+=== TEST 10: HTTP/1.1 chunked: the chunks' bytes are read into the part buffers
 --- config
 location /upload/ {
     vod_upload;
@@ -209,7 +226,7 @@ Transfer-Encoding: chunked
 
 
 
-=== TEST 10: HTTP/2: DATA frames are copied into the part buffers, not nginx's, and the window is the part's room
+=== TEST 11: HTTP/2: DATA frames are copied into the part buffers, not nginx's, and the window is the part's room
 nginx's own body buffer is 64k here (http2_body_preread_size): the stream
 is granted what the part has room for.
 --- http2
@@ -228,7 +245,7 @@ location /upload/ {
 
 
 
-=== TEST 11: a form: the media's bytes are read into the part buffers, past what the parser holds
+=== TEST 12: a form: the media's bytes are read into the part buffers, past what the parser holds
 The media's bytes have CRs, some followed by LF and "-": partial
 delimiters the parser holds, then gives as media.
 --- config
@@ -258,7 +275,7 @@ Digest::MD5::md5_hex($media)
 
 
 
-=== TEST 12: a chunked body with nothing to bound it: its part never ends early, however slowly it comes
+=== TEST 13: a chunked body with nothing to bound it: its part never ends early, however slowly it comes
 nginx counts a chunked body's bytes into its Content-Length as they come:
 that is no bound.
 --- config
