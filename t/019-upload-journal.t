@@ -53,17 +53,6 @@ sub left_behind {
         token => $cert->{Token}, expires => $cert->{ExpiredTime});
 }
 
-sub workers_of {
-    my $master = shift;
-    my @pids;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        open my $fh, '<', $stat or next;
-        my $line = <$fh> // next;
-        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S (\d+)/ or next;
-        push @pids, $pid if $ppid == $master;
-    }
-    return @pids;
-}
 
 # beside the block's request: a client sends the head of a PUT and half
 # of its body, and once the multipart upload is open in the emulator,
@@ -100,7 +89,7 @@ sub upload_and_signal {
             if ($signal eq 'HUP') {
                 kill 'HUP', $master;
             } else {
-                kill $signal, workers_of($master);
+                kill $signal, VodTest::workers_of($master);
             }
             last;
         }

@@ -38,8 +38,7 @@ sub reload_then_pull {
 
     if (!$Reloaded) {
         return 0 unless pull_waiting($s);
-        open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!";
-        my $master = <$fh> + 0;
+        my $master = VodTest::master_pid();
         kill 'HUP', $master or die "HUP $master: $!";
         $Reloaded = 1;
         return 0;
@@ -79,15 +78,8 @@ sub stuck_round {
 # the master starts new ones, so that nginx still runs when the runner
 # checks the log (upstream's does so before it stops nginx).
 sub quit_workers {
-    open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!";
-    my $master = <$fh> + 0;
-    my @workers;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        open my $in, '<', $stat or next;
-        my ($pid, $ppid) = (<$in> // '') =~ /^(\d+) \(.*\) \S+ (\d+) /
-            or next;
-        push @workers, $pid if $ppid == $master;
-    }
+    my $master = VodTest::master_pid();
+    my @workers = VodTest::workers_of($master);
     @workers or die "no worker process of nginx $master\n";
     kill 'QUIT', @workers;
 }

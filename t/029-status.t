@@ -35,28 +35,14 @@ sub expect {
     die "$method $path: $got, not $want\n" unless $got == $want;
 }
 
-# the workers of nginx's master
-sub workers_of {
-    my $master = shift;
-    my @pids;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        open my $in, '<', $stat or next;
-        my ($pid, $ppid) = (<$in> // '') =~ /^(\d+) \(.*\) \S+ (\d+) /
-            or next;
-        push @pids, $pid if $ppid == $master;
-    }
-    return @pids;
-}
-
 # HUP, and back once the old workers are gone and two new ones run
 sub reload {
-    open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!";
-    my $master = <$fh> + 0;
-    my %old = map { $_ => 1 } workers_of($master);
+    my $master = VodTest::master_pid();
+    my %old = map { $_ => 1 } VodTest::workers_of($master);
     kill 'HUP', $master or die "HUP $master: $!";
     my $deadline = Time::HiRes::time() + 20 * $VodTest::Factor;
     while (Time::HiRes::time() < $deadline) {
-        my @now = workers_of($master);
+        my @now = VodTest::workers_of($master);
         return if @now == 2 && !grep { $old{$_} } @now;
         Time::HiRes::sleep(0.05);
     }
@@ -100,11 +86,10 @@ sub kill_uploading_worker {
     my $json = HTTP::Tiny->new->get("http://127.0.0.1:"
         . "$ENV{TEST_NGINX_SERVER_PORT}/status?uploads")->{content};
     my ($pid) = $json =~ /"worker":(\d+)/ or die "no upload listed: $json\n";
-    open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!";
-    my $master = <$fh> + 0;
+    my $master = VodTest::master_pid();
     kill 'KILL', $pid or die "kill $pid: $!";
     my $deadline = Time::HiRes::time() + 20 * $VodTest::Factor;
-    until (2 == grep { $_ != $pid } workers_of($master)) {
+    until (2 == grep { $_ != $pid } VodTest::workers_of($master)) {
         die "no worker in place of $pid\n" if Time::HiRes::time() > $deadline;
         Time::HiRes::sleep(0.05);
     }

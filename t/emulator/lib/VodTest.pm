@@ -413,6 +413,24 @@ sub detach {
     POSIX::_exit($@ ? 1 : 0);
 }
 
+# nginx's master (from the runner's pid file) and its workers (from /proc)
+sub master_pid {
+    open my $fh, '<', $Test::Nginx::Util::PidFile or die "pid: $!\n";
+    return <$fh> + 0;
+}
+
+sub workers_of {
+    my $master = shift;
+    my @pids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $in, '<', $stat or next;
+        my ($pid, $ppid) = (<$in> // '') =~ /^(\d+) \(.*\) \S+ (\d+) /
+            or next;
+        push @pids, $pid if $ppid == $master;
+    }
+    return @pids;
+}
+
 # HTTP/1.1 chunked coding: one chunk of data; data cut into chunks of size
 # bytes, then the last chunk
 sub chunk {
