@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_vod_upload_status.h"
+#include "ngx_http_vod_upload_process.h"
 #include "ngx_http_vod_upload_reply.h"
 
 
@@ -54,7 +55,6 @@ static ngx_uint_t ngx_http_vod_status_workers(int64_t *pids,
 static size_t ngx_http_vod_status_uploads(ngx_http_request_t *r,
     int64_t *pids, ngx_uint_t npids, ngx_vod_metrics_upload_t **list);
 static uint64_t ngx_http_vod_status_now(void);
-static uint64_t ngx_http_vod_status_start(ngx_pid_t pid);
 static ngx_uint_t ngx_http_vod_status_alive(ngx_http_vod_status_worker_t *w);
 static void ngx_http_vod_status_snapshot(ngx_vod_metrics_t *copy);
 
@@ -219,7 +219,7 @@ ngx_http_vod_status_join(void)
                                         0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED))
         {
-            w->start = ngx_http_vod_status_start(ngx_pid);
+            (void) ngx_http_vod_upload_process_runs(ngx_pid, &w->start);
             __atomic_store_n(&w->in_flight, 0, __ATOMIC_RELAXED);
             __atomic_store_n(&w->pid, (int64_t) ngx_pid, __ATOMIC_RELEASE);
             ngx_http_vod_status_worker = w;
@@ -887,9 +887,9 @@ ngx_http_vod_status_snapshot(ngx_vod_metrics_t *copy)
 
 
 /*
- * A worker of another pid is alive when /proc has it with the start
- * time it had when it took its slot (not another process of its pid);
- * one that is taking its slot (-pid), when /proc has it
+ * A worker of another pid is alive when it runs with the start time it
+ * had when it took its slot (not another process of its pid); one that
+ * is taking its slot (-pid), when it runs
  */
 
 static ngx_uint_t
@@ -904,67 +904,15 @@ ngx_http_vod_status_alive(ngx_http_vod_status_worker_t *w)
         return 1;
     }
 
-    if (pid == 0) {
+    if (pid == 0
+        || !ngx_http_vod_upload_process_runs((ngx_pid_t) (pid < 0 ? -pid
+                                                                  : pid),
+                                             &start))
+    {
         return 0;
     }
-
-    start = ngx_http_vod_status_start((ngx_pid_t) (pid < 0 ? -pid : pid));
 
     return start != 0 && (pid < 0 || start == w->start);
-}
-
-
-/* the start time of a process (field 22 of /proc/PID/stat), 0: none */
-
-static uint64_t
-ngx_http_vod_status_start(ngx_pid_t pid)
-{
-    int         fd;
-    char       *p, *last;
-    ssize_t     n;
-    uint64_t    start;
-    ngx_uint_t  field;
-    char        path[64], buf[1024];
-
-    ngx_sprintf((u_char *) path, "/proc/%P/stat%Z", pid);
-
-    fd = open(path, O_RDONLY);
-    if (fd == -1) {
-        return 0;
-    }
-
-    n = read(fd, buf, sizeof(buf) - 1);
-    (void) close(fd);
-
-    if (n <= 0) {
-        return 0;
-    }
-
-    buf[n] = '\0';
-    last = buf + n;
-
-    /* after the command's name, which may hold spaces and parentheses */
-
-    p = strrchr(buf, ')');
-    if (p == NULL) {
-        return 0;
-    }
-
-    /* the state is field 3: the start time 19 fields on */
-
-    for (field = 2; p < last && field < 22; p++) {
-        if (*p == ' ') {
-            field++;
-        }
-    }
-
-    start = 0;
-
-    while (p < last && *p >= '0' && *p <= '9') {
-        start = start * 10 + (*p++ - '0');
-    }
-
-    return start;
 }
 
 

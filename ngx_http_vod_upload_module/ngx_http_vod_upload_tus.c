@@ -13,6 +13,7 @@
 
 
 #include "ngx_http_vod_upload_front.h"
+#include "ngx_http_vod_upload_process.h"
 #include "ngx_http_vod_upload_reply.h"
 #include "ngx_vod_parts.h"
 #include "ngx_vod_seal.h"
@@ -983,42 +984,14 @@ ngx_http_vod_tus_lock_find(ngx_http_vod_tus_locks_t *locks, uint32_t hash,
 }
 
 
-/*
- * The process of a lock still runs: it exists and is not a zombie (a
- * killed worker is one until the master reaps it)
- */
+/* the process of a lock still runs */
 
 static ngx_uint_t
 ngx_http_vod_tus_alive(ngx_pid_t pid)
 {
-    u_char    *p;
-    ssize_t    n;
-    ngx_fd_t   fd;
-    u_char     name[64], stat[256];
+    uint64_t  start;
 
-    if (kill(pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
-        return 0;
-    }
-
-    *ngx_sprintf(name, "/proc/%P/stat", pid) = '\0';
-
-    fd = ngx_open_file(name, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        return 1;
-    }
-
-    n = ngx_read_fd(fd, stat, sizeof(stat));
-    (void) ngx_close_file(fd);
-
-    if (n <= 0) {
-        return 1;
-    }
-
-    /* "pid (comm) S ...": the state follows the last ")" */
-
-    for (p = stat + n - 1; p > stat && *p != ')'; p--) { /* void */ }
-
-    return !(p + 2 < stat + n && (p[2] == 'Z' || p[2] == 'X'));
+    return ngx_http_vod_upload_process_runs(pid, &start);
 }
 
 
