@@ -19,6 +19,7 @@
 
 static void ngx_http_vod_call_run(ngx_http_request_t *sr);
 static ngx_int_t ngx_http_vod_call_create_request(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_vod_call_stream(void *data, ngx_chain_t *in);
 static ngx_int_t ngx_http_vod_call_reinit_request(ngx_http_request_t *sr);
 static ngx_int_t ngx_http_vod_call_process_status_line(
     ngx_http_request_t *sr);
@@ -531,6 +532,13 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
     u->input_filter = ngx_http_vod_call_filter;
     u->input_filter_ctx = call;
 
+    /* a body sent as it comes: the writer is fed by the call */
+
+    if (call->body_ready) {
+        u->output.output_filter = ngx_http_vod_call_stream;
+        u->output.filter_ctx = call;
+    }
+
     ngx_http_upstream_init(sr);
 
     /*
@@ -602,7 +610,7 @@ ngx_http_vod_call_create_request(ngx_http_request_t *sr)
 
     sr->upstream->request_bufs = cl;
 
-    if (call->body.len == 0) {
+    if (call->body.len == 0 || call->body_ready) {
         return NGX_OK;
     }
 
@@ -631,6 +639,110 @@ ngx_http_vod_call_create_request(ngx_http_request_t *sr)
 }
 
 
+/*
+ * The writer of a streamed body (u->output's filter): the request's head,
+ * then the body's bytes as they come.  NGX_AGAIN until all of them went
+ * out: nginx's upstream then waits for the connection's write event,
+ * which ngx_http_vod_upload_call_more() posts when more bytes are there.
+ */
+
+static ngx_int_t
+ngx_http_vod_call_stream(void *data, ngx_chain_t *in)
+{
+    ngx_http_vod_call_t *call = data;
+
+    size_t                ready;
+    ngx_int_t             rc;
+    ngx_buf_t            *b;
+    ngx_chain_t          *out, *cl, **ll;
+    ngx_http_request_t   *sr;
+
+    sr = call->sr;
+
+    if (call->stop) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                       "vod call %s: the stream stops", call->name);
+        return NGX_ERROR;
+    }
+
+    /* in is the head (request_bufs): its links stay as they are */
+
+    out = NULL;
+    ll = &out;
+
+    for ( /* void */ ; in; in = in->next) {
+        cl = ngx_alloc_chain_link(sr->pool);
+        if (cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        cl->buf = in->buf;
+        *ll = cl;
+        ll = &cl->next;
+    }
+
+    ready = ngx_min(*call->body_ready, call->body.len);
+
+    if (ready > call->body_queued) {
+        b = ngx_calloc_buf(sr->pool);
+        cl = ngx_alloc_chain_link(sr->pool);
+
+        if (b == NULL || cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        b->memory = 1;
+        b->start = call->body.data + call->body_queued;
+        b->pos = b->start;
+        b->last = call->body.data + ready;
+        b->end = b->last;
+
+        cl->buf = b;
+        *ll = cl;
+        ll = &cl->next;
+
+        call->body_queued = ready;
+    }
+
+    *ll = NULL;
+
+    rc = ngx_chain_writer(&sr->upstream->writer, out);
+
+    if (rc == NGX_OK && call->body_queued < call->body.len) {
+        return NGX_AGAIN;
+    }
+
+    return rc;
+}
+
+
+void
+ngx_http_vod_upload_call_more(ngx_http_vod_call_t *call)
+{
+    ngx_connection_t  *c;
+
+    if (call->finished || call->sr == NULL || call->sr->upstream == NULL) {
+        return;
+    }
+
+    c = call->sr->upstream->peer.connection;
+
+    /* not connected yet, or not writable: its write event comes anyway */
+
+    if (c && c->write->ready) {
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
+}
+
+
+void
+ngx_http_vod_upload_call_stop(ngx_http_vod_call_t *call)
+{
+    call->stop = 1;
+    ngx_http_vod_upload_call_more(call);
+}
+
+
 /* another try with the next server of an upstream{} */
 
 static ngx_int_t
@@ -646,6 +758,9 @@ ngx_http_vod_call_reinit_request(ngx_http_request_t *sr)
     }
 
     sr->state = 0;
+
+    /* a streamed body goes again from its first byte */
+    call->body_queued = 0;
 
     ngx_memzero(&call->status_line, sizeof(ngx_http_status_t));
     ngx_memzero(&call->chunked, sizeof(ngx_http_chunked_t));

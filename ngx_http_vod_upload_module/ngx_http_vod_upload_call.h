@@ -37,6 +37,11 @@ struct ngx_http_vod_call_s {
     ngx_keyval_t                    headers[NGX_HTTP_VOD_CALL_HEADERS];
     ngx_uint_t                      nheaders;
     ngx_str_t                       body;         /* may be a part's memory */
+    /*
+     * streamed: so much of the body is there yet (it grows, see
+     * ngx_http_vod_upload_call_more()); NULL: all of it
+     */
+    size_t                         *body_ready;
     size_t                          response_max;
     ngx_msec_t                      read_timeout; /* if over the conf's */
     unsigned                        cos:1;        /* COS, not the API */
@@ -67,6 +72,9 @@ struct ngx_http_vod_call_s {
     unsigned                        header_done:1;
     unsigned                        body_done:1;
     unsigned                        finished:1;
+    /* streamed: what of the body went to the writer, and stop */
+    size_t                          body_queued;
+    unsigned                        stop:1;
     /* the request went out, at least in part: it may have been done */
     unsigned                        sent:1;
 
@@ -112,6 +120,9 @@ ngx_int_t ngx_http_vod_upload_call_start(ngx_http_vod_call_t *call);
 ngx_int_t ngx_http_vod_upload_call_location(ngx_http_vod_call_t *call,
     ngx_str_t *uri);
 void ngx_http_vod_upload_call_free(ngx_http_vod_call_t *call);
+/* a streamed body: more of it is there; or it will not be (stop) */
+void ngx_http_vod_upload_call_more(ngx_http_vod_call_t *call);
+void ngx_http_vod_upload_call_stop(ngx_http_vod_call_t *call);
 ngx_int_t ngx_http_vod_upload_call_retryable(ngx_http_vod_call_t *call);
 
 /* a request of the module's own, without a client, and its end */

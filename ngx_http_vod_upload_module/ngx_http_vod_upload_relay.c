@@ -96,6 +96,10 @@ typedef struct {
     size_t                          len;        /* received */
     ngx_msec_t                      begun;
     unsigned                        huge:1;     /* in huge pages */
+    /* it went out as it filled, and failed: it goes whole */
+    unsigned                        no_stream:1;
+    /* the call that sends it as it fills (ngx_http_vod_slot_streams) */
+    ngx_http_vod_call_t            *stream;
     uint64_t                        crc;
     ngx_md5_t                       md5;
     ngx_uint_t                      tries;
@@ -256,6 +260,8 @@ static ngx_http_vod_slot_t *ngx_http_vod_slot_get(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx);
 static void ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot);
+static ngx_uint_t ngx_http_vod_slot_streams(
+    ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_slot_t *slot);
 static void ngx_http_vod_slot_drop(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot);
 static ngx_int_t ngx_http_vod_slot_grow(ngx_http_request_t *r,
@@ -514,6 +520,10 @@ ngx_http_vod_upload_relay_write(ngx_http_vod_upload_relay_t *ctx,
         slot->len += n;
         b->pos += n;
         ctx->received += n;
+
+        if (slot->stream) {
+            ngx_http_vod_upload_call_more(slot->stream);
+        }
 
         ngx_http_vod_upload_count(received_bytes, n);
 
@@ -1598,6 +1608,12 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
 
     ngx_http_vod_slots_idle(ctx, 0);
 
+    /* it may go out as it fills: from the next step */
+
+    if (ngx_http_vod_slot_streams(ctx, slot)) {
+        ngx_post_event(&ctx->calls.wake, &ngx_posted_events);
+    }
+
     return slot;
 }
 
@@ -1608,7 +1624,24 @@ static void
 ngx_http_vod_slot_seal(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot)
 {
-    slot->state = NGX_HTTP_VOD_SLOT_READY;
+    /* a part that went out as it filled is under way already */
+
+    slot->state = slot->stream ? NGX_HTTP_VOD_SLOT_SENDING
+                               : NGX_HTTP_VOD_SLOT_READY;
+
+    /* its Content-Length went out: it cannot end early (see streams) */
+
+    if (slot->stream && slot->len != slot->want) {
+        ngx_log_error(NGX_LOG_ALERT, ctx->request->connection->log, 0,
+                      "vod upload: part %ui went out as it filled and ended "
+                      "at %uz of %uz bytes", slot->part, slot->len,
+                      slot->want);
+        ngx_http_vod_upload_call_stop(slot->stream);
+        ngx_http_vod_fail(ctx->request, ctx,
+                          NGX_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
+                          NULL);
+    }
+
     slot->want = slot->len;
 
     ctx->crc = ngx_vod_crc64_combine(ctx->crc, slot->crc, slot->len);
@@ -1752,6 +1785,26 @@ ngx_http_vod_slots_idle(ngx_http_vod_upload_relay_t *ctx, ngx_uint_t all)
 }
 
 
+/*
+ * The part being filled may go out as it fills, its bytes sent while
+ * they are still in the CPU's cache: its length must be known when the
+ * call begins (Content-Length), so the body's length is, and a fast
+ * client's parts are taken whole and never end early; a multipart
+ * upload, begun; not a resumable one (a request's tail may be a part).
+ */
+
+static ngx_uint_t
+ngx_http_vod_slot_streams(ngx_http_vod_upload_relay_t *ctx,
+    ngx_http_vod_slot_t *slot)
+{
+    return ctx->fast && !ctx->keep && !ctx->single && !ctx->failed
+           && ctx->multipart && ctx->upload_id.len && ctx->length >= 0
+           && slot->state == NGX_HTTP_VOD_SLOT_FILLING
+           && slot->stream == NULL && !slot->no_stream
+           && slot->committed >= slot->want && slot->len < slot->want;
+}
+
+
 /* the part being filled is not one: its bytes (if any) are not kept */
 
 static void
@@ -1760,8 +1813,17 @@ ngx_http_vod_slot_drop(ngx_http_vod_upload_relay_t *ctx,
 {
     ctx->received -= slot->len;
     ctx->parts--;
-    slot->state = NGX_HTTP_VOD_SLOT_FREE;
     ctx->filling = NULL;
+
+    /* a call that sends it as it fills holds it until it ends */
+
+    if (slot->stream) {
+        ngx_http_vod_upload_call_stop(slot->stream);
+        slot->state = NGX_HTTP_VOD_SLOT_SENDING;
+        return;
+    }
+
+    slot->state = NGX_HTTP_VOD_SLOT_FREE;
 }
 
 
@@ -1855,7 +1917,17 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
     /* the reader stopped: the part it was filling is not one */
 
     if (ctx->failed && ctx->filling) {
-        ctx->filling->state = NGX_HTTP_VOD_SLOT_FREE;
+
+        /* ... and the call that sent it as it filled ends (it holds it) */
+
+        if (ctx->filling->stream) {
+            ngx_http_vod_upload_call_stop(ctx->filling->stream);
+            ctx->filling->state = NGX_HTTP_VOD_SLOT_SENDING;
+
+        } else {
+            ctx->filling->state = NGX_HTTP_VOD_SLOT_FREE;
+        }
+
         ctx->filling = NULL;
         ngx_http_vod_slots_idle(ctx, 1);
     }
@@ -1950,6 +2022,16 @@ ngx_http_vod_schedule(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
             }
 
             if (ngx_http_vod_part_start(r, ctx, next) != NGX_OK) {
+                return;
+            }
+        }
+
+        /* no part waits to go: the one being filled goes as it fills */
+
+        if (ctx->sending < ctx->conf->parts_in_flight && ctx->filling
+            && ngx_http_vod_slot_streams(ctx, ctx->filling))
+        {
+            if (ngx_http_vod_part_start(r, ctx, ctx->filling) != NGX_OK) {
                 return;
             }
         }
@@ -2322,6 +2404,13 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
     call->body.data = slot->buf;
     call->body.len = slot->len;
 
+    /* a part being filled: its length is known, its bytes go as they come */
+
+    if (slot->state == NGX_HTTP_VOD_SLOT_FILLING) {
+        call->body.len = slot->want;
+        call->body_ready = &slot->len;
+    }
+
     params = ngx_pcalloc(call->pool, 2 * sizeof(ngx_vod_cos_pair_t));
     p = ngx_pnalloc(call->pool, NGX_INT_T_LEN);
 
@@ -2364,11 +2453,23 @@ ngx_http_vod_part_start(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx,
         goto failed;
     }
 
-    if (slot->state == NGX_HTTP_VOD_SLOT_READY) {
+    if (slot->state == NGX_HTTP_VOD_SLOT_READY
+        || slot->state == NGX_HTTP_VOD_SLOT_FILLING)
+    {
         ctx->sending++;
     }
 
-    slot->state = NGX_HTTP_VOD_SLOT_SENDING;
+    if (slot->state == NGX_HTTP_VOD_SLOT_FILLING) {
+        slot->stream = call;
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vod upload: part %ui goes out as it fills, %uz bytes",
+                       slot->part, slot->want);
+
+    } else {
+        slot->state = NGX_HTTP_VOD_SLOT_SENDING;
+    }
+
     slot->tries++;
 
     return NGX_OK;
@@ -2391,6 +2492,41 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
     slot = call->data;
     ctx = slot->ctx;
+
+    /* it went out as it filled, and ended before the part was whole */
+
+    if (slot->stream == call) {
+        slot->stream = NULL;
+
+        if (slot->state == NGX_HTTP_VOD_SLOT_FILLING || call->stop) {
+            ctx->sending--;
+
+            /* stopped: the part is no longer one (it held its buffer) */
+
+            if (slot->state != NGX_HTTP_VOD_SLOT_FILLING) {
+                slot->state = NGX_HTTP_VOD_SLOT_FREE;
+                ngx_http_vod_slots_idle(ctx, 1);
+                return;
+            }
+
+            if (ctx->failed) {
+                return;
+            }
+
+            slot->no_stream = 1;
+            call->retried = 1;
+
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "vod upload: %s %ui, sent as it filled, failed "
+                          "(%s%ui) after %uz bytes, it goes whole once it is",
+                          call->name, slot->part,
+                          call->rc != NGX_OK ? "no answer, " : "status ",
+                          call->rc != NGX_OK ? (ngx_uint_t) call->rc
+                                             : call->status,
+                          call->body_queued);
+            return;
+        }
+    }
 
     /* a PutObject answered, or without an answer: the object may exist */
 

@@ -53,6 +53,7 @@ run_tests();
 __DATA__
 
 === TEST 1: the client goes away mid-upload: 499, the upload is aborted
+Part 3 was going out as it filled (a fast client): it is cut.
 --- config
 location /upload/ {
     vod_upload;
@@ -63,7 +64,7 @@ $::Head . VodTest::bytes(2_500_000, 31)
 --- timeout: 1
 --- abort
 --- ignore_response
---- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*2 AbortMultipartUpload
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 AbortMultipartUpload
 --- landed_md5: none
 --- error_log eval
 [qr/\[info\] .*vod upload: the client closed the connection during the upload after 2500000 bytes/,
@@ -74,6 +75,7 @@ qr/"PUT \/upload\/a\.mp4 HTTP\/1\.1" 499 /
 
 
 === TEST 2: a client that stops sending: 408 after client_body_timeout
+Part 3 was going out as it filled (a fast client): it is cut.
 --- config
 location /upload/ {
     vod_upload;
@@ -85,7 +87,7 @@ $::Head . VodTest::bytes(2_500_000, 32)
 --- timeout: 5
 --- error_code: 408
 --- response_body_like: ^\{"error":\{"code":"RequestTimeout","message":"the client sent no data for client_body_timeout"\}\}$
---- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*2 AbortMultipartUpload
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 AbortMultipartUpload
 --- landed_md5: none
 
 
