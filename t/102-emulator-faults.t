@@ -158,6 +158,10 @@ subtest 'API faults: an error in the envelope, or a non-200' => sub {
         VodSessionKey => $a->{VodSessionKey} });
     is $raw->{status}, 502, 'CommitUpload: HTTP 502';
     is $r->{Error}{Code}, 'InternalError', 'with an envelope';
+    my ($refused) = requests_of('CommitUpload');
+    is $refused->{error_code}, 'InternalError', 'the request log says so';
+    is $refused->{params}{VodSessionKey}, $a->{VodSessionKey},
+        'with the parameters of the refused request';
     my $c = $emu->commit_upload($a);
     ok $c->{FileId}, 'the session key still commits afterwards';
     ($r) = $emu->api(ProcessMedia => { FileId => $c->{FileId} });

@@ -79,6 +79,14 @@ sub error {
                          error_code => $code, status => $status);
 }
 
+# the parameters of a request an error fault refuses, for the request
+# log only (nothing is checked or done)
+sub fault_params {
+    my ($self, $req) = @_;
+    my $params = $req->{too_large} ? undef : json_decode($req->{body});
+    $req->{log}{params} = $params if ref $params eq 'HASH';
+}
+
 # the answer of an injected fault
 sub fault_answer {
     my ($self, $req, $fault) = @_;

@@ -309,6 +309,15 @@ sub fault_plan {
                  // 0, done => sub { $conn->reset('fault: reset'); undef } };
     }
     if ($f->{action} eq 'error') {
+        if ($comp == $self->{api}) {
+            # not carried out, but its parameters are in the request log
+            # (what a refused CommitUpload was for: its VodSessionKey)
+            return { body => 'buffer', max => VodEmulator::Api::MAX_BODY,
+                     done => sub {
+                         $comp->fault_params($req);
+                         $comp->fault_answer($req, $f);
+                     } };
+        }
         return { body => 'discard',
                  done => sub { $comp->fault_answer($req, $f) } };
     }
