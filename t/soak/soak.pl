@@ -30,7 +30,10 @@
 #
 # Invariants (each failure prints a reproduction):
 #   - a 200 (tus: the final 204, or a HEAD that finds the upload complete)
-#     was committed exactly once, with the MD5 and size that were sent;
+#     was committed exactly once, with the MD5 and size that were sent
+#     (or not at all, answered without a FileId, when an injected
+#     InvalidParameterValue.VodSessionKey told the module that VOD no
+#     longer knows the session: "committed before", docs/resumable.md);
 #   - nothing was committed for an upload answered with an error or cut
 #     off by its client (202 CommitUnconfirmed: at most once, counted
 #     apart; no answer because nginx was stopped: likewise);
@@ -1083,6 +1086,8 @@ sub check_round {
         $sess_by_key{ $ss->{vod_session_key} } = $sc;
     }
     my %fired;
+    # uploads whose CommitUpload got an injected "the session is gone"
+    my %gone;
     for my $q (@{ $s->{requests} }) {
         next unless $q->{fault};
         my $sc;
@@ -1101,8 +1106,11 @@ sub check_round {
         }
         my $label = $label_of->{ $q->{fault}{id} } // "fault $q->{fault}{id}";
         push @{ $fired{ $sc // '?' } }, $label;
-        # a request refused by a fault (error, reset) is not parsed: an
-        # API request's parameters are then unknown
+        $gone{ $sc // '?' }++
+            if ($q->{op} // '') eq 'CommitUpload'
+               && ($q->{error_code} // '') eq 'InvalidParameterValue.VodSessionKey';
+        # a request reset by a fault is not parsed: an API request's
+        # parameters are then unknown
         $Fired{$label}{ defined $sc ? 'upload' : 'unknown' }++;
     }
     $Count{faults_fired} += @{ $fired{$_} } for keys %fired;
@@ -1146,10 +1154,18 @@ sub check_round {
             $committed, @{ $u->{fired} } ? ' [' . join('; ', @{ $u->{fired} }) . ']' : ''
             if $VERBOSE;
 
+        # VOD said (injected) that it no longer knows the upload's
+        # session: a tus request of an upload that was completed then
+        # answers "committed before", with no FileId (docs/resumable.md),
+        # although nothing was committed. Not the module's doing
+        my $gone = $gone{ $u->{id} } && !$committed;
+
         my $md5_ok = !grep { ($_->{md5} // '') ne $r->{md5}
                              || ($_->{size} // -1) != $u->{size} } @$media;
         if ($o eq 'ok') {
-            if ($committed != 1) {
+            if ($gone && !length($r->{file_id} // '')) {
+                $Count{session_gone}++;
+            } elsif ($committed != 1) {
                 fail($u, "answered $r->{status}, committed $committed times", $round);
                 $Count{ok_not_once}++;
             } elsif (!$md5_ok) {
@@ -1173,6 +1189,8 @@ sub check_round {
                 fail($u, "$o: committed $committed times"
                      . ($md5_ok ? '' : ', other bytes'), $round);
                 $Count{unconfirmed_bad}++;
+            } elsif ($gone && !length($r->{settled_file_id} // '')) {
+                $Count{session_gone}++;
             } elsif (!$committed && ($r->{settle_status} // 0) == 200
                      && ($r->{settle_offset} // -1) == $u->{size}) {
                 # docs/resumable.md: a HEAD after a 202 commits the media
@@ -1318,6 +1336,8 @@ my @inv = (
     [ 'no answer, nginx stopped (of them committed)',
       ($Count{noanswer_stopped} // 0) . ' (' . ($Count{noanswer_stopped_committed} // 0) . ')' ],
     [ '202 / stopped committed twice or other bytes', $Count{unconfirmed_bad} // 0, 1 ],
+    [ 'session gone (injected VodSessionKey), not committed',
+      $Count{session_gone} // 0 ],
     [ 'no answer, nginx running', $Count{noanswer} // 0, 1 ],
     [ 'multipart uploads left open after the sweep', $Count{left_open} // 0, 1 ],
     [ '  (open 20 s after a round, aborted after a restart)', $Count{swept_by_restart} // 0 ],
