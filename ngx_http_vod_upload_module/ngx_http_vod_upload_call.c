@@ -470,7 +470,14 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
 
     /* a call that waits longer than the others (a long poll) */
 
-    if (call->read_timeout > u->conf->read_timeout) {
+    /*
+     * ... or a body sent as it comes: it waits for the client too, whose
+     * pauses are client_body_timeout's to judge, not COS's
+     */
+
+    clcf = ngx_http_get_module_loc_conf(calls->request, ngx_http_core_module);
+
+    if (call->read_timeout > u->conf->read_timeout || call->body_ready) {
         ucf = ngx_palloc(sr->pool, sizeof(ngx_http_upstream_conf_t));
         if (ucf == NULL) {
             ngx_http_finalize_request(sr, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -478,7 +485,12 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
         }
 
         *ucf = *u->conf;
-        ucf->read_timeout = call->read_timeout;
+        ucf->read_timeout = ngx_max(call->read_timeout, ucf->read_timeout);
+
+        if (call->body_ready) {
+            ucf->send_timeout += clcf->client_body_timeout;
+        }
+
         u->conf = ucf;
     }
 
@@ -552,8 +564,6 @@ ngx_http_vod_call_run(ngx_http_request_t *sr)
         && !c->read->timer_set && !c->error
         && calls->request->stream == NULL)
     {
-        clcf = ngx_http_get_module_loc_conf(calls->request,
-                                            ngx_http_core_module);
         ngx_add_timer(c->read, clcf->client_body_timeout);
     }
 }
@@ -600,6 +610,9 @@ ngx_http_vod_call_create_request(ngx_http_request_t *sr)
 
     *b->last++ = CR; *b->last++ = LF;
 
+    /* what is handed on goes out (TLS: not kept for a full record) */
+    b->flush = 1;
+
     cl = ngx_alloc_chain_link(sr->pool);
     if (cl == NULL) {
         return NGX_ERROR;
@@ -622,6 +635,7 @@ ngx_http_vod_call_create_request(ngx_http_request_t *sr)
     }
 
     body->memory = 1;
+    body->flush = 1;
     body->start = call->body.data;
     body->pos = call->body.data;
     body->last = call->body.data + call->body.len;
@@ -654,15 +668,20 @@ ngx_http_vod_call_stream(void *data, ngx_chain_t *in)
     size_t                ready;
     ngx_int_t             rc;
     ngx_buf_t            *b;
-    ngx_chain_t          *out, *cl, **ll;
+    ngx_chain_t          *out, *cl, *ln, **ll;
     ngx_http_request_t   *sr;
 
     sr = call->sr;
 
+    /*
+     * stopped (the upload failed): the call ends here, with no other
+     * server tried and none marked failed
+     */
+
     if (call->stop) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
                        "vod call %s: the stream stops", call->name);
-        return NGX_ERROR;
+        return NGX_HTTP_CLIENT_CLOSED_REQUEST;
     }
 
     /* in is the head (request_bufs): its links stay as they are */
@@ -681,25 +700,43 @@ ngx_http_vod_call_stream(void *data, ngx_chain_t *in)
         ll = &cl->next;
     }
 
+    /*
+     * the bytes that came since: one buf, which grows while the writer
+     * holds it and covers the new bytes once the writer let it go
+     */
+
     ready = ngx_min(*call->body_ready, call->body.len);
+    b = call->stream_buf;
 
     if (ready > call->body_queued) {
-        b = ngx_calloc_buf(sr->pool);
-        cl = ngx_alloc_chain_link(sr->pool);
 
-        if (b == NULL || cl == NULL) {
-            return NGX_ERROR;
+        if (b == NULL) {
+            b = ngx_calloc_buf(sr->pool);
+            if (b == NULL) {
+                return NGX_ERROR;
+            }
+
+            b->memory = 1;
+            b->flush = 1;
+            call->stream_buf = b;
         }
 
-        b->memory = 1;
-        b->start = call->body.data + call->body_queued;
-        b->pos = b->start;
+        if (b->pos == b->last) {
+            b->start = call->body.data + call->body_queued;
+            b->pos = b->start;
+
+            cl = ngx_alloc_chain_link(sr->pool);
+            if (cl == NULL) {
+                return NGX_ERROR;
+            }
+
+            cl->buf = b;
+            *ll = cl;
+            ll = &cl->next;
+        }
+
         b->last = call->body.data + ready;
         b->end = b->last;
-
-        cl->buf = b;
-        *ll = cl;
-        ll = &cl->next;
 
         call->body_queued = ready;
     }
@@ -707,6 +744,14 @@ ngx_http_vod_call_stream(void *data, ngx_chain_t *in)
     *ll = NULL;
 
     rc = ngx_chain_writer(&sr->upstream->writer, out);
+
+    /* the writer has links of its own */
+
+    for (cl = out; cl; /* void */) {
+        ln = cl;
+        cl = cl->next;
+        ngx_free_chain(sr->pool, ln);
+    }
 
     if (rc == NGX_OK && call->body_queued < call->body.len) {
         return NGX_AGAIN;
@@ -760,7 +805,12 @@ ngx_http_vod_call_reinit_request(ngx_http_request_t *sr)
     sr->state = 0;
 
     /* a streamed body goes again from its first byte */
+
     call->body_queued = 0;
+
+    if (call->stream_buf) {
+        call->stream_buf->pos = call->stream_buf->last;
+    }
 
     ngx_memzero(&call->status_line, sizeof(ngx_http_status_t));
     ngx_memzero(&call->chunked, sizeof(ngx_http_chunked_t));

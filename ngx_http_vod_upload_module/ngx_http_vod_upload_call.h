@@ -74,6 +74,7 @@ struct ngx_http_vod_call_s {
     unsigned                        finished:1;
     /* streamed: what of the body went to the writer, and stop */
     size_t                          body_queued;
+    ngx_buf_t                      *stream_buf;
     unsigned                        stop:1;
     /* the request went out, at least in part: it may have been done */
     unsigned                        sent:1;

@@ -1597,6 +1597,7 @@ ngx_http_vod_slot_get(ngx_http_request_t *r, ngx_http_vod_upload_relay_t *ctx)
     slot->begun = ngx_current_msec;
     slot->crc = 0;
     slot->tries = 0;
+    slot->no_stream = 0;
 
     if (ctx->conf->md5) {
         ngx_md5_init(&slot->md5);
@@ -2515,15 +2516,15 @@ ngx_http_vod_part_done(ngx_http_request_t *r, ngx_http_vod_call_t *call)
 
             slot->no_stream = 1;
             call->retried = 1;
+            ngx_http_vod_upload_count(parts_retried, 1);
 
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "vod upload: %s %ui, sent as it filled, failed "
-                          "(%s%ui) after %uz bytes, it goes whole once it is",
-                          call->name, slot->part,
+                          "(%s%ui) before the part was whole, it goes whole "
+                          "once it is", call->name, slot->part,
                           call->rc != NGX_OK ? "no answer, " : "status ",
                           call->rc != NGX_OK ? (ngx_uint_t) call->rc
-                                             : call->status,
-                          call->body_queued);
+                                             : call->status);
             return;
         }
     }

@@ -28,6 +28,7 @@ our $HttpConfig = <<'_EOC_';
     vod_secret_key      $TEST_NGINX_VOD_SECRET_KEY;
     vod_api_endpoint    https://localhost:$TEST_NGINX_RAND_PORT_1;
     vod_cos_endpoint    https://localhost:$TEST_NGINX_RAND_PORT_1;
+    vod_upload_journal  $TEST_NGINX_SERVER_ROOT/vod_journal_temp;
 
     server {
         listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1 ssl;
@@ -99,3 +100,35 @@ PUT /upload/tls.mp4
 some bytes
 --- error_code: 200
 --- emulator_ops: ApplyUpload PutObject CommitUpload
+
+
+
+=== TEST 4: a fast client's part sent as it fills over TLS: its last bytes go out at once, not held for a full TLS record
+The client sends 2.5 MB at once, then the rest a second later: part 3
+goes out as it fills. With a TLS record held back, COS would wait for
+its end until vod_send_timeout (5s here), and the part would be sent again.
+--- no_vod_config
+--- http_config eval: $::HttpConfig
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_send_timeout 5s;
+    vod_ssl_trusted_certificate $TEST_NGINX_TLS_DIR/cert.pem;
+}
+--- raw_request eval
+my $body = VodTest::bytes(4_000_000, 162);
+["PUT /upload/tls.mp4 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+ . "Content-Length: 4000000\r\n\r\n" . substr($body, 0, 2_500_000),
+ substr($body, 2_500_000)]
+--- raw_request_middle_delay: 1
+--- timeout: 15
+--- error_code: 200
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*4 CompleteMultipartUpload CommitUpload
+--- landed_md5 eval: VodTest::md5(4_000_000, 162)
+--- error_log eval
+[qr/vod upload: part 3 goes out as it fills, 1048576 bytes/,
+ qr/vod upload: UploadPart 3 of 1048576 bytes stored/]
+--- no_error_log
+[warn]
+[error]

@@ -95,7 +95,7 @@ $VodTest::Emu->fault(op => 'UploadPart', part_number => 3, reset => 1,
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*5 CompleteMultipartUpload CommitUpload
 --- error_log eval
 [qr/vod upload: part 3 goes out as it fills, 1048576 bytes/,
- qr/\[warn\] .*vod upload: UploadPart 3, sent as it filled, failed \(no answer, 502\) after \d+ bytes, it goes whole once it is/,
+ qr/\[warn\] .*vod upload: UploadPart 3, sent as it filled, failed \(no answer, 502\) before the part was whole, it goes whole once it is/,
  qr/vod upload: UploadPart 3 of 1048576 bytes stored/]
 
 
@@ -158,3 +158,56 @@ $chunks[0] = "PUT /upload/slow.mp4 HTTP/1.1\r\nHost: localhost\r\nConnection: cl
 --- landed_md5 eval: Digest::MD5::md5_hex(substr($::Body, 0, 2_500_000))
 --- no_error_log
 goes out as it fills
+
+
+
+=== TEST 7: a client's pause is client_body_timeout's to judge, not vod_send_timeout's
+The client pauses 2 s in the middle of part 3, which goes out as it
+fills; vod_send_timeout is 1s, client_body_timeout 60s.
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_send_timeout 1s;
+}
+--- raw_request eval
+[$::Head . substr($::Body, 0, 2_500_000), substr($::Body, 2_500_000)]
+--- raw_request_middle_delay: 2
+--- timeout: 10
+--- error_code: 200
+--- landed_md5 eval: VodTest::md5(4_000_000, 321)
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*4 CompleteMultipartUpload CommitUpload
+--- error_log eval
+qr/vod upload: part 3 goes out as it fills, 1048576 bytes/
+--- no_error_log
+[warn]
+[error]
+
+
+
+=== TEST 8: the client goes away during a stream to an upstream of two servers: no other server is tried, none is marked failed
+--- http_config
+upstream cos_two {
+    server 127.0.0.1:$TEST_NGINX_VOD_PORT;
+    server 127.0.0.1:$TEST_NGINX_VOD_PORT;
+}
+--- config
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+    vod_cos_endpoint http://cos_two;
+}
+--- raw_request eval
+$::Head . substr($::Body, 0, 2_500_000)
+--- timeout: 1
+--- abort
+--- ignore_response
+--- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*3 AbortMultipartUpload
+--- landed_md5: none
+--- error_log eval
+[qr/vod upload: part 3 goes out as it fills, 1048576 bytes/,
+ qr/vod call UploadPart: the stream stops/,
+ qr/\[info\] .*vod upload: aborted the multipart upload "[^"]+"/]
+--- no_error_log
+[warn]
+[error]
