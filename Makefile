@@ -238,7 +238,7 @@ bench-events:
 # docs/testing.md); its nginx, emulator and logs are in build/soak
 soak: setup
 	@$(MAKE) --no-print-directory all
-	NGINX=$(NGINX) SOAK_MODULE=$(MODULE) perl $(ROOT)/t/soak/soak.pl
+	SOAK_NGINX=$(NGINX) SOAK_MODULE=$(MODULE) perl $(ROOT)/t/soak/soak.pl
 
 clean:
 	rm -rf $(BUILD) $(ROOT)/t/servroot*

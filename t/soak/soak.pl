@@ -15,7 +15,7 @@
 #   SOAK_DIR          where nginx, the emulator and the logs live
 #                     (default build/soak; emptied first)
 #   SOAK_VERBOSE      1: a line per upload
-#   NGINX, SOAK_MODULE  the nginx binary and the module
+#   SOAK_NGINX, SOAK_MODULE  the nginx binary and the module
 #
 # The run goes in rounds: a round sets 0 to 3 faults (and sometimes a
 # clock skew) in the emulator, starts up to SOAK_CONCURRENCY uploads at
@@ -72,7 +72,9 @@ my $CONC = $ENV{SOAK_CONCURRENCY} // 8;
 my $ONLY_ROUND = $ENV{SOAK_ROUND};
 my $DIR = $ENV{SOAK_DIR} // "$ROOT/build/soak";
 my $VERBOSE = $ENV{SOAK_VERBOSE};
-my $NGINX = $ENV{NGINX} // '/usr/sbin/nginx';
+my $NGINX = $ENV{SOAK_NGINX} // '/usr/sbin/nginx';
+# nginx takes NGINX from its environment as sockets it inherits
+delete $ENV{NGINX};
 my $MODULE = $ENV{SOAK_MODULE}
              // "$ROOT/build/nginx/ngx_http_vod_upload_module.so";
 my $MIB = 1024 * 1024;
