@@ -121,7 +121,7 @@ my $body = VodTest::bytes(4_000_000, 162);
 ["PUT /upload/tls.mp4 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
  . "Content-Length: 4000000\r\n\r\n" . substr($body, 0, 2_500_000),
  substr($body, 2_500_000)]
---- raw_request_middle_delay: 1
+--- raw_request_middle_delay eval: 1 * $VodTest::Factor
 --- timeout: 15
 --- error_code: 200
 --- emulator_ops: ApplyUpload InitiateMultipartUpload UploadPart*4 CompleteMultipartUpload CommitUpload
