@@ -264,6 +264,7 @@ static ngx_uint_t ngx_http_vod_slot_streams(
     ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_slot_t *slot);
 static void ngx_http_vod_slot_drop(ngx_http_vod_upload_relay_t *ctx,
     ngx_http_vod_slot_t *slot);
+static void ngx_http_vod_slot_abandon(ngx_http_vod_slot_t *slot);
 static ngx_int_t ngx_http_vod_slot_grow(ngx_http_request_t *r,
     ngx_http_vod_upload_relay_t *ctx, ngx_http_vod_slot_t *slot);
 static ngx_uint_t ngx_http_vod_slot_may_end(ngx_http_vod_upload_relay_t *ctx,
@@ -1816,8 +1817,18 @@ ngx_http_vod_slot_drop(ngx_http_vod_upload_relay_t *ctx,
     ctx->parts--;
     ctx->filling = NULL;
 
-    /* a call that sends it as it fills holds it until it ends */
+    ngx_http_vod_slot_abandon(slot);
+}
 
+
+/*
+ * The part being filled is no longer one: its slot is free, or held by
+ * the call that sends it as it fills until that call, stopped, ends
+ */
+
+static void
+ngx_http_vod_slot_abandon(ngx_http_vod_slot_t *slot)
+{
     if (slot->stream) {
         ngx_http_vod_upload_call_stop(slot->stream);
         slot->state = NGX_HTTP_VOD_SLOT_SENDING;
@@ -1918,17 +1929,7 @@ ngx_http_vod_step(ngx_http_vod_calls_t *calls)
     /* the reader stopped: the part it was filling is not one */
 
     if (ctx->failed && ctx->filling) {
-
-        /* ... and the call that sent it as it filled ends (it holds it) */
-
-        if (ctx->filling->stream) {
-            ngx_http_vod_upload_call_stop(ctx->filling->stream);
-            ctx->filling->state = NGX_HTTP_VOD_SLOT_SENDING;
-
-        } else {
-            ctx->filling->state = NGX_HTTP_VOD_SLOT_FREE;
-        }
-
+        ngx_http_vod_slot_abandon(ctx->filling);
         ctx->filling = NULL;
         ngx_http_vod_slots_idle(ctx, 1);
     }
