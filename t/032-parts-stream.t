@@ -22,6 +22,16 @@ our $Head = "PUT /upload/s.mp4 HTTP/1.1\r\nHost: localhost\r\nConnection: close\
           . "Content-Length: 4000000\r\n\r\n";
 our $Body = VodTest::bytes(4_000_000, 321);
 
+# the first 2.5 MB: parts 1 and 2, and half of part 3
+our $Start = $Head . substr($Body, 0, 2_500_000);
+
+our $Config = <<'_EOC_';
+location /upload/ {
+    vod_upload;
+    vod_upload_part_size 1m;
+}
+_EOC_
+
 # curl's options from a file (--- curl_options is one argument): 4 MB/s
 our $CurlRate = VodTest::write_file(
     File::Temp::tempdir(CLEANUP => 1) . "/curl-rate", "limit-rate = 4M\n");
@@ -35,13 +45,9 @@ __DATA__
 === TEST 1: a fast client: the part being filled goes out as it fills, and every byte lands
 The client sends 2.5 MB at once, then the rest a second later: part 3
 goes out while it is being filled.
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
+--- config eval: $::Config
 --- raw_request eval
-[$::Head . substr($::Body, 0, 2_500_000), substr($::Body, 2_500_000)]
+[$::Start, substr($::Body, 2_500_000)]
 --- raw_request_middle_delay eval: 1 * $VodTest::Factor
 --- error_code: 200
 --- response_body_like: "Size":4000000\}
@@ -60,11 +66,7 @@ curl sends 4 MB at 4 MB/s: each part of 1 MiB fills in a quarter of a
 second, and COS keeps up.
 --- http2
 --- curl_options eval: "-K$::CurlRate"
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
+--- config eval: $::Config
 --- request eval
 "PUT /upload/h2.mp4\n$::Body"
 --- error_code: 200
@@ -80,16 +82,12 @@ location /upload/ {
 === TEST 3: a part that fails while it is sent as it fills goes again, whole, once it is
 COS resets the connection after 64 KiB of part 3, while the client
 pauses in the middle of that part.
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
+--- config eval: $::Config
 --- init
 $VodTest::Emu->fault(op => 'UploadPart', part_number => 3, reset => 1,
                      reset_after_bytes => 65536);
 --- raw_request eval
-[$::Head . substr($::Body, 0, 2_500_000), substr($::Body, 2_500_000)]
+[$::Start, substr($::Body, 2_500_000)]
 --- raw_request_middle_delay eval: 1 * $VodTest::Factor
 --- error_code: 200
 --- response_body_like: "Size":4000000\}
@@ -103,13 +101,8 @@ $VodTest::Emu->fault(op => 'UploadPart', part_number => 3, reset => 1,
 
 
 === TEST 4: the client goes away while a part goes out as it fills: the part is cut, the upload aborted
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
---- raw_request eval
-$::Head . substr($::Body, 0, 2_500_000)
+--- config eval: $::Config
+--- raw_request eval: $::Start
 --- timeout: 1
 --- abort
 --- ignore_response
@@ -126,11 +119,7 @@ $::Head . substr($::Body, 0, 2_500_000)
 
 
 === TEST 5: a body of unknown length: its parts go once they are whole
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
+--- config eval: $::Config
 --- more_headers
 Transfer-Encoding: chunked
 --- request eval
@@ -144,11 +133,7 @@ goes out as it fills
 
 === TEST 6: a slow client: its parts go once they are whole
 250,000 bytes every 0.35 s: a part of 1 MiB takes 1.4 s.
---- config
-location /upload/ {
-    vod_upload;
-    vod_upload_part_size 1m;
-}
+--- config eval: $::Config
 --- raw_request eval
 my @chunks = map { substr($::Body, $_ * 250_000, 250_000) } 0 .. 9;
 $chunks[0] = "PUT /upload/slow.mp4 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
@@ -173,7 +158,7 @@ location /upload/ {
     vod_send_timeout 1s;
 }
 --- raw_request eval
-[$::Head . substr($::Body, 0, 2_500_000), substr($::Body, 2_500_000)]
+[$::Start, substr($::Body, 2_500_000)]
 --- raw_request_middle_delay eval: 2 * $VodTest::Factor
 --- timeout: 10
 --- error_code: 200
@@ -199,8 +184,7 @@ location /upload/ {
     vod_upload_part_size 1m;
     vod_cos_endpoint http://cos_two;
 }
---- raw_request eval
-$::Head . substr($::Body, 0, 2_500_000)
+--- raw_request eval: $::Start
 --- timeout: 1
 --- abort
 --- ignore_response
